@@ -1,0 +1,521 @@
+"""The data contract: layer names, their columns and types, and the vocabularies.
+
+Every other module takes its layer and column names and its status codes from here. Each
+vocabulary code carries a Vietnamese and an English label; user-facing text shows the Vietnamese
+one first.
+
+:func:`check_layer` checks a GeoDataFrame against a layer's contract and returns *every* problem
+it finds, so that an import report can list them all at once.
+
+Examples
+--------
+>>> from landgis.contract import CLEARANCE_STATUS
+>>> CLEARANCE_STATUS.label("handed_over")
+'đã bàn giao mặt bằng'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+STORAGE_EPSG = 9216
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """An ordered list of codes, each with a Vietnamese and an English label."""
+
+    name: str
+    labels: Mapping[str, tuple[str, str]]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.labels)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.labels
+
+    def label(self, code: str, lang: str = "vi") -> str:
+        vi, en = self.labels[code]
+        return vi if lang == "vi" else en
+
+    def rank(self, code: str) -> int:
+        """Position of ``code`` in the vocabulary's order (its progress, for statuses)."""
+        return self.codes.index(code)
+
+    def lookup(self, text: str) -> str | None:
+        """The code for a code or a label in either language, ignoring case and spacing.
+
+        Returns None when nothing matches.
+        """
+        key = " ".join(str(text).split()).casefold()
+        for code, (vi, en) in self.labels.items():
+            if key in (code.casefold(), vi.casefold(), en.casefold()):
+                return code
+        return None
+
+
+CLEARANCE_STATUS = Vocabulary(
+    "clearance_status",
+    {
+        "not_started": ("chưa triển khai", "not started"),
+        "inventoried": ("đã kiểm kê", "inventoried"),
+        "plan_approved": ("đã phê duyệt phương án bồi thường", "compensation plan approved"),
+        "compensated": ("đã chi trả", "compensated"),
+        "handed_over": ("đã bàn giao mặt bằng", "site handed over"),
+        "disputed": ("đang khiếu nại", "disputed"),
+    },
+)
+
+AUCTION_STATUS = Vocabulary(
+    "auction_status",
+    {
+        "not_planned": ("chưa có kế hoạch đấu giá", "not planned"),
+        "planned": ("có trong kế hoạch đấu giá", "in the auction plan"),
+        "dossier_ready": ("đã lập hồ sơ", "dossier ready"),
+        "announced": ("đã thông báo", "announced"),
+        "sold": ("đã trúng đấu giá", "sold"),
+        "unsold": ("đấu giá không thành", "auction failed"),
+    },
+)
+
+STATUS_FIELDS: dict[str, Vocabulary] = {
+    "clearance_status": CLEARANCE_STATUS,
+    "auction_status": AUCTION_STATUS,
+}
+
+#: The status a parcel has before any event is recorded for that field.
+DEFAULT_STATUS = {"clearance_status": "not_started", "auction_status": "not_planned"}
+
+ZONE_KIND = Vocabulary(
+    "kind",
+    {
+        "kkt": ("khu kinh tế", "economic zone"),
+        "kcn": ("khu công nghiệp", "industrial park"),
+        "ccn": ("cụm công nghiệp", "industrial cluster"),
+    },
+)
+
+ZONE_STATUS = Vocabulary(
+    "status",
+    {
+        "planned": ("đang quy hoạch", "planned"),
+        "under_construction": ("đang xây dựng", "under construction"),
+        "operating": ("đang hoạt động", "operating"),
+    },
+)
+
+PLAN_FUNCTION = Vocabulary(
+    "function",
+    {
+        "factory": ("đất nhà máy, kho tàng", "factories"),
+        "warehouse": ("đất kho bãi", "warehouses"),
+        "admin_services": ("đất điều hành, dịch vụ", "administration and services"),
+        "technical": ("đất hạ tầng kỹ thuật", "technical infrastructure"),
+        "roads": ("đất giao thông", "roads"),
+        "green": ("đất cây xanh", "green space"),
+        "housing": ("đất nhà ở", "housing"),
+        "water": ("mặt nước", "water"),
+    },
+)
+
+LEASE_STATUS = Vocabulary(
+    "lease_status",
+    {
+        "vacant": ("còn trống", "vacant"),
+        "reserved": ("đã đăng ký", "reserved"),
+        "leased": ("đã cho thuê", "leased"),
+    },
+)
+
+OWNER_KIND = Vocabulary(
+    "owner_kind",
+    {
+        "household": ("hộ gia đình, cá nhân", "household"),
+        "organization": ("tổ chức", "organization"),
+        "state": ("nhà nước quản lý", "state"),
+    },
+)
+
+#: The national land-use codes (the list in shared/reference/kontum-facts.md).
+LAND_USE = Vocabulary(
+    "land_use_code",
+    {
+        "SKK": ("đất khu công nghiệp", "industrial park land"),
+        "SKN": ("đất cụm công nghiệp", "industrial cluster land"),
+        "SKT": ("đất khu chế xuất", "export-processing zone land"),
+        "SKC": ("đất cơ sở sản xuất phi nông nghiệp", "non-agricultural production land"),
+        "TMD": ("đất thương mại, dịch vụ", "trade and services land"),
+        "SKS": ("đất sử dụng cho hoạt động khoáng sản", "mining land"),
+        "SKX": ("đất sản xuất vật liệu xây dựng", "building materials land"),
+        "DGT": ("đất giao thông", "transport land"),
+        "DTL": ("đất thủy lợi", "irrigation land"),
+        "DNL": ("đất công trình năng lượng", "energy land"),
+        "DBV": ("đất công trình bưu chính, viễn thông", "post and telecom land"),
+        "DRA": ("đất bãi thải, xử lý chất thải", "waste land"),
+        "DCH": ("đất chợ", "market land"),
+        "DKV": ("đất khu vui chơi, giải trí công cộng", "public recreation land"),
+        "DSH": ("đất sinh hoạt cộng đồng", "community land"),
+        "TSC": ("đất xây dựng trụ sở cơ quan", "office land"),
+        "ODT": ("đất ở tại đô thị", "urban housing land"),
+        "ONT": ("đất ở tại nông thôn", "rural housing land"),
+        "SON": ("đất sông, ngòi, kênh, rạch, suối", "rivers and streams"),
+        "MNC": ("đất có mặt nước chuyên dùng", "special-use water"),
+        "LUC": ("đất chuyên trồng lúa nước", "wet rice land"),
+        "LUK": ("đất trồng lúa nước còn lại", "other rice land"),
+        "LUN": ("đất trồng lúa nương", "upland rice land"),
+        "BHK": ("đất bằng trồng cây hàng năm khác", "annual crops, flat land"),
+        "NHK": ("đất nương rẫy trồng cây hàng năm khác", "annual crops, shifting"),
+        "CLN": ("đất trồng cây lâu năm", "perennial crops"),
+        "RSX": ("đất rừng sản xuất", "production forest"),
+        "RPH": ("đất rừng phòng hộ", "protection forest"),
+        "RDD": ("đất rừng đặc dụng", "special-use forest"),
+        "NTS": ("đất nuôi trồng thủy sản", "aquaculture"),
+        "NKH": ("đất nông nghiệp khác", "other farming land"),
+        "CQP": ("đất quốc phòng", "defence land"),
+        "CAN": ("đất an ninh", "security land"),
+        "NTD": ("đất nghĩa trang, nghĩa địa", "cemeteries"),
+        "BCS": ("đất bằng chưa sử dụng", "unused flat land"),
+        "DCS": ("đất đồi núi chưa sử dụng", "unused hill land"),
+        "NCS": ("núi đá không có rừng cây", "unused rocky land"),
+    },
+)
+
+VOCABULARIES: dict[str, Vocabulary] = {
+    v.name: v
+    for v in (
+        CLEARANCE_STATUS,
+        AUCTION_STATUS,
+        PLAN_FUNCTION,
+        LEASE_STATUS,
+        OWNER_KIND,
+        LAND_USE,
+    )
+}
+
+
+# --------------------------------------------------------------------------- layers
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layer: its name, kind, and whether it may be empty."""
+
+    name: str
+    kind: str  # "str" | "int" | "float" | "date" | "datetime"
+    required: bool = True
+    vocabulary: Vocabulary | None = None
+    label_vi: str = ""
+    label_en: str = ""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer of the contract: its name, columns, key and allowed geometry types."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: str | None
+    geometry_types: tuple[str, ...] = ()  # empty: a table with no geometry
+    title_vi: str = ""
+    title_en: str = ""
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def is_spatial(self) -> bool:
+        return bool(self.geometry_types)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name, kind, required=True, vocabulary=None, vi="", en=""):
+    return Column(name, kind, required, vocabulary, vi, en)
+
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+ZONES = Layer(
+    "zones",
+    (
+        _c("zone_code", "str", vi="mã khu", en="zone code"),
+        _c("name_vi", "str", vi="tên", en="Vietnamese name"),
+        _c("name_en", "str", vi="tên tiếng Anh", en="English name"),
+        _c("kind", "str", vocabulary=ZONE_KIND, vi="loại", en="kind"),
+        _c("phase", "str", required=False, vi="giai đoạn", en="phase"),
+        _c("decision_no", "str", required=False, vi="số quyết định", en="decision"),
+        _c("decision_date", "date", required=False, vi="ngày quyết định", en="decision date"),
+        _c("planned_area_ha", "float", required=False, vi="diện tích quy hoạch (ha)",
+           en="planned area (ha)"),
+        _c("status", "str", vocabulary=ZONE_STATUS, vi="tình trạng", en="status"),
+        _c("source", "str", vi="nguồn hình học", en="geometry source"),
+    ),
+    key="zone_code",
+    geometry_types=POLYGONAL,
+    title_vi="Khu kinh tế, khu và cụm công nghiệp",
+    title_en="Economic zone, industrial parks and clusters",
+)
+
+ZONING_PLOTS = Layer(
+    "zoning_plots",
+    (
+        _c("plot_code", "str", vi="mã lô", en="plot code"),
+        _c("zone_code", "str", vi="mã khu", en="zone code"),
+        _c("function", "str", vocabulary=PLAN_FUNCTION, vi="chức năng", en="plan function"),
+        _c("max_coverage_pct", "float", required=False, vi="mật độ xây dựng tối đa (%)",
+           en="max coverage (%)"),
+        _c("max_height_m", "float", required=False, vi="chiều cao tối đa (m)",
+           en="max height (m)"),
+        _c("lease_status", "str", required=False, vocabulary=LEASE_STATUS,
+           vi="tình trạng cho thuê", en="lease status"),
+        _c("tenant", "str", required=False, vi="nhà đầu tư thuê", en="tenant"),
+    ),
+    key="plot_code",
+    geometry_types=POLYGONAL,
+    title_vi="Lô quy hoạch chi tiết",
+    title_en="Zoning plots",
+)
+
+PARCELS = Layer(
+    "parcels",
+    (
+        _c("parcel_id", "str", vi="mã thửa", en="parcel id"),
+        _c("commune_code", "str", vi="mã xã (khi đo đạc)", en="commune code (at survey)"),
+        _c("commune_name", "str", vi="xã (khi đo đạc)", en="commune (at survey)"),
+        _c("sheet_no", "int", vi="tờ bản đồ", en="map sheet"),
+        _c("parcel_no", "int", vi="số thửa", en="parcel number"),
+        _c("land_use_code", "str", vocabulary=LAND_USE, vi="loại đất", en="land use"),
+        _c("legal_area_m2", "float", vi="diện tích pháp lý (m²)", en="legal area (m²)"),
+        _c("zone_code", "str", required=False, vi="mã khu", en="zone code"),
+        _c("owner_kind", "str", vocabulary=OWNER_KIND, vi="đối tượng sử dụng", en="owner kind"),
+    ),
+    key="parcel_id",
+    geometry_types=POLYGONAL,
+    title_vi="Thửa đất",
+    title_en="Parcels",
+)
+
+PROJECTS = Layer(
+    "projects",
+    (
+        _c("project_code", "str", vi="mã dự án", en="project code"),
+        _c("name_vi", "str", vi="tên dự án", en="project name"),
+        _c("kind", "str", vi="loại dự án", en="kind"),
+        _c("zone_code", "str", required=False, vi="mã khu", en="zone code"),
+        _c("budget_vnd", "float", required=False, vi="tổng mức đầu tư (đồng)", en="budget (VND)"),
+        _c("disbursed_vnd", "float", required=False, vi="đã giải ngân (đồng)",
+           en="disbursed (VND)"),
+        _c("progress_pct", "float", required=False, vi="tiến độ (%)", en="progress (%)"),
+    ),
+    key="project_code",
+    geometry_types=("Point", "Polygon", "MultiPolygon"),
+    title_vi="Dự án",
+    title_en="Projects",
+)
+
+STATUS_EVENTS = Layer(
+    "status_events",
+    (
+        _c("event_id", "str", vi="mã sự kiện", en="event id"),
+        _c("parcel_id", "str", vi="mã thửa", en="parcel id"),
+        _c("field", "str", vi="trường", en="field"),
+        _c("value", "str", vi="giá trị", en="value"),
+        _c("effective_date", "date", vi="ngày hiệu lực", en="effective date"),
+        _c("document_no", "str", vi="số văn bản", en="document number"),
+        _c("document_date", "date", required=False, vi="ngày văn bản", en="document date"),
+        _c("note", "str", required=False, vi="ghi chú", en="note"),
+        _c("recorded_by", "str", vi="người ghi", en="recorded by"),
+        _c("recorded_at", "datetime", vi="thời điểm ghi", en="recorded at"),
+    ),
+    key="event_id",
+    title_vi="Lịch sử trạng thái",
+    title_en="Status history",
+)
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer for layer in (ZONES, ZONING_PLOTS, PARCELS, PROJECTS, STATUS_EVENTS)
+}
+
+
+def get_layer(name: str) -> Layer:
+    """The contract of layer ``name``; ValueError naming the known layers otherwise."""
+    try:
+        return LAYERS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown layer {name!r}; the layers are: {', '.join(LAYERS)}"
+        ) from None
+
+
+# --------------------------------------------------------------------------- checking
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a layer: where (column and row key, if any) and what."""
+
+    layer: str
+    message: str
+    column: str | None = None
+    row: object = None
+
+    def __str__(self) -> str:
+        where = self.layer
+        if self.row is not None:
+            where += f", {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}"
+
+
+class ContractError(ValueError):
+    """A layer does not meet its contract; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:20])
+        more = len(self.problems) - 20
+        if more > 0:
+            shown += f"\n  … and {more} more"
+        super().__init__(f"{len(self.problems)} problem(s):\n{shown}")
+
+
+_KIND_CHECK = {
+    "int": lambda s: pd.api.types.is_integer_dtype(s),
+    "float": lambda s: pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s),
+    "str": lambda s: pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s),
+    "date": lambda s: True,
+    "datetime": lambda s: True,
+}
+
+
+def _row_names(df: pd.DataFrame, layer: Layer, mask: np.ndarray, limit: int = 5) -> str:
+    idx = np.flatnonzero(mask)
+    if layer.key and layer.key in df.columns:
+        names = [repr(df[layer.key].iloc[i]) for i in idx[:limit]]
+    else:
+        names = [f"row {i + 1}" for i in idx[:limit]]
+    text = ", ".join(names)
+    if len(idx) > limit:
+        text += f" and {len(idx) - limit} more"
+    return text
+
+
+def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = STORAGE_EPSG
+                ) -> list[Problem]:
+    """Check ``df`` against the contract of ``layer`` and return every problem found.
+
+    Checked: required columns present, column kinds, empty values in required columns,
+    vocabulary codes, duplicate keys, and for spatial layers the CRS, missing, empty, invalid
+    and wrongly-typed geometries.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or geopandas.GeoDataFrame
+        The rows to check.
+    layer : str or Layer
+        The layer name or its contract.
+    crs_epsg : int or None
+        The EPSG code the geometries must be in; None skips the CRS check.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the layer meets its contract.
+    """
+    import shapely
+
+    layer = get_layer(layer) if isinstance(layer, str) else layer
+    problems: list[Problem] = []
+
+    def add(message, column=None, row=None):
+        problems.append(Problem(layer.name, message, column, row))
+
+    for col in layer.columns:
+        if col.name not in df.columns:
+            if col.required:
+                add("required column is missing", col.name)
+            continue
+        s = df[col.name]
+        present = s.notna().to_numpy()
+        if col.kind == "str":
+            present &= s.astype("string").str.strip().fillna("").ne("").to_numpy()
+        if col.required and not present.all():
+            add(f"empty value in {_row_names(df, layer, ~present)}", col.name)
+        values = s[present]
+        if len(values) and not _KIND_CHECK[col.kind](values):
+            add(f"expected {col.kind} values, found {s.dtype}", col.name)
+        if col.vocabulary is not None and len(values):
+            bad = ~values.astype(str).isin(col.vocabulary.codes)
+            if bad.any():
+                unknown = sorted(set(values[bad].astype(str)))[:5]
+                mask = np.zeros(len(df), bool)
+                mask[np.flatnonzero(present)[bad.to_numpy()]] = True
+                add(
+                    f"unknown code(s) {', '.join(map(repr, unknown))} in "
+                    f"{_row_names(df, layer, mask)}; allowed: {', '.join(col.vocabulary.codes)}",
+                    col.name,
+                )
+
+    if layer.key and layer.key in df.columns:
+        dup = df[layer.key].duplicated(keep=False).to_numpy() & df[layer.key].notna().to_numpy()
+        if dup.any():
+            add(f"duplicate key in {_row_names(df, layer, dup)}", layer.key)
+
+    if layer.is_spatial:
+        try:
+            geoms = df.geometry
+        except AttributeError:
+            geoms = df["geometry"] if "geometry" in df.columns else None
+        if geoms is None:
+            add("no geometry column")
+            return problems
+        if crs_epsg is not None:
+            crs = getattr(df, "crs", None)
+            if crs is None:
+                add(f"no CRS; expected EPSG:{crs_epsg}")
+            elif crs.to_epsg() != crs_epsg:
+                add(f"CRS is {crs.name} (EPSG:{crs.to_epsg()}); expected EPSG:{crs_epsg}")
+        arr = np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object)
+        missing = shapely.is_missing(arr) | shapely.is_empty(arr)
+        if missing.any():
+            add(f"missing or empty geometry in {_row_names(df, layer, missing)}", "geometry")
+        types = np.array(
+            [g.geom_type if g is not None else None for g in arr], dtype=object
+        )
+        wrong = ~missing & ~np.isin(types, layer.geometry_types)
+        if wrong.any():
+            found = sorted(set(types[wrong]))
+            add(
+                f"geometry type {', '.join(found)} in {_row_names(df, layer, wrong)}; "
+                f"allowed: {', '.join(layer.geometry_types)}",
+                "geometry",
+            )
+        invalid = ~missing & ~shapely.is_valid(arr)
+        for i in np.flatnonzero(invalid)[:20]:
+            key = df[layer.key].iloc[i] if layer.key in df.columns else f"row {i + 1}"
+            add(f"invalid geometry: {shapely.is_valid_reason(arr[i])}", "geometry", key)
+        if invalid.sum() > 20:
+            add(f"{int(invalid.sum()) - 20} more invalid geometries", "geometry")
+    return problems
+
+
+def validate_layer(df: pd.DataFrame, layer: str | Layer, **kwargs) -> None:
+    """Raise :class:`ContractError` listing every problem, or return None."""
+    problems = check_layer(df, layer, **kwargs)
+    if problems:
+        raise ContractError(problems)
