@@ -1,0 +1,65 @@
+"""The status ledger: a parcel's current status is its latest event per field.
+
+Events are never rewritten. "Latest" means the greatest ``effective_date``; between events with
+the same effective date the one recorded last wins (``recorded_at``, then ``event_id``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from landgis.contract import DEFAULT_STATUS, STATUS_FIELDS
+
+
+def _as_date_text(value) -> str | None:
+    if value is None:
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def current_status(
+    events: pd.DataFrame,
+    parcel_ids=None,
+    *,
+    as_of=None,
+) -> pd.DataFrame:
+    """The status of each parcel per field, from the ledger, optionally as of a past date.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The ``status_events`` rows.
+    parcel_ids : sequence of str, optional
+        Parcels to report; parcels with no event get the default status (``not_started``,
+        ``not_planned``). Without it, only parcels that have events are reported.
+    as_of : date-like, optional
+        Ignore events that take effect after this date.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``parcel_id``, with for each status field ``<field>``, ``<field>_date`` and
+        ``<field>_document``.
+    """
+    ev = events
+    cutoff = _as_date_text(as_of)
+    if cutoff is not None and len(ev):
+        ev = ev[ev["effective_date"].astype(str).str[:10] <= cutoff]
+    ev = ev.sort_values(["effective_date", "recorded_at", "event_id"], kind="stable")
+    latest = ev.groupby(["parcel_id", "field"], sort=False).tail(1)
+
+    ids = pd.Index(parcel_ids if parcel_ids is not None else latest["parcel_id"].unique(),
+                   name="parcel_id")
+    out = pd.DataFrame(index=ids)
+    for field in STATUS_FIELDS:
+        rows = latest[latest["field"] == field].set_index("parcel_id")
+        out[field] = rows["value"].reindex(ids).fillna(DEFAULT_STATUS[field])
+        out[f"{field}_date"] = rows["effective_date"].reindex(ids)
+        out[f"{field}_document"] = rows["document_no"].reindex(ids)
+    return out
+
+
+def with_status(parcels: pd.DataFrame, events: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+    """``parcels`` with their current status columns joined from the ledger."""
+    status = current_status(events, parcels["parcel_id"], as_of=as_of)
+    return parcels.join(status, on="parcel_id")

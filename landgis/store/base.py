@@ -1,0 +1,135 @@
+"""The store interface every backend implements, and its typed errors.
+
+A store holds the contract's layers in the storage CRS. Writing a layer replaces it atomically:
+either the new rows are all there or the old ones are untouched. The status ledger
+(``status_events``) is append-only: it is created once and then only grows through
+:meth:`Store.append_events`.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from typing import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from landgis import contract
+
+#: A filter on attribute values: column -> one value, or a list of accepted values.
+Where = Mapping[str, object]
+BBox = tuple[float, float, float, float]
+
+
+class StoreError(Exception):
+    """Something the store cannot do, said in words a user can act on."""
+
+
+class LayerNotFoundError(StoreError):
+    """The store has no layer of that name."""
+
+
+class LedgerError(StoreError):
+    """Status events that cannot be appended (unknown parcel, field, value, or duplicate id)."""
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` if it is a plain identifier; raise StoreError otherwise."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise StoreError(f"not a valid layer or column name: {name!r}")
+    return name
+
+
+def normalise_where(where: Where | None, columns: Iterable[str], layer: str) -> dict:
+    """Check a filter's columns against the layer's and turn single values into lists."""
+    if not where:
+        return {}
+    columns = set(columns)
+    out = {}
+    for col, value in where.items():
+        check_identifier(col)
+        if col not in columns:
+            raise StoreError(
+                f"layer {layer!r} has no column {col!r}; columns: {', '.join(sorted(columns))}"
+            )
+        values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+        out[col] = values
+    return out
+
+
+def check_events(events: pd.DataFrame, existing_ids: set[str], parcel_ids: set[str]) -> None:
+    """Raise LedgerError listing every reason ``events`` cannot be appended to the ledger."""
+    problems = [str(p) for p in contract.check_layer(events, "status_events", crs_epsg=None)]
+    if "field" in events and "value" in events:
+        for i, (field, value) in enumerate(zip(events["field"], events["value"])):
+            vocab = contract.STATUS_FIELDS.get(field)
+            if vocab is None:
+                problems.append(f"event {i + 1}: unknown field {field!r}; "
+                                f"allowed: {', '.join(contract.STATUS_FIELDS)}")
+            elif value not in vocab:
+                problems.append(f"event {i + 1}: {value!r} is not a {field}; "
+                                f"allowed: {', '.join(vocab.codes)}")
+    if "event_id" in events:
+        clash = sorted(set(events["event_id"].astype(str)) & existing_ids)
+        if clash:
+            problems.append(f"event id(s) already in the ledger: {', '.join(clash[:5])}")
+    if "parcel_id" in events:
+        unknown = sorted(set(events["parcel_id"].astype(str)) - parcel_ids)
+        if unknown:
+            problems.append(f"unknown parcel(s): {', '.join(unknown[:5])}"
+                            + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""))
+    if problems:
+        raise LedgerError("status events not recorded:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class Store(abc.ABC):
+    """A place that holds the layers: a GeoPackage file, or (later) a PostGIS database."""
+
+    url: str
+
+    @abc.abstractmethod
+    def layers(self) -> list[str]:
+        """Names of the layers present."""
+
+    @abc.abstractmethod
+    def version(self) -> str:
+        """A token that changes whenever anything stored changes (for caches)."""
+
+    @abc.abstractmethod
+    def read_layer(
+        self,
+        name: str,
+        *,
+        bbox: BBox | None = None,
+        where: Where | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Read a layer, optionally only the features meeting ``bbox`` (storage CRS) and ``where``.
+
+        Raises LayerNotFoundError for an unknown layer, StoreError for an unknown column.
+        """
+
+    @abc.abstractmethod
+    def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True) -> None:
+        """Replace layer ``name`` with ``df`` atomically.
+
+        With ``validate`` (the default) the rows are checked against the contract first and a
+        :class:`landgis.contract.ContractError` listing every problem is raised before
+        anything is written. The ledger cannot be replaced once it exists.
+        """
+
+    @abc.abstractmethod
+    def append_events(self, events: pd.DataFrame) -> int:
+        """Append status events to the ledger in one transaction; return how many."""
+
+    def close(self) -> None:  # pragma: no cover - nothing to release by default
+        """Release connections."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
