@@ -1,0 +1,155 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import shapely
+
+from landgis.contract import ContractError
+from landgis.store import LayerNotFoundError, LedgerError, StoreError, open_store
+from landgis.store.geopackage import GeoPackageStore
+from tests.conftest import X0, Y0, event, square
+
+
+def test_round_trip_keeps_geometry_and_attributes(store, parcels_gdf):
+    back = store.read_layer("parcels")
+    assert back.crs.to_epsg() == 9216
+    assert list(back["parcel_id"]) == list(parcels_gdf["parcel_id"])
+    assert back.geometry.geom_equals_exact(parcels_gdf.geometry, tolerance=0).all()
+    assert back["legal_area_m2"].tolist() == parcels_gdf["legal_area_m2"].tolist()
+    assert back["sheet_no"].dtype.kind == "i"
+    assert sorted(store.layers()) == ["parcels", "status_events", "zones"]
+
+
+def test_bbox_and_attribute_filters(store):
+    east = store.read_layer("parcels", bbox=(X0 + 150, Y0, X0 + 300, Y0 + 300))
+    assert sorted(east["parcel_id"]) == ["23296-1-2", "23296-1-4"]
+    picked = store.read_layer("parcels", where={"parcel_no": [1, 3]})
+    assert sorted(picked["parcel_id"]) == ["23296-1-1", "23296-1-3"]
+    only = store.read_layer("parcels", where={"parcel_id": "23296-1-4"}, columns=["parcel_no"])
+    assert only["parcel_no"].tolist() == [4]
+
+
+def test_filter_values_are_data_not_sql(store):
+    hostile = "x' OR '1'='1"
+    assert len(store.read_layer("parcels", where={"commune_name": hostile})) == 0
+    with pytest.raises(StoreError, match="not a valid layer or column name"):
+        store.read_layer("parcels", where={"parcel_id = parcel_id OR 1": "x"})
+
+
+def test_unknown_layer_and_column(store):
+    with pytest.raises(LayerNotFoundError, match="parcels"):
+        store.read_layer("parcel")
+    with pytest.raises(StoreError, match="no column 'owner'"):
+        store.read_layer("parcels", where={"owner": "x"})
+
+
+def _snapshot(path):
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("breakage", ["missing column", "wrong crs", "invalid geometry"])
+def test_bad_layer_is_refused_and_nothing_changes(store, parcels_gdf, breakage):
+    before = _snapshot(store.path)
+    bad = parcels_gdf.copy()
+    if breakage == "missing column":
+        bad = bad.drop(columns=["land_use_code"])
+    elif breakage == "wrong crs":
+        bad = bad.to_crs(4326)
+    else:
+        bad.loc[0, "geometry"] = shapely.Polygon(
+            [(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
+    with pytest.raises(ContractError) as info:
+        store.write_layer("parcels", bad)
+    assert {"missing column": "land_use_code", "wrong crs": "EPSG:9216",
+            "invalid geometry": "Self-intersection"}[breakage] in str(info.value)
+    assert _snapshot(store.path) == before
+
+
+def test_failure_midway_leaves_the_old_layer(store, parcels_gdf, monkeypatch):
+    import pyogrio
+
+    real_write = pyogrio.write_dataframe
+
+    def write_then_fail(df, path, **kwargs):
+        real_write(df.iloc[:1], path, **kwargs)  # the layer is half replaced in the copy …
+        raise OSError("No space left on device")  # … when the disk fills up
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", write_then_fail)
+    before = _snapshot(store.path)
+    with pytest.raises(StoreError, match="not written: No space left"):
+        store.write_layer("parcels", parcels_gdf)
+    assert _snapshot(store.path) == before
+    assert not list(store.path.parent.glob(".*.tmp-*"))
+
+
+def test_ledger_is_append_only(store, events_df):
+    with pytest.raises(LedgerError, match="append-only"):
+        store.write_layer("status_events", events_df)
+    new = pd.DataFrame([event("23296-1-3", "clearance_status", "inventoried", "2019-07-01", 9)])
+    assert store.append_events(new) == 1
+    ledger = store.read_layer("status_events")
+    assert len(ledger) == len(events_df) + 1
+    assert ledger["event_id"].iloc[-1] == "t-9"
+
+
+@pytest.mark.parametrize("change,expected", [
+    ({"parcel_id": "nowhere-1-1"}, "unknown parcel"),
+    ({"value": "sold"}, "is not a clearance_status"),
+    ({"field": "owner"}, "unknown field"),
+    ({"event_id": "t-1"}, "already in the ledger"),
+])
+def test_bad_events_append_nothing(store, change, expected):
+    good = event("23296-1-3", "clearance_status", "inventoried", "2019-07-01", 10)
+    bad = {**event("23296-1-4", "clearance_status", "inventoried", "2019-07-01", 11), **change}
+    before = len(store.read_layer("status_events"))
+    with pytest.raises(LedgerError, match=expected):
+        store.append_events(pd.DataFrame([good, bad]))
+    assert len(store.read_layer("status_events")) == before
+
+
+def test_open_store_messages(tmp_path):
+    with pytest.raises(StoreError, match="make layers"):
+        open_store(tmp_path / "none.gpkg")
+    with pytest.raises(StoreError, match="PostGIS"):
+        open_store("postgresql://localhost/landgis")
+    with pytest.raises(StoreError, match=".gpkg"):
+        GeoPackageStore(tmp_path / "x.shp", create=True)
+
+
+WRITER = """
+import sys, geopandas as gpd, shapely, numpy as np
+from landgis.store.geopackage import GeoPackageStore
+n = 300_000
+xs = 552_000 + (np.arange(n) % 500) * 10.0
+ys = 1_590_000 + (np.arange(n) // 500) * 10.0
+g = gpd.GeoDataFrame({
+    "parcel_id": [f"23296-9-{i}" for i in range(n)], "commune_code": "23296",
+    "commune_name": "Phường Ngô Mây", "sheet_no": 9, "parcel_no": np.arange(n),
+    "land_use_code": "CLN", "legal_area_m2": 100.0, "zone_code": "KCN-T1",
+    "owner_kind": "household"}, geometry=shapely.box(xs, ys, xs + 10, ys + 10), crs=9216)
+print("ready", flush=True)
+GeoPackageStore(sys.argv[1]).write_layer("parcels", g)
+"""
+
+
+def test_killed_write_leaves_the_store_unchanged(store):
+    before = _snapshot(store.path)
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(store.path)],
+                            stdout=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    assert proc.stdout.readline().strip() == "ready"
+    deadline = time.time() + 60
+    while not list(store.path.parent.glob(".*.tmp-*")) and time.time() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # let GDAL get well into the copy
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _snapshot(store.path) == before
+    assert len(store.read_layer("parcels")) == 4
+    # the next writer clears the stale copy and succeeds
+    store.write_layer("zones", store.read_layer("zones"))
+    assert not list(store.path.parent.glob(".*.tmp-*"))
