@@ -1,0 +1,52 @@
+# landgis: `make run` serves the web map on the demo data, `make test` runs every test.
+# Each target installs what it needs by itself (virtual environment, packages, demo layers).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ASSETS := webmap/node_modules/.installed
+DB     := layers/kontum.gpkg
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+# In CI a missing service fails the run instead of skipping its tests.
+ifeq ($(CI),true)
+export LANDGIS_REQUIRE_ALL := 1
+endif
+
+.PHONY: run test bench layers venv assets clean
+
+venv: $(STAMP)
+
+# The browser libraries the page serves itself (no CDN on an office network with no internet).
+$(ASSETS): webmap/package.json webmap/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --prefix webmap --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
+
+assets: $(ASSETS)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+$(DB): $(STAMP) scripts/make_demo_layers.py $(wildcard landgis/demo/*.py layers/sources/*.csv)
+	$(BIN)/python scripts/make_demo_layers.py --out $(DB)
+
+layers: $(DB)
+
+run: $(STAMP) $(ASSETS) $(DB)
+	@echo "landgis: http://$(HOST):$(PORT)/"
+	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 --call webmap:create_app
+
+test: $(STAMP) $(ASSETS) $(DB)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) $(DB)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) $(DB) webmap/node_modules bench-data test-artifacts .pytest_cache

@@ -1,0 +1,42 @@
+"""What every landgis script shares: the --db option, settings, and clean error exits.
+
+Each script parses its own arguments, calls the core, and prints or writes. Errors the user can
+act on (bad input, a missing file, a contract problem) are printed as one message on stderr with
+exit code 2 for bad arguments and 1 for bad data; nothing is written in either case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+from landgis.config import Settings, load_settings
+from landgis.contract import ContractError
+from landgis.crs import CoordinateError
+from landgis.store import StoreError
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--db", help="the store: a .gpkg path or a postgresql:// URL "
+                                "(default: LANDGIS_DATABASE_URL, else layers/kontum.gpkg)")
+    p.add_argument("--config", help="a TOML settings file")
+    return p
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config, overrides={"database_url": args.db})
+
+
+def run(main: Callable[[], int | None]) -> None:
+    """Run ``main`` and turn the errors a user can act on into a message and an exit code."""
+    try:
+        code = main()
+    except (ContractError, CoordinateError, StoreError, ValueError, FileNotFoundError) as exc:
+        print(f"lỗi / error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("dừng / interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code or 0)

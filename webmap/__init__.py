@@ -1,0 +1,56 @@
+"""The landgis web map: a Flask app factory and one blueprint per feature.
+
+    waitress-serve --call webmap:create_app
+
+Views parse the request, call one core function and render; GIS logic lives in ``landgis``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import fields
+from pathlib import Path
+
+from flask import Flask
+
+from landgis.config import Settings, load_settings
+
+
+def _secret_key(settings: Settings) -> str:
+    """The configured secret key, or one generated on first run and kept in the instance folder."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.instance_dir) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` may hold settings (``database_url`` …) and Flask keys."""
+    config = dict(config or {})
+    names = {f.name for f in fields(Settings)}
+    settings = load_settings(overrides={k: config.pop(k) for k in list(config) if k in names})
+
+    app = Flask(__name__, instance_path=str(Path(settings.instance_dir).resolve()))
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        LANDGIS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config)
+
+    from webmap import assets, data, mapview
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(mapview.bp)
+    data.init_app(app)
+    return app

@@ -1,0 +1,28 @@
+"""The store for the current request, opened once per request from the app's settings."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify
+
+from landgis.store import Store, StoreError, open_store
+
+
+def get_store() -> Store:
+    if "store" not in g:
+        g.store = open_store(current_app.config["LANDGIS"].database_url)
+    return g.store
+
+
+def _close(exc=None):
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+def _store_error(exc: StoreError):
+    return jsonify(error=f"dữ liệu không sẵn sàng / data not available: {exc}"), 503
+
+
+def init_app(app) -> None:
+    app.teardown_appcontext(_close)
+    app.register_error_handler(StoreError, _store_error)
