@@ -17,11 +17,14 @@ from landgis.crs import CoordinateError
 from landgis.store import StoreError
 
 
-def parser(description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=description)
-    p.add_argument("--db", help="the store: a .gpkg path or a postgresql:// URL "
+def parser(description: str, *, add_help: bool = True) -> argparse.ArgumentParser:
+    """A parser with the shared options. With ``add_help=False`` it is a parent for
+    sub-commands, whose copies of the options leave the main parser's values alone."""
+    p = argparse.ArgumentParser(description=description, add_help=add_help)
+    nested = {} if add_help else {"default": argparse.SUPPRESS}
+    p.add_argument("--db", **nested, help="the store: a .gpkg path or a postgresql:// URL "
                                 "(default: LANDGIS_DATABASE_URL, else layers/kontum.gpkg)")
-    p.add_argument("--config", help="a TOML settings file")
+    p.add_argument("--config", **nested, help="a TOML settings file")
     return p
 
 

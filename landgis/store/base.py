@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import re
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -31,6 +32,23 @@ class LayerNotFoundError(StoreError):
 
 class LedgerError(StoreError):
     """Status events that cannot be appended (unknown parcel, field, value, or duplicate id)."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a layer write records about itself: where the data came from and who wrote it."""
+
+    source_name: str
+    user: str
+    source_sha256: str | None = None
+    action: str = "import"  # "import" | "restore"
+    counts: Mapping[str, int] = field(default_factory=dict)
+    note: str | None = None
+
+
+#: Columns of the batch list returned by :meth:`Store.list_batches`.
+BATCH_COLUMNS = ("batch_id", "layer", "action", "source_name", "source_sha256", "user",
+                 "recorded_at", "features", "counts", "note", "has_previous")
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -113,13 +131,36 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True) -> None:
+    def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
+                    batch: Batch | None = None) -> int | None:
         """Replace layer ``name`` with ``df`` atomically.
 
         With ``validate`` (the default) the rows are checked against the contract first and a
         :class:`landgis.contract.ContractError` listing every problem is raised before
-        anything is written. The ledger cannot be replaced once it exists.
+        anything is written. The ledger cannot be replaced once it exists. With ``batch`` the
+        write is recorded as a batch, the replaced version is kept, and its id is returned.
         """
+
+    @abc.abstractmethod
+    def list_batches(self, layer: str | None = None) -> pd.DataFrame:
+        """The recorded batches, oldest first, with :data:`BATCH_COLUMNS`."""
+
+    @abc.abstractmethod
+    def read_previous(self, batch_id: int) -> pd.DataFrame:
+        """The version of the layer that batch ``batch_id`` replaced."""
+
+    def restore_layer(self, batch_id: int, *, user: str) -> int:
+        """Put back the version of a layer that batch ``batch_id`` replaced, as a new batch."""
+        batches = self.list_batches()
+        row = batches[batches["batch_id"] == batch_id]
+        if row.empty:
+            raise StoreError(f"no batch {batch_id}; batches: "
+                             f"{', '.join(map(str, batches['batch_id'])) or 'none'}")
+        layer = row["layer"].iloc[0]
+        previous = self.read_previous(batch_id)
+        return self.write_layer(layer, previous, batch=Batch(
+            source_name=f"version before batch {batch_id}", user=user, action="restore",
+            counts={"features": len(previous)}))
 
     @abc.abstractmethod
     def append_events(self, events: pd.DataFrame) -> int:

@@ -5,6 +5,11 @@ rewritten in the copy, and the copy replaces the original with ``os.replace``. A
 or a process killed midway, leaves the original file as it was; the stale copy is removed by the
 next writer. Readers never see a half-written layer.
 
+A write made as a batch (an import or a restore) is recorded in the ``import_batches`` table of
+the new file, in the same atomic step, and the file it replaces is kept (hard-linked, no copy)
+as ``<file>.history/batch-<id>.gpkg``, from which that earlier version of the layer can be read
+and restored.
+
 Ledger appends go straight into the ``status_events`` table in one SQLite transaction, under the
 same lock, so an append can never be lost to a concurrent layer write.
 """
@@ -12,7 +17,9 @@ same lock, so an append can never be lost to a concurrent layer write.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -24,6 +31,8 @@ import pyogrio
 
 from landgis import contract
 from landgis.store.base import (
+    BATCH_COLUMNS,
+    Batch,
     BBox,
     LayerNotFoundError,
     LedgerError,
@@ -36,6 +45,11 @@ from landgis.store.base import (
 )
 
 EVENTS = contract.STATUS_EVENTS.name
+BATCHES = "import_batches"
+_BATCHES_DDL = f"""CREATE TABLE IF NOT EXISTS "{BATCHES}" (
+    batch_id INTEGER PRIMARY KEY, layer TEXT NOT NULL, action TEXT NOT NULL,
+    source_name TEXT, source_sha256 TEXT, user TEXT, recorded_at TEXT NOT NULL,
+    features INTEGER, counts TEXT, note TEXT, has_previous INTEGER NOT NULL)"""
 
 
 def _sql_literal(value) -> str:
@@ -153,32 +167,106 @@ class GeoPackageStore(Store):
             df = df.sort_values(["recorded_at", "event_id"], kind="stable", ignore_index=True)
         return df
 
-    def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True) -> None:
+    def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
+                    batch: Batch | None = None) -> int | None:
         check_identifier(name)
         layer = contract.LAYERS.get(name)
         if validate and layer is not None:
             contract.validate_layer(df, layer, crs_epsg=contract.STORAGE_EPSG if layer.is_spatial
                                     else None)
         with self._lock():
-            if name == EVENTS and name in self.layers():
+            existed = name in self.layers()
+            if name == EVENTS and existed:
                 raise LedgerError(
                     f"{self.path}: the status ledger is append-only and already exists; "
                     "record changes with append_events"
                 )
             self._remove_stale_copies()
             tmp = self.path.with_name(f"{self._tmp_prefix()}{os.getpid()}.gpkg")
+            batch_id = None
             try:
                 if self.path.exists():
                     shutil.copyfile(self.path, tmp)
                 pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG")
+                if batch is not None:
+                    batch_id = self._record_batch(tmp, name, len(df), batch, existed)
                 with open(tmp, "rb+") as fh:
                     os.fsync(fh.fileno())
+                if batch_id is not None and existed:
+                    self._keep_previous(batch_id)
                 os.replace(tmp, self.path)
             except Exception as exc:
                 tmp.unlink(missing_ok=True)
                 if isinstance(exc, StoreError):
                     raise
                 raise StoreError(f"{self.path}: layer {name!r} not written: {exc}") from exc
+        return batch_id
+
+    # ------------------------------------------------------------------ batches
+
+    @property
+    def history_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".history")
+
+    def _record_batch(self, gpkg: Path, layer: str, features: int, batch: Batch,
+                      existed: bool) -> int:
+        now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+        con = sqlite3.connect(gpkg, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute(_BATCHES_DDL)
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "last_change) VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+                (BATCHES, BATCHES))
+            cur = con.execute(
+                f'INSERT INTO "{BATCHES}" (layer, action, source_name, source_sha256, user, '
+                "recorded_at, features, counts, note, has_previous) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (layer, batch.action, batch.source_name, batch.source_sha256, batch.user, now,
+                 features, json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
+                 int(existed)))
+            con.execute("COMMIT")
+            return int(cur.lastrowid)
+        finally:
+            con.close()
+
+    def _keep_previous(self, batch_id: int) -> None:
+        self.history_dir.mkdir(exist_ok=True)
+        target = self.history_dir / f"batch-{batch_id}.gpkg"
+        target.unlink(missing_ok=True)
+        try:
+            os.link(self.path, target)
+        except OSError:
+            shutil.copyfile(self.path, target)
+
+    def list_batches(self, layer: str | None = None) -> pd.DataFrame:
+        if not self.path.exists():
+            return pd.DataFrame(columns=BATCH_COLUMNS)
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            has = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (BATCHES,)).fetchone()
+            if not has:
+                return pd.DataFrame(columns=BATCH_COLUMNS)
+            df = pd.read_sql_query(f'SELECT {", ".join(BATCH_COLUMNS)} FROM "{BATCHES}" '
+                                   "ORDER BY batch_id", con)
+        finally:
+            con.close()
+        df["has_previous"] = df["has_previous"].astype(bool)
+        return df if layer is None else df[df["layer"] == layer].reset_index(drop=True)
+
+    def read_previous(self, batch_id: int) -> pd.DataFrame:
+        batches = self.list_batches()
+        row = batches[batches["batch_id"] == batch_id]
+        if row.empty:
+            raise StoreError(f"{self.path}: no batch {batch_id}")
+        layer = row["layer"].iloc[0]
+        kept = self.history_dir / f"batch-{batch_id}.gpkg"
+        if not row["has_previous"].iloc[0]:
+            raise StoreError(f"batch {batch_id} created layer {layer!r}; there is no earlier "
+                             "version to restore")
+        if not kept.exists():
+            raise StoreError(f"the version before batch {batch_id} is no longer kept ({kept})")
+        return pyogrio.read_dataframe(kept, layer=layer, use_arrow=True)
 
     def append_events(self, events: pd.DataFrame) -> int:
         if len(events) == 0:

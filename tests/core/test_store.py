@@ -153,3 +153,31 @@ def test_killed_write_leaves_the_store_unchanged(store):
     # the next writer clears the stale copy and succeeds
     store.write_layer("zones", store.read_layer("zones"))
     assert not list(store.path.parent.glob(".*.tmp-*"))
+
+
+def test_batches_are_recorded_and_the_previous_version_restored(store, parcels_gdf):
+    from landgis.store.base import Batch
+
+    assert store.list_batches().empty
+    smaller = parcels_gdf.iloc[:2]
+    first = store.write_layer("parcels", smaller, batch=Batch(
+        "survey-2024.zip", "an", source_sha256="ab" * 32, counts={"features": 2}))
+    batches = store.list_batches("parcels")
+    assert batches["batch_id"].tolist() == [first]
+    row = batches.iloc[0]
+    assert (row["source_name"], row["user"], row["features"], row["has_previous"]) == \
+        ("survey-2024.zip", "an", 2, True)
+    assert len(store.read_layer("parcels")) == 2
+    assert len(store.read_previous(first)) == 4
+
+    restored = store.restore_layer(first, user="binh")
+    assert len(store.read_layer("parcels")) == 4
+    last = store.list_batches().iloc[-1]
+    assert (last["batch_id"], last["action"], last["user"]) == (restored, "restore", "binh")
+    # the ledger is untouched by imports and restores
+    assert len(store.read_layer("status_events")) == 4
+
+
+def test_restore_of_unknown_batch_is_refused(store):
+    with pytest.raises(StoreError, match="no batch 99"):
+        store.restore_layer(99, user="x")
