@@ -1,0 +1,1 @@
+"""Reading planners' files into the store."""
