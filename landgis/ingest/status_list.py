@@ -1,0 +1,706 @@
+"""Status lists from the compensation council and the auction unit, turned into ledger events.
+
+Three steps, kept apart so that the script and the web upload form share them:
+
+1. :func:`read_status_list` reads an ``.xlsx`` or ``.csv`` file into rows (I/O only). The header
+   row is found among the first :data:`HEADER_SEARCH_ROWS` rows, its names recognised in
+   Vietnamese or English, with or without diacritics.
+2. :func:`plan_status_import` checks every row against the parcels and the ledger and returns a
+   :class:`StatusImportPlan`: the events to append and a report of every row (no I/O).
+3. The caller appends ``plan.events`` with ``Store.append_events`` (one transaction), or not.
+
+Row numbers in the report are those the user sees in the spreadsheet (the header row counted).
+
+Examples
+--------
+>>> rows = read_status_list("qd-123.xlsx")                              # doctest: +SKIP
+>>> plan = plan_status_import(rows, "clearance_status", parcels, events,
+...                           document_no="123/QĐ-UBND", document_date="30/06/2019",
+...                           recorded_by="lan", recorded_at=now_vn())  # doctest: +SKIP
+>>> print(plan.report())                                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from landgis.contract import STATUS_EVENTS, STATUS_FIELDS, Vocabulary
+from landgis.ingest.fields import fold
+from landgis.ledger import current_status
+
+#: How many rows from the top of a sheet are searched for the header row.
+HEADER_SEARCH_ROWS = 10
+
+VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
+
+#: Row columns after reading, whatever the file called them.
+ROW_COLUMNS = ("row", "parcel_id", "commune_code", "sheet_no", "parcel_no", "status", "note")
+
+#: role -> header spellings (compared after :func:`fold`), in order of preference
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "commune_code": ("maxa", "communecode", "maxaphuong", "maphuongxa", "madvhc", "xa",
+                     "commune", "phuongxa", "xaphuong", "tenxa"),
+    "sheet_no": ("to", "tobando", "soto", "sotobando", "toso", "tobd", "sotobd", "sheetno",
+                 "sheet", "mapsheet"),
+    "parcel_no": ("thua", "sothua", "thuaso", "thuadat", "sothuadat", "parcelno", "parcel"),
+    "parcel_id": ("parcelid", "mathua", "mathuadat"),
+    "status": ("trangthai", "tinhtrang", "status", "value", "giatri"),
+    "note": ("ghichu", "note", "notes"),
+}
+
+#: What the header must hold, for messages: role -> (Vietnamese, English, examples)
+_EXPECTED = {
+    "commune_code": ("mã xã", "commune code", "Mã xã, ma_xa, commune_code, Xã"),
+    "sheet_no": ("tờ bản đồ", "map sheet", "Tờ, Tờ bản đồ, So_to, SoTo, sheet_no"),
+    "parcel_no": ("số thửa", "parcel number", "Thửa, Số thửa, So_thua, SoThua, parcel_no"),
+    "parcel_id": ("mã thửa", "parcel id", "parcel_id, Mã thửa"),
+    "status": ("trạng thái", "status", "Trạng thái, Tình trạng, status, value"),
+    "note": ("ghi chú", "note", "Ghi chú, note"),
+}
+_TRIPLE = ("commune_code", "sheet_no", "parcel_no")
+
+EXPECTED_HEADERS = (
+    "mã xã + tờ + thửa / commune + sheet + parcel ("
+    + "; ".join(_EXPECTED[r][2] for r in _TRIPLE)
+    + f") hoặc / or mã thửa / parcel id ({_EXPECTED['parcel_id'][2]}); "
+    f"và / and trạng thái / status ({_EXPECTED['status'][2]}); "
+    f"tùy chọn / optional: ghi chú / note ({_EXPECTED['note'][2]})"
+)
+
+
+class StatusListError(ValueError):
+    """A status list that cannot be read; the message names the file and what is wrong."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def now_vn() -> str:
+    """The current time as ISO text in Vietnam's time zone (``+07:00``), to the second."""
+    return dt.datetime.now(VN_TZ).isoformat(timespec="seconds")
+
+
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_date(value, what: str = "ngày / date") -> str:
+    """``YYYY-MM-DD`` text for ISO text, ``dd/mm/yyyy`` (also with ``-`` or ``.``) or a date.
+
+    Raises ValueError naming ``what`` and the text for anything else or an impossible date.
+    """
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    text = str(value or "").strip()
+    if m := _YMD.match(text):
+        y, mo, d = m.groups()
+    elif m := _DMY.match(text):
+        d, mo, y = m.groups()
+    else:
+        raise ValueError(f"{what}: {text!r} không phải ngày / is not a date "
+                         "(YYYY-MM-DD hoặc / or dd/mm/yyyy)")
+    try:
+        return dt.date(int(y), int(mo), int(d)).isoformat()
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} không có trong lịch / is not a real date") from None
+
+
+def _cell_text(value) -> str:
+    """A cell as text: Excel's 12.0 as ``"12"``, dates as ISO, empty as ``""``, NFC."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10]
+    return unicodedata.normalize("NFC", " ".join(str(value).split()))
+
+
+_INT_TEXT = re.compile(r"^0*(\d+)(?:[.,]0+)?$")
+
+
+def _int_text(text: str) -> str:
+    """``"12.0"``, ``"012"`` -> ``"12"``; anything not an integer is returned as it is."""
+    m = _INT_TEXT.match(text.strip())
+    return str(int(m.group(1))) if m else text.strip()
+
+
+def _commune_text(text: str) -> str:
+    """Commune codes are 5-digit statistics codes: a number Excel lost the zeros of is padded."""
+    text = _int_text(text)
+    return text.zfill(5) if text.isdigit() else text
+
+
+def normalise_parcel_id(text: str) -> str:
+    """``"23296-01-12.0"`` -> ``"23296-1-12"``; other text is only trimmed."""
+    parts = str(text).strip().split("-")
+    if len(parts) == 3 and all(_INT_TEXT.match(p.strip()) for p in parts[1:]):
+        return "-".join([_commune_text(parts[0]), _int_text(parts[1]), _int_text(parts[2])])
+    return str(text).strip()
+
+
+def _fold_label(text: str) -> str:
+    """A status label compared without case, diacritics, spacing or underscores."""
+    plain = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return " ".join(plain.replace("_", " ").split())
+
+
+def _label_index(vocab: Vocabulary) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for code, (vi, en) in vocab.labels.items():
+        for spelling in (code, vi, en):
+            key = _fold_label(spelling)
+            if index.setdefault(key, code) != code:  # pragma: no cover - vocabulary bug
+                raise AssertionError(f"{vocab.name}: {spelling!r} names two codes")
+    return index
+
+
+_LABELS = {name: _label_index(vocab) for name, vocab in STATUS_FIELDS.items()}
+
+
+def lookup_status(field: str, text: str) -> str | None:
+    """The code of ``field`` that ``text`` names (code, Vietnamese or English label, with or
+    without diacritics), or None."""
+    vocab = STATUS_FIELDS[field]
+    return vocab.lookup(text) or _LABELS[field].get(_fold_label(text))
+
+
+def accepted_values(field: str) -> str:
+    """The accepted values of ``field``, one ``code (vi / en)`` each, for messages."""
+    vocab = STATUS_FIELDS[field]
+    return ", ".join(f"{code} ({vi} / {en})" for code, (vi, en) in vocab.labels.items())
+
+
+# --------------------------------------------------------------------------- transitions
+
+_CLEARANCE_ORDER = ("not_started", "inventoried", "plan_approved", "compensated", "handed_over")
+_AUCTION_RANK = {"not_planned": 0, "planned": 1, "dossier_ready": 2, "announced": 3,
+                 "sold": 4, "unsold": 4}
+
+
+def is_backwards(field: str, current: str, new: str) -> bool:
+    """Whether going from ``current`` to ``new`` moves a parcel backwards.
+
+    Clearance: not_started < inventoried < plan_approved < compensated < handed_over (steps may
+    be skipped); ``disputed`` may follow any status but handed_over, and any status may follow
+    ``disputed``. Auction: not_planned < planned < dossier_ready < announced < sold | unsold;
+    after ``unsold`` the lot may be auctioned again (planned, dossier_ready, announced, sold).
+    The same status is not backwards (it is "unchanged").
+    """
+    if current == new:
+        return False
+    if field == "clearance_status":
+        if current == "disputed":
+            return False
+        if new == "disputed":
+            return current == "handed_over"
+        return _CLEARANCE_ORDER.index(new) < _CLEARANCE_ORDER.index(current)
+    if field == "auction_status":
+        if current == "unsold":
+            return new == "not_planned"
+        return _AUCTION_RANK[new] <= _AUCTION_RANK[current]
+    raise ValueError(f"unknown status field {field!r}; fields: {', '.join(STATUS_FIELDS)}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _match_header(cells: list[str]) -> dict[str, int]:
+    """role -> column index for the recognisable names in one row (best alias wins)."""
+    found: dict[str, tuple[int, int]] = {}
+    for col, cell in enumerate(cells):
+        key = fold(cell) if cell else ""
+        if not key:
+            continue
+        for role, aliases in HEADER_ALIASES.items():
+            if key in aliases:
+                rank = aliases.index(key)
+                if role not in found or rank < found[role][0]:
+                    found[role] = (rank, col)
+                break
+    return {role: col for role, (_rank, col) in found.items()}
+
+
+def _complete(roles: dict[str, int]) -> bool:
+    return "status" in roles and ("parcel_id" in roles or all(r in roles for r in _TRIPLE))
+
+
+def _missing_roles(roles: dict[str, int]) -> list[str]:
+    missing = []
+    if "parcel_id" not in roles and not all(r in roles for r in _TRIPLE):
+        absent = [r for r in _TRIPLE if r not in roles]
+        missing.append(" + ".join(f"{_EXPECTED[r][0]} / {_EXPECTED[r][1]}" for r in absent)
+                       + " (hoặc / or mã thửa / parcel id)")
+    if "status" not in roles:
+        missing.append("trạng thái / status")
+    return missing
+
+
+def _find_header(table: list[list[str]], where: str) -> tuple[int, dict[str, int]]:
+    """The 0-based index of the header row and its roles, or StatusListError."""
+    best: tuple[int, dict[str, int]] | None = None
+    for i, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+        roles = _match_header(cells)
+        if _complete(roles):
+            return i, roles
+        if roles and (best is None or len(roles) > len(best[1])):
+            best = (i, roles)
+    if best is not None:
+        i, roles = best
+        seen = [c for c in table[i] if c]
+        raise StatusListError(
+            f"{where}: dòng {i + 1} có tiêu đề nhưng thiếu cột / row {i + 1} has headers but "
+            f"lacks: {'; '.join(_missing_roles(roles))}. Tiêu đề đã thấy / headers found: "
+            f"{', '.join(map(repr, seen))}. Cần / expected: {EXPECTED_HEADERS}")
+    first = next(((i, [c for c in cells if c]) for i, cells in
+                  enumerate(table[:HEADER_SEARCH_ROWS]) if any(cells)), None)
+    if first is None:
+        raise StatusListError(f"{where}: {HEADER_SEARCH_ROWS} dòng đầu trống / the first "
+                              f"{HEADER_SEARCH_ROWS} rows are empty; cần / expected a header "
+                              f"row with: {EXPECTED_HEADERS}")
+    raise StatusListError(
+        f"{where}: không tìm thấy dòng tiêu đề trong {HEADER_SEARCH_ROWS} dòng đầu / no header "
+        f"row in the first {HEADER_SEARCH_ROWS} rows. Tiêu đề đã thấy / headers found "
+        f"(dòng / row {first[0] + 1}): {', '.join(map(repr, first[1]))}. "
+        f"Cần / expected: {EXPECTED_HEADERS}")
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], str]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a set-up problem
+        raise StatusListError("đọc .xlsx cần gói openpyxl / reading .xlsx needs the openpyxl "
+                              "package: pip install openpyxl") from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
+        raise StatusListError(f"{path}: không đọc được tệp Excel / not a readable .xlsx "
+                              f"file ({type(exc).__name__}: {exc})") from None
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            raise StatusListError(f"{path}: không có trang tính / no sheet {sheet!r}; "
+                                  f"các trang / sheets: {', '.join(map(repr, names))}")
+        ws.reset_dimensions()  # some writers record wrong dimensions; read every row
+        table = [[_cell_text(v) for v in row]
+                 for row in ws.iter_rows(min_row=1, values_only=True)]
+        return table, ws.title
+    finally:
+        wb.close()
+
+
+def _read_csv(path: Path) -> tuple[list[list[str]], str]:
+    raw = path.read_bytes()
+    try:
+        text, encoding = raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        # Excel's "CSV" (not "CSV UTF-8") on a Vietnamese Windows writes Windows-1258.
+        text, encoding = raw.decode("cp1258", errors="replace"), "cp1258"
+    # Excel writes ";" where the decimal separator is ",": take the first delimiter that
+    # yields a recognisable header.
+    tables = {}
+    for delimiter in (",", ";", "\t"):
+        table = [[_cell_text(c) for c in row]
+                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        tables[delimiter] = table
+        if any(_complete(_match_header(r)) for r in table[:HEADER_SEARCH_ROWS]):
+            return table, encoding
+    return tables[","], encoding
+
+
+def read_status_list(path, sheet: str | None = None) -> pd.DataFrame:
+    """Read a status list (``.xlsx`` or ``.csv``) into one row per data line.
+
+    Parameters
+    ----------
+    path : str or Path
+    sheet : str, optional
+        The sheet of an ``.xlsx`` workbook (default: the first one).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`ROW_COLUMNS` as text (``""`` where the file has no such column or an
+        empty cell); ``row`` is the spreadsheet row number. Blank lines are left out.
+        ``attrs`` holds ``source`` (the file name), ``sheet``, ``header_row``, ``headers``
+        (role -> the header as written) and ``encoding`` (CSV).
+
+    Raises
+    ------
+    StatusListError
+        No such file, an unreadable file, a missing sheet, no recognisable header row (the
+        message lists the headers found and those expected), or no data under the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StatusListError(f"{path}: không có tệp này / no such file")
+    suffix = path.suffix.lower()
+    encoding = None
+    if suffix in (".xlsx", ".xlsm"):
+        table, sheet_name = _read_xlsx(path, sheet)
+        where = f"{path} [{sheet_name}]"
+    elif suffix == ".csv":
+        if sheet is not None:
+            raise StatusListError(f"{path}: tệp CSV không có trang tính / a CSV file has no "
+                                  f"sheets (--sheet {sheet!r})")
+        table, encoding = _read_csv(path)
+        sheet_name, where = None, str(path)
+    else:
+        raise StatusListError(f"{path}: chỉ nhận / only .xlsx or .csv files are read "
+                              "(Excel: Lưu thành .xlsx / Save As .xlsx)")
+    header, roles = _find_header(table, where)
+    records = []
+    for i in range(header + 1, len(table)):
+        cells = table[i]
+        rec = {"row": i + 1}
+        for role in ROW_COLUMNS[1:]:
+            col = roles.get(role)
+            rec[role] = cells[col] if col is not None and col < len(cells) else ""
+        if any(rec[r] for r in ("parcel_id", *_TRIPLE, "status")):
+            records.append(rec)
+    if not records:
+        raise StatusListError(f"{where}: không có dòng dữ liệu dưới tiêu đề (dòng {header + 1}) / "
+                              f"no data rows under the header (row {header + 1})")
+    rows = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
+    rows.attrs.update(source=path.name, sheet=sheet_name, header_row=header + 1,
+                      headers={role: table[header][col] for role, col in roles.items()},
+                      encoding=encoding)
+    return rows
+
+
+# --------------------------------------------------------------------------- planning
+
+#: Problem kinds, with their labels for the report (Vietnamese, English).
+KINDS = {
+    "change": ("thay đổi", "change"),
+    "unchanged": ("không đổi", "unchanged"),
+    "missing_key": ("thiếu mã thửa", "no parcel key"),
+    "unmatched": ("không tìm thấy thửa", "parcel not found"),
+    "duplicate": ("trùng thửa", "duplicate parcel"),
+    "missing_status": ("thiếu trạng thái", "no status"),
+    "unknown_status": ("trạng thái lạ", "unknown status"),
+    "backwards": ("lùi trạng thái", "status goes backwards"),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One thing wrong with a row, said in both languages."""
+
+    kind: str
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return f"{self.vi} / {self.en}"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What happens to one row of the list."""
+
+    row: int
+    parcel_id: str | None
+    text: str  # the status cell as written
+    value: str | None  # its code, when recognised
+    current: str | None  # the parcel's status as of the effective date, when matched
+    issues: tuple[Issue, ...] = ()
+    info: str | None = None  # a remark that is not an error
+
+    @property
+    def is_error(self) -> bool:
+        return bool(self.issues)
+
+    @property
+    def outcome(self) -> str:
+        """``change``, ``unchanged`` or the kind of the row's first problem."""
+        if self.issues:
+            return self.issues[0].kind
+        return "unchanged" if self.value == self.current else "change"
+
+    def messages(self) -> list[str]:
+        """``"dòng 5: … / row 5: …"`` for each problem."""
+        return [f"dòng {self.row}: {i.vi} / row {self.row}: {i.en}" for i in self.issues]
+
+
+@dataclass
+class StatusImportPlan:
+    """The events a status list would append, and what happens to each of its rows.
+
+    ``events`` holds one event per good row that changes a status; rows in error are never in
+    it. Whether to write them while other rows are in error is the caller's choice
+    (``--skip-bad-rows``): see :meth:`events_to_write`.
+    """
+
+    field: str
+    document_no: str
+    document_date: str
+    effective_date: str
+    batch_id: str
+    rows: list[RowResult]
+    events: pd.DataFrame
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[RowResult]:
+        return [r for r in self.rows if r.is_error]
+
+    @property
+    def unchanged(self) -> list[RowResult]:
+        return [r for r in self.rows if r.outcome == "unchanged"]
+
+    @property
+    def changes(self) -> list[RowResult]:
+        return [r for r in self.rows if r.outcome == "change"]
+
+    @property
+    def ok(self) -> bool:
+        """No row is in error."""
+        return not self.errors
+
+    def events_to_write(self, skip_bad_rows: bool = False) -> pd.DataFrame:
+        """The events to append: all of them when no row is in error or bad rows are skipped,
+        none otherwise."""
+        if self.ok or skip_bad_rows:
+            return self.events
+        return self.events.iloc[0:0]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per outcome (``change``, ``unchanged``, and each problem kind)."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            out[r.outcome] = out.get(r.outcome, 0) + 1
+        return {k: out[k] for k in KINDS if k in out}
+
+    def problems(self) -> list[str]:
+        """Every problem as ``"dòng N: … / row N: …"``, in row order."""
+        return [m for r in self.rows for m in r.messages()]
+
+    def report(self) -> str:
+        """A plain-text table of every row, then the totals."""
+        vocab = STATUS_FIELDS[self.field]
+        head = [
+            f"Danh sách / list: {self.source or '-'}; trường / field: {self.field}; "
+            f"văn bản / document: {self.document_no} ({self.document_date}); "
+            f"hiệu lực / effective: {self.effective_date}",
+            *self.notes,
+        ]
+        header = ("Dòng/Row", "Thửa/Parcel", "Trong tệp/In file", "Hiện tại/Current",
+                  "Mới/New", "Kết quả/Result", "Chi tiết/Detail")
+        table = [header]
+        for r in self.rows:
+            vi, en = KINDS[r.outcome]
+            detail = "; ".join(str(i) for i in r.issues)
+            if r.info:
+                detail = "; ".join(filter(None, [detail, r.info]))
+            table.append((
+                str(r.row), r.parcel_id or "-", r.text or "-",
+                vocab.label(r.current) if r.current else "-",
+                vocab.label(r.value) if r.value else "-",
+                f"{vi} / {en}", detail,
+            ))
+        widths = [min(max(len(row[c]) for row in table), 40) for c in range(len(header) - 1)]
+        lines = list(head) + [""]
+        for n, row in enumerate(table):
+            cells = [row[c][:40].ljust(widths[c]) for c in range(len(widths))]
+            lines.append("  ".join(cells + [row[-1]]).rstrip())
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 16)
+        lines.append("")
+        counts = self.counts()
+        lines.append("Tổng / totals: " + ", ".join(
+            f"{KINDS[k][0]} / {KINDS[k][1]}: {n}" for k, n in counts.items())
+            + f"; dòng lỗi / rows in error: {len(self.errors)}")
+        if any(i.kind == "unknown_status" for r in self.rows for i in r.issues):
+            lines.append("Giá trị được nhận / accepted values: " + accepted_values(self.field)
+                         + " (không dấu cũng được / diacritics optional)")
+        return "\n".join(lines)
+
+
+def _parcel_key(rec, communes_by_name: dict[str, str]) -> str | None:
+    direct = str(rec.get("parcel_id") or "").strip()
+    if direct:
+        return normalise_parcel_id(direct)
+    commune = str(rec.get("commune_code") or "").strip()
+    sheet = str(rec.get("sheet_no") or "").strip()
+    parcel = str(rec.get("parcel_no") or "").strip()
+    if not (commune and sheet and parcel):
+        return None
+    code = _commune_text(commune)
+    if not code.isdigit():  # a commune name ("Xã" column): map it through the parcels
+        code = communes_by_name.get(fold(commune), code)
+    return f"{code}-{_int_text(sheet)}-{_int_text(parcel)}"
+
+
+def plan_status_import(
+    rows: pd.DataFrame,
+    field: str,
+    parcels: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    document_no: str,
+    document_date,
+    effective_date=None,
+    recorded_by: str,
+    recorded_at: str | None = None,
+    source: str | None = None,
+    batch_id: str | None = None,
+) -> StatusImportPlan:
+    """Check a status list against the parcels and the ledger; return the events and a report.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        From :func:`read_status_list`, or any frame with ``row``, ``status``, optional ``note``
+        and either ``parcel_id`` or ``commune_code``, ``sheet_no`` and ``parcel_no``.
+    field : str
+        ``clearance_status`` or ``auction_status``.
+    parcels : DataFrame
+        The parcels layer (``parcel_id``; ``commune_code`` and ``commune_name`` let a list name
+        communes by name).
+    events : DataFrame
+        The ledger (``status_events``), for each parcel's status as of ``effective_date``.
+    document_no : str
+        The decision or minutes the list comes with (required).
+    document_date, effective_date : str or date
+        ``YYYY-MM-DD`` or ``dd/mm/yyyy``; ``effective_date`` defaults to ``document_date``.
+    recorded_by : str
+    recorded_at : str, optional
+        ISO time with offset; default now in ``+07:00``.
+    source : str, optional
+        The file name, kept in each event's note with its row (default ``rows.attrs['source']``).
+    batch_id : str, optional
+        Prefix of the event ids, ``<batch_id>-<row>`` (default a random hex string).
+
+    Returns
+    -------
+    StatusImportPlan
+
+    Raises
+    ------
+    ValueError
+        An unknown field, an empty document number or user, or a date that is not a date.
+    """
+    if field not in STATUS_FIELDS:
+        raise ValueError(f"trường lạ / unknown field {field!r}; "
+                         f"chọn / choose: {', '.join(STATUS_FIELDS)}")
+    document_no = " ".join(str(document_no or "").split())
+    if not document_no:
+        raise ValueError("thiếu số văn bản / the document number is required")
+    recorded_by = str(recorded_by or "").strip()
+    if not recorded_by:
+        raise ValueError("thiếu người ghi / recorded_by is required")
+    document_date = parse_date(document_date, "ngày văn bản / document date")
+    effective_date = (parse_date(effective_date, "ngày hiệu lực / effective date")
+                      if effective_date not in (None, "") else document_date)
+    recorded_at = recorded_at or now_vn()
+    batch_id = batch_id or uuid.uuid4().hex[:16]
+    source = source if source is not None else rows.attrs.get("source")
+    vocab = STATUS_FIELDS[field]
+
+    known = set(parcels["parcel_id"].astype(str))
+    communes_by_name: dict[str, str] = {}
+    if {"commune_code", "commune_name"} <= set(parcels.columns):
+        pairs = parcels[["commune_name", "commune_code"]].drop_duplicates()
+        for name, code in zip(pairs["commune_name"], pairs["commune_code"]):
+            if isinstance(name, str) and name:
+                communes_by_name.setdefault(fold(name), str(code))
+                # "Xã Hòa Bình" and "Hòa Bình" both name it
+                bare = re.sub(r"^(xa|phuong|thitran)", "", fold(name))
+                if bare:
+                    communes_by_name.setdefault(bare, str(code))
+
+    records = rows.to_dict("records")
+    keys = [_parcel_key(rec, communes_by_name) for rec in records]
+    rows_of: dict[str, list[int]] = {}
+    for rec, key in zip(records, keys):
+        if key is not None:
+            rows_of.setdefault(key, []).append(int(rec["row"]))
+
+    matched = sorted({k for k in keys if k in known})
+    ledger = events[events["field"] == field] if len(events) else events
+    then = current_status(ledger, matched, as_of=effective_date)[field] if matched else {}
+    latest = current_status(ledger, matched) if matched else None
+
+    results: list[RowResult] = []
+    new_events = []
+    for rec, key in zip(records, keys):
+        row = int(rec["row"])
+        text = str(rec.get("status") or "").strip()
+        issues: list[Issue] = []
+        if key is None:
+            issues.append(Issue("missing_key", "thiếu mã xã, tờ hoặc thửa",
+                                "commune, sheet or parcel number missing"))
+        elif key not in known:
+            issues.append(Issue("unmatched", f"không tìm thấy thửa {key}",
+                                f"parcel {key} not found"))
+        if key is not None and len(rows_of[key]) > 1:
+            others = ", ".join(str(n) for n in rows_of[key] if n != row)
+            issues.append(Issue("duplicate", f"thửa {key} lặp lại ở dòng {others}",
+                                f"parcel {key} also on row(s) {others}"))
+        value = lookup_status(field, text) if text else None
+        if not text:
+            issues.append(Issue("missing_status", "ô trạng thái trống", "empty status cell"))
+        elif value is None:
+            issues.append(Issue("unknown_status",
+                                f"{text!r} không phải trạng thái {field}",
+                                f"{text!r} is not a {field} value"))
+        current = then[key] if key in known else None
+        info = None
+        if value is not None and current is not None and is_backwards(field, current, value):
+            issues.append(Issue(
+                "backwards",
+                f"lùi từ {vocab.label(current)} về {vocab.label(value)}",
+                f"goes back from {vocab.label(current, 'en')} to {vocab.label(value, 'en')}"))
+        if not issues and value != current and latest is not None:
+            later = latest.loc[key, f"{field}_date"]
+            if pd.notna(later) and str(later)[:10] > effective_date:
+                info = (f"có sự kiện sau ngày hiệu lực ({str(later)[:10]}: "
+                        f"{latest.loc[key, field]}) vẫn là hiện tại / a later event stays current")
+        result = RowResult(row, key, text, value, current, tuple(issues), info)
+        results.append(result)
+        if result.outcome == "change":
+            note = str(rec.get("note") or "").strip()
+            trail = f"{source}, dòng / row {row}" if source else None
+            new_events.append({
+                "event_id": f"{batch_id}-{row}",
+                "parcel_id": key,
+                "field": field,
+                "value": value,
+                "effective_date": effective_date,
+                "document_no": document_no,
+                "document_date": document_date,
+                "note": " — ".join(filter(None, [note, trail])) or None,
+                "recorded_by": recorded_by,
+                "recorded_at": recorded_at,
+            })
+
+    frame = pd.DataFrame(new_events, columns=list(STATUS_EVENTS.column_names))
+    return StatusImportPlan(field, document_no, document_date, effective_date, batch_id,
+                            results, frame, source)
+
+
+__all__ = [
+    "EXPECTED_HEADERS", "HEADER_ALIASES", "Issue", "RowResult",
+    "StatusImportPlan", "StatusListError", "accepted_values", "is_backwards", "lookup_status",
+    "normalise_parcel_id", "now_vn", "parse_date", "plan_status_import", "read_status_list",
+]
