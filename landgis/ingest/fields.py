@@ -1,0 +1,116 @@
+"""Field names as planners' files spell them, mapped onto the contract's columns.
+
+Cadastral Shapefiles from Vietnamese offices name their fields in many ways (``SoTo``, ``So_to``,
+``To_BD``; ``SoThua``; ``DienTich``; ``LoaiDat``, ``MDSD``, ``Ma_LD`` …). :func:`map_fields`
+recognises those without help; an explicit ``SOURCE=contract`` map wins over the guesses.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Mapping
+
+import pandas as pd
+
+from landgis.contract import get_layer
+
+
+def fold(name: str) -> str:
+    """Lower-case ASCII letters and digits only: ``"Số_Thửa"`` -> ``"sothua"``."""
+    text = unicodedata.normalize("NFD", str(name)).replace("đ", "d").replace("Đ", "D")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+#: contract column -> spellings seen in the field (compared after :func:`fold`)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "parcel_id": ("parcelid", "mathua", "mathuadat", "idthua"),
+    "commune_code": ("communecode", "maxa", "madvhc", "maphuongxa", "madonvi", "mahc"),
+    "commune_name": ("communename", "tenxa", "xa", "tendvhc", "tenphuongxa", "phuongxa"),
+    "sheet_no": ("sheetno", "soto", "sotobd", "tobd", "tobando", "to", "sohieuto",
+                 "shbando", "sotobando"),
+    "parcel_no": ("parcelno", "sothua", "thua", "shthua", "sohieuthua", "thuaso"),
+    "land_use_code": ("landusecode", "loaidat", "mdsd", "mald", "maloaidat", "kyhieuloaidat",
+                      "mucdichsd", "mucdich", "mdsdd", "ldat"),
+    "legal_area_m2": ("legalaream2", "dientich", "dt", "dtpl", "dientichpl", "dientichphaply",
+                      "dientichm2", "dtich", "area"),
+    "zone_code": ("zonecode", "makhu", "makcn", "makhukt"),
+    "owner_kind": ("ownerkind", "doituong", "loaidoituong", "doituongsd", "loaichu"),
+    "plot_code": ("plotcode", "malo", "kyhieulo", "lo"),
+    "function": ("function", "chucnang", "chucnangsd"),
+    "max_coverage_pct": ("maxcoveragepct", "matdoxd", "mdxd", "matdo"),
+    "max_height_m": ("maxheightm", "chieucao", "tangcao", "chieucaotoida"),
+    "lease_status": ("leasestatus", "tinhtrangthue", "thue"),
+    "tenant": ("tenant", "nhadautu", "doanhnghiep", "chudautu"),
+    "name_vi": ("namevi", "ten", "tenkhu", "tenduan"),
+    "name_en": ("nameen", "tentienganh"),
+    "kind": ("kind", "loai", "loaikhu", "loaiduan"),
+    "phase": ("phase", "giaidoan"),
+    "decision_no": ("decisionno", "soqd", "soquyetdinh", "quyetdinh"),
+    "decision_date": ("decisiondate", "ngayqd", "ngayquyetdinh"),
+    "planned_area_ha": ("plannedareaha", "dientichqh", "dtqh", "dientichquyhoach"),
+    "status": ("status", "tinhtrang", "trangthai"),
+    "source": ("source", "nguon"),
+    "project_code": ("projectcode", "maduan"),
+    "budget_vnd": ("budgetvnd", "tongmucdautu", "tmdt"),
+    "disbursed_vnd": ("disbursedvnd", "giaingan", "dagiaingan"),
+    "progress_pct": ("progresspct", "tiendo"),
+}
+
+
+def map_fields(
+    columns, layer: str, explicit: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Which source field feeds which contract column of ``layer``.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The source file's field names.
+    layer : str
+        The contract layer being imported.
+    explicit : mapping, optional
+        ``{source_field: contract_column}`` given by the user; these win.
+
+    Returns
+    -------
+    dict
+        ``{source_field: contract_column}``, each contract column fed by at most one field.
+
+    Raises
+    ------
+    ValueError
+        An explicit mapping names a field the file does not have or a column the layer lacks.
+    """
+    contract_columns = get_layer(layer).column_names
+    columns = list(columns)
+    mapping: dict[str, str] = {}
+    for src, dst in (explicit or {}).items():
+        if src not in columns:
+            raise ValueError(f"--map {src}={dst}: the file has no field {src!r}; "
+                             f"its fields: {', '.join(columns)}")
+        if dst not in contract_columns:
+            raise ValueError(f"--map {src}={dst}: layer {layer!r} has no column {dst!r}; "
+                             f"its columns: {', '.join(contract_columns)}")
+        mapping[src] = dst
+    taken = set(mapping.values())
+    for dst in contract_columns:
+        if dst in taken:
+            continue
+        wanted = {fold(dst), *ALIASES.get(dst, ())}
+        for src in columns:
+            if src not in mapping and fold(src) in wanted:
+                mapping[src] = dst
+                taken.add(dst)
+                break
+    return mapping
+
+
+def apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
+    """Rename mapped fields to contract names; unmapped fields are kept as extra columns,
+    except those whose name would clash with a contract column."""
+    renamed = df.rename(columns=dict(mapping))
+    mapped_targets = set(mapping.values())
+    keep = [c for c in df.columns if c in mapping or c not in mapped_targets]
+    return renamed[[mapping.get(c, c) for c in keep]]

@@ -1,0 +1,230 @@
+"""Import a planner's file into a layer: read, check the CRS, map fields, validate, write.
+
+:func:`prepare_import` does everything but writing and returns an :class:`ImportPlan` whose
+report says what would be written; :func:`commit_import` writes it as one atomic batch. A dry
+run is a plan that is never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landgis import contract, crs as crsmod
+from landgis.ingest.fields import apply_mapping, map_fields
+from landgis.ingest.readers import Source, SourceError, read_source
+from landgis.store.base import Batch, Store
+from landgis.validation import AREA_TOLERANCE_PCT, Finding, ValidationReport, validate
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ImportPlan:
+    layer: str
+    source: Source
+    frame: gpd.GeoDataFrame
+    mapping: dict[str, str]
+    report: ValidationReport
+    sha256: str
+    repaired: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+
+def source_sha256(path: Path) -> str:
+    """SHA-256 of the file, and for a bare .shp of its .shp, .shx, .dbf, .prj and .cpg too."""
+    h = hashlib.sha256()
+    parts = [path]
+    if path.suffix.lower() == ".shp":
+        parts = [p for p in (path.with_suffix(s) for s in (".shp", ".shx", ".dbf", ".prj", ".cpg"))
+                 if p.exists()]
+    for part in parts:
+        with open(part, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+_VN_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+
+
+def parse_number(value) -> float | None:
+    """A number as planners type it: ``1234.5``, ``1234,5`` or ``1.234,5``; None if empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if _VN_NUMBER.match(text):
+        text = text.replace(".", "").replace(",", ".")
+    elif "," in text and "." not in text:
+        text = text.replace(",", ".")
+    return float(text)
+
+
+def _coerce(df: gpd.GeoDataFrame, layer: contract.Layer, findings: list[Finding]):
+    out = df.copy()
+    for col in layer.columns:
+        if col.name not in out.columns:
+            continue
+        s = out[col.name]
+        if col.kind in ("int", "float"):
+            parsed, bad = [], []
+            for i, v in enumerate(s):
+                try:
+                    parsed.append(parse_number(v))
+                except ValueError:
+                    parsed.append(None)
+                    bad.append(i)
+            values = pd.Series(parsed, index=s.index, dtype=float)
+            if col.kind == "int":
+                frac = values.notna() & (values % 1 != 0)
+                bad += list(np.flatnonzero(frac.to_numpy()))
+                values = values.where(~frac).astype("Int64")
+            for i in bad:
+                findings.append(Finding("error", "contract",
+                                        f"{col.name}: {s.iloc[i]!r} is not a "
+                                        f"{'whole number' if col.kind == 'int' else 'number'}",
+                                        f"row {i + 1}"))
+            out[col.name] = values
+        elif col.kind == "str":
+            def clean(v):
+                if v is None or (isinstance(v, float) and np.isnan(v)):
+                    return None
+                if isinstance(v, float) and v.is_integer():
+                    v = int(v)  # commune codes read as 23296.0
+                text = str(v).strip()
+                return text or None
+            out[col.name] = s.map(clean).astype(object)
+            if col.vocabulary is contract.LAND_USE:
+                out[col.name] = out[col.name].map(lambda v: v.upper() if v else v)
+    return out
+
+
+def _derive(df: gpd.GeoDataFrame, layer: str, zones: gpd.GeoDataFrame | None,
+            notes: list[str]) -> gpd.GeoDataFrame:
+    if layer != contract.PARCELS.name:
+        return df
+    parts = ("commune_code", "sheet_no", "parcel_no")
+    if "parcel_id" not in df.columns and all(p in df.columns for p in parts):
+        ok = df[list(parts)].notna().all(axis=1)
+        df["parcel_id"] = None
+        df.loc[ok, "parcel_id"] = (df.loc[ok, "commune_code"].astype(str) + "-"
+                                   + df.loc[ok, "sheet_no"].astype(str) + "-"
+                                   + df.loc[ok, "parcel_no"].astype(str))
+        notes.append("parcel_id built from commune_code-sheet_no-parcel_no")
+    if "zone_code" not in df.columns and zones is not None and len(zones):
+        points = gpd.GeoDataFrame(geometry=df.geometry.representative_point(), crs=df.crs)
+        hit = gpd.sjoin(points, zones[["zone_code", "geometry"]], predicate="within",
+                        how="left")
+        df["zone_code"] = hit.groupby(level=0)["zone_code"].first().reindex(df.index)
+        notes.append("zone_code taken from the zone each parcel lies in")
+    return df
+
+
+def _repair(df: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    geoms = df.geometry.values
+    bad = ~shapely.is_valid(geoms)
+    if not bad.any():
+        return df, 0
+    fixed = shapely.make_valid(geoms[bad])
+    # keep the polygonal part of what make_valid returns (it may add stray lines or points)
+    polys = [shapely.union_all([g for g in shapely.get_parts(f)
+                                if g.geom_type in ("Polygon", "MultiPolygon")]) for f in fixed]
+    out = df.copy()
+    out.loc[bad, out.geometry.name] = polys
+    return out, int(bad.sum())
+
+
+def prepare_import(
+    path,
+    layer: str,
+    *,
+    crs=None,
+    encoding: str | None = None,
+    field_map: Mapping[str, str] | None = None,
+    constants: Mapping[str, object] | None = None,
+    repair: bool = False,
+    zones: gpd.GeoDataFrame | None = None,
+    area_tolerance_pct: float = AREA_TOLERANCE_PCT,
+    source_layer: str | None = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Read and check ``path`` for import into ``layer``; nothing is written.
+
+    Raises
+    ------
+    SourceError
+        The file cannot be read, has no CRS and none was given, or its coordinates cannot be
+        in its CRS. The message names the file.
+    """
+    step = progress or (lambda _name: None)
+    spec = contract.get_layer(layer)
+    path = Path(path)
+    step("đọc tệp / reading")
+    source = read_source(path, crs=crs, encoding=encoding, layer=source_layer)
+    if source.crs is None:
+        raise SourceError(
+            f"{path}: the file says nothing of its CRS (no .prj); give it with --crs, "
+            "e.g. --crs 'VN-2000 Kon Tum' (EPSG:9216)")
+    try:
+        crsmod.check_geometries(source.frame.geometry.values, source.crs)
+    except crsmod.CoordinateError as exc:
+        raise SourceError(f"{path}: {exc}") from None
+
+    step("ánh xạ trường / mapping fields")
+    columns = [c for c in source.frame.columns if c != source.frame.geometry.name]
+    mapping = map_fields(columns, layer, field_map)
+    frame = apply_mapping(source.frame, mapping)
+    for column, value in (constants or {}).items():
+        if column not in spec.column_names:
+            raise ValueError(f"--set {column}=…: layer {layer!r} has no column {column!r}")
+        frame[column] = value
+    findings: list[Finding] = []
+    frame = _coerce(frame, spec, findings)
+
+    step("chuyển hệ tọa độ / reprojecting")
+    frame = crsmod.to_storage(frame)
+    notes = list(source.notes)
+    frame = _derive(frame, layer, zones, notes)
+    repaired = 0
+    if repair:
+        frame, repaired = _repair(frame)
+        if repaired:
+            notes.append(f"{repaired} invalid geometries repaired (--repair)")
+
+    step("kiểm tra / validating")
+    report = validate(frame, layer, zones=zones, area_tolerance_pct=area_tolerance_pct)
+    report.findings[:0] = findings
+    if source.cad_report is not None:
+        for issue in getattr(source.cad_report, "issues", []):
+            report.findings.append(Finding("error", f"cad_{issue.kind}", issue.message, None,
+                                           issue.x, issue.y))
+    report.notes = notes + [f"{src} → {dst}" for src, dst in mapping.items() if src != dst]
+    return ImportPlan(layer, source, frame, mapping, report, source_sha256(path), repaired, notes)
+
+
+def commit_import(store: Store, plan: ImportPlan, *, user: str) -> int:
+    """Write a checked plan as one atomic batch; returns the batch id."""
+    if not plan.ok:
+        raise SourceError(f"{plan.source.path}: {len(plan.report.errors)} error(s); "
+                          "nothing written")
+    counts = {"features": len(plan.frame), "warnings": len(plan.report.warnings),
+              "repaired": plan.repaired}
+    return store.write_layer(plan.layer, plan.frame, batch=Batch(
+        source_name=plan.source.path.name, user=user, source_sha256=plan.sha256,
+        counts=counts))

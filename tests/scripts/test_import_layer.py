@@ -1,0 +1,101 @@
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from tests.conftest import X0, Y0
+from tests.core.test_import import survey
+from tests.scripts.conftest import ROOT
+
+
+def test_dry_run_reports_and_writes_nothing(store, parcels_gdf, tmp_path, script):
+    src = tmp_path / "thua.gpkg"
+    survey(parcels_gdf).to_file(src)
+    before = store.path.read_bytes()
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path, "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "4 đối tượng / features" in out.stdout and "dry run" in out.stdout
+    assert store.path.read_bytes() == before
+
+
+def test_import_writes_a_batch_and_versions_can_be_restored(store, parcels_gdf, tmp_path,
+                                                            script):
+    src = tmp_path / "thua.gpkg"
+    survey(parcels_gdf).iloc[:3].to_file(src)
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path,
+                 "--user", "an")
+    assert out.returncode == 0, out.stderr
+    assert "written: 3 parcels as batch 1" in out.stdout
+    assert len(store.read_layer("parcels")) == 3
+    listing = script("layer_versions.py", "list", "--db", store.path)
+    assert "thua.gpkg" in listing.stdout and " an " in listing.stdout
+    restored = script("layer_versions.py", "restore", "1", "--db", store.path)
+    assert restored.returncode == 0, restored.stderr
+    assert len(store.read_layer("parcels")) == 4
+
+
+def test_refused_import_exits_1_and_the_report_is_escaped(store, parcels_gdf, tmp_path,
+                                                          script):
+    df = survey(parcels_gdf)
+    df["LoaiDat"] = "<script>alert(1)</script>"
+    src = tmp_path / "xss.gpkg"
+    df.to_file(src)
+    before = store.path.read_bytes()
+    report = tmp_path / "report.html"
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path,
+                 "--report", report)
+    assert out.returncode == 1
+    assert "nothing written" in out.stderr
+    assert store.path.read_bytes() == before
+    page = report.read_text()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in page
+
+
+def test_missing_crs_is_a_clear_error(store, parcels_gdf, tmp_path, script):
+    src = tmp_path / "khong_prj.csv"
+    df = survey(parcels_gdf)
+    df.assign(WKT=df.geometry.to_wkt()).drop(columns="geometry").to_csv(src, index=False)
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path)
+    assert out.returncode == 1
+    assert "khong_prj.csv" in out.stderr and "--crs" in out.stderr
+    json_report = tmp_path / "r.json"
+    ok = script("import_layer.py", src, "--layer", "parcels", "--db", store.path,
+                "--crs", "VN-2000 Kon Tum", "--dry-run", "--report", json_report)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(json_report.read_text())["features"] == 4
+
+
+def test_bad_arguments_exit_2(store, script, tmp_path):
+    out = script("import_layer.py", tmp_path / "x.gpkg", "--layer", "nothing", "--db", store.path)
+    assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_import_killed_midway_leaves_the_store_unchanged(store, tmp_path):
+    n = 150_000
+    i = np.arange(n)
+    xs, ys = X0 + (i % 400) * 20.0, Y0 + (i // 400) * 20.0
+    big = gpd.GeoDataFrame({
+        "MaXa": "23296", "TenXa": "Phường Ngô Mây", "SoTo": 50 + i // 1000,
+        "SoThua": i % 1000 + 1, "LoaiDat": "CLN", "DienTich": 400.0, "DoiTuong": "household"},
+        geometry=shapely.box(xs, ys, xs + 20, ys + 20), crs=9216)
+    src = tmp_path / "big.gpkg"
+    big.to_file(src, engine="pyogrio")
+    before = store.path.read_bytes()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "import_layer.py"), str(src),
+                             "--layer", "parcels", "--db", str(store.path)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list(store.path.parent.glob(".*.tmp-*")) and time.time() < deadline:
+        assert proc.poll() is None, "the import ended before it could be interrupted"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert store.path.read_bytes() == before
+    assert len(store.read_layer("parcels")) == 4
+    assert store.list_batches().empty
