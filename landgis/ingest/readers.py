@@ -246,6 +246,9 @@ def read_source(path, *, crs=None, encoding: str | None = None, layer: str | Non
     if not isinstance(df, gpd.GeoDataFrame) or df.geometry.name not in df:
         raise SourceError(f"{path}: no geometry in the file")
     if len(df) == 0:
+        if cad_report is not None:
+            raise SourceError(f"{path}: the drawing's lines close into no polygon with one "
+                              f"label; nothing to import.\n{cad_report}")
         raise SourceError(f"{path}: the file holds no features")
     missing = shapely.is_missing(df.geometry.values)
     if missing.any():

@@ -189,3 +189,49 @@ def pd_concat(a, b):
     import pandas as pd
 
     return pd.concat([a, b], ignore_index=True)
+
+
+def test_dxf_drawing_imports_as_parcels(store, tmp_path):
+    from tests.core.test_cad import _dxf
+
+    dxf = _dxf(tmp_path / "to12.dxf")
+    plan = prepare_import(dxf, "parcels", crs="VN-2000 Kon Tum",
+                          constants={"commune_code": "23296", "commune_name": "Phường Ngô Mây",
+                                     "sheet_no": 12, "owner_kind": "household"},
+                          zones=store.read_layer("zones"))
+    assert plan.ok, plan.report.to_text()
+    got = plan.frame.set_index("parcel_id")
+    assert sorted(got.index) == ["23296-12-345", "23296-12-346", "23296-12-347",
+                                 "23296-12-348"]
+    assert got.loc["23296-12-345", "land_use_code"] == "CLN"
+    assert got.loc["23296-12-345", "legal_area_m2"] == 1234.5
+    np.testing.assert_allclose(got.geometry.area, 10_000, atol=1e-6)
+
+
+def test_dxf_whose_lines_close_into_no_polygon_is_refused(tmp_path):
+    from tests.core.test_cad import _dxf
+
+    open_lines = [((0, 0), (100, 0)), ((100, 0), (100, 100)), ((100, 100), (0, 100))]
+    dxf = _dxf(tmp_path / "ho.dxf", edges=open_lines, labels={(0, 0): "1 CLN 100"})
+    with pytest.raises(SourceError) as info:
+        prepare_import(dxf, "parcels", crs=9216)
+    message = str(info.value)
+    assert "ho.dxf" in message and "no polygon" in message
+
+
+def test_tcvn3_dbf_without_cpg_is_detected_and_converted(parcels_gdf, tmp_path):
+    from landgis.ingest.encodings import encode_text
+
+    df = survey(parcels_gdf)
+    names = ["Phường Ngô Mây", "Xã Đắk Cấm", "Thị trấn Plei Kần", "Xã Bờ Y"]
+    # what a TCVN3 office file holds, as GDAL would read it byte for byte (ISO-8859-1)
+    df["TenXa"] = [encode_text(n, "tcvn3").decode("latin-1") for n in names]
+    shp = tmp_path / "tcvn3.shp"
+    pyogrio.write_dataframe(df, shp, encoding="ISO-8859-1")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    plan = prepare_import(shp, "parcels")
+    assert plan.source.encoding == "tcvn3"
+    assert list(plan.frame["commune_name"]) == names
+    assert any("detected as tcvn3" in n for n in plan.report.notes)
+    with pytest.raises(SourceError, match=r"tcvn3.shp: the text is not in vni.*--encoding"):
+        prepare_import(shp, "parcels", encoding="vni")
