@@ -1,0 +1,169 @@
+"""The demo-layer generator: what a planner opening the demo map would notice."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import shapely
+
+from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS, check_layer
+from landgis.demo import build_demo_layers
+
+SPATIAL = ("zones", "zoning_plots", "parcels", "projects")
+PARKS_AND_CLUSTERS = ("KCN-HB1", "KCN-HB2", "KCN-SM", "KCN-DT", "KCN-DL", "CCN-NMDC", "CCN-DLA")
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return build_demo_layers()
+
+
+def _wkb(gdf):
+    return [g.wkb for g in gdf.geometry.values]
+
+
+def test_every_layer_meets_the_contract(layers):
+    for name in SPATIAL:
+        assert check_layer(layers[name], name) == [], name
+    assert check_layer(layers["status_events"], "status_events", crs_epsg=None) == []
+    assert list(layers["plan_targets"].columns) == ["zone_code", "function", "planned_area_ha",
+                                                    "source"]
+
+
+def test_same_seed_same_layers_other_seed_other_parcels(layers):
+    again = build_demo_layers(seed=2019)
+    for name, df in layers.items():
+        other = again[name]
+        if name in SPATIAL:
+            assert _wkb(df) == _wkb(other), name
+            df, other = df.drop(columns="geometry"), other.drop(columns="geometry")
+        pd.testing.assert_frame_equal(pd.DataFrame(df), pd.DataFrame(other), obj=name)
+    different = build_demo_layers(seed=7)
+    assert _wkb(different["parcels"]) != _wkb(layers["parcels"])
+    assert _wkb(different["zones"]) == _wkb(layers["zones"])  # the zones are the drawing
+
+
+def test_zones_have_their_planned_areas_and_do_not_overlap(layers):
+    zones = layers["zones"]
+    assert set(zones.zone_code) == {"KKT-BOY", *PARKS_AND_CLUSTERS}
+    for _, z in zones.iterrows():
+        assert z.geometry.area == pytest.approx(z.drawn_area_ha * 1e4, rel=1e-3)
+        if pd.notna(z.planned_area_ha):
+            assert z.geometry.area == pytest.approx(z.planned_area_ha * 1e4, rel=0.01), z.zone_code
+    assert zones.set_index("zone_code").planned_area_ha.isna().loc["CCN-DLA"]
+    geoms = zones.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    assert shapely.area(shapely.intersection(geoms[left[pairs]], geoms[right[pairs]])).sum() == 0
+
+
+def test_the_border_gate_lies_in_the_zone_at_its_west_edge(layers):
+    kkt = layers["zones"].set_index("zone_code").geometry.loc["KKT-BOY"]
+    gate = layers["projects"].set_index("project_code").geometry.loc["DA-BOY-QM"]
+    assert kkt.contains(gate)
+    assert kkt.boundary.distance(gate) < 1000
+    assert gate.x - kkt.bounds[0] < 0.2 * (kkt.bounds[2] - kkt.bounds[0])
+
+
+def test_hb2_plan_functions_match_the_published_plan(layers):
+    plots = layers["zoning_plots"]
+    hb2 = plots[plots.zone_code == "KCN-HB2"]
+    areas = hb2.geometry.area.groupby(hb2.function.to_numpy()).sum() / 1e4
+    published = {"factory": 40, "technical": 2.5, "admin_services": 1.3, "roads": 13.2,
+                 "housing": 4.2, "green": 8.6}
+    assert set(areas.index) == set(published)
+    for function, target in published.items():
+        assert areas[function] == pytest.approx(target, rel=0.005), function
+    factory = hb2[hb2.function == "factory"]
+    assert len(factory) >= 5 and set(factory.lease_status) == {"leased", "reserved", "vacant"}
+
+
+def test_plots_tile_their_parks_and_leases_follow_the_story(layers):
+    plots = layers["zoning_plots"]
+    zones = layers["zones"].set_index("zone_code").geometry
+    for code, group in plots.groupby("zone_code"):
+        assert abs(shapely.union_all(group.geometry.values).area - zones[code].area) < 1
+        assert abs(group.geometry.area.sum() - zones[code].area) < 1
+    hb1 = plots[(plots.zone_code == "KCN-HB1") & (plots.function == "factory")]
+    assert (hb1.lease_status == "leased").all() and hb1.tenant.str.endswith("(minh họa)").all()
+    dl = plots[(plots.zone_code == "KCN-DL") & plots.lease_status.notna()]
+    assert (dl.lease_status == "vacant").all()
+    open_land = plots[plots.function.isin(["roads", "green", "technical", "water"])]
+    assert open_land.lease_status.isna().all()
+
+
+def test_parcels_cover_each_park_and_cluster_without_overlap(layers):
+    parcels = layers["parcels"]
+    zones = layers["zones"].set_index("zone_code").geometry
+    assert 5000 <= len(parcels) <= 7000
+    for code in PARKS_AND_CLUSTERS:
+        geoms = parcels.geometry.values[(parcels.zone_code == code).to_numpy()]
+        assert abs(shapely.union_all(geoms).area - zones[code].area) < 1, code
+    geoms = parcels.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    overlaps = shapely.area(shapely.intersection(geoms[left[pairs]], geoms[right[pairs]]))
+    assert overlaps.sum() < 1 and overlaps.max() < 0.01
+
+
+def test_every_parcel_lies_in_its_zone(layers):
+    parcels = layers["parcels"]
+    zones = layers["zones"].set_index("zone_code").geometry
+    within = shapely.within(parcels.geometry.values,
+                            zones.loc[parcels.zone_code].buffer(0.01).values)
+    assert within.all()
+    kkt = parcels[parcels.zone_code == "KKT-BOY"]
+    assert set(kkt.area_code) == {"BOY-TT", "BOY-PK"}
+
+
+def test_parcel_ids_are_commune_sheet_parcel(layers):
+    p = layers["parcels"]
+    assert p.parcel_id.is_unique
+    expected = p.commune_code + "-" + p.sheet_no.astype(str) + "-" + p.parcel_no.astype(str)
+    assert (p.parcel_id == expected).all()
+    for _, sheets in p.groupby("commune_code").sheet_no:
+        assert sorted(sheets.unique()) == list(range(1, sheets.max() + 1))
+    assert set(p.commune_code) == {"23296", "23311", "23338", "23377", "23395", "23401",
+                                   "23437", "23524"}
+    assert (p.current_valid_from == "2025-07-01").all()
+    assert p.set_index("commune_code").current_commune_code.loc["23338"].eq("23302").all()
+
+
+def test_some_legal_areas_are_far_off_and_most_are_close(layers):
+    p = layers["parcels"]
+    error = (p.legal_area_m2 - p.geometry.area).abs() / p.geometry.area
+    assert 0.005 <= (error > 0.05).mean() <= 0.03
+    assert (error < 0.01).mean() > 0.95
+
+
+def test_projects_are_the_five_of_the_2019_review_with_no_figures(layers):
+    projects = layers["projects"].set_index("project_code")
+    assert len(projects) == 5
+    assert projects[["budget_vnd", "disbursed_vnd", "progress_pct"]].isna().all().all()
+    zones = layers["zones"].set_index("zone_code").geometry
+    assert zones["KCN-SM"].contains(projects.geometry["DA-SM-XLNT"])
+    assert zones["CCN-DLA"].contains(projects.geometry["DA-DLA-XLNT"])
+    assert projects.geometry["DA-HB2-GPMB"].equals(zones["KCN-HB2"].geoms[0])
+    assert pd.isna(projects.zone_code["DA-KT-HO"])
+
+
+def test_ledger_statuses_only_move_forward(layers):
+    events = layers["status_events"]
+    assert events.event_id.is_unique and set(events.parcel_id) <= set(layers["parcels"].parcel_id)
+    vocab = {"clearance_status": CLEARANCE_STATUS, "auction_status": AUCTION_STATUS}
+    disputed_after = {CLEARANCE_STATUS.rank("inventoried"), CLEARANCE_STATUS.rank("plan_approved")}
+    for (parcel, field), group in events.sort_values("effective_date").groupby(
+            ["parcel_id", "field"]):
+        dates = group.effective_date.tolist()
+        assert dates == sorted(set(dates)), (parcel, field)
+        ranks = [vocab[field].rank(v) for v in group.value]
+        for before, after, value in zip(ranks, ranks[1:], group.value.iloc[1:]):
+            if value == "disputed":
+                assert before in disputed_after
+            else:
+                assert after == before + 1 or (value == "unsold" and before == 3), (parcel, field)
+    hb1 = layers["parcels"].query("zone_code == 'KCN-HB1'").parcel_id
+    last = events.sort_values("effective_date").groupby(["parcel_id", "field"]).value.last()
+    assert (last.loc[list(hb1), "clearance_status"] == "handed_over").all()
+    assert events.recorded_at.str.endswith("+07:00").all()
+    assert events.note.str.contains("illustrative").all()
