@@ -453,7 +453,10 @@ def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = 
         s = df[col.name]
         present = s.notna().to_numpy()
         if col.kind == "str":
-            present &= s.astype("string").str.strip().fillna("").ne("").to_numpy()
+            # blank text counts as empty; decided once per distinct value (codes repeat a lot)
+            blanks = [v for v in pd.unique(s[present]) if not str(v).strip()]
+            if blanks:
+                present &= ~s.isin(blanks).to_numpy()
         if col.required and not present.all():
             add(f"empty value in {_row_names(df, layer, ~present)}", col.name)
         values = s[present]

@@ -237,5 +237,12 @@ def check_geometries(geoms, crs) -> None:
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if len(geoms) == 0:
         return
+    w, s, e, n = shapely.total_bounds(geoms)
+    try:  # the corners and edge midpoints of the whole extent answer for most files at once
+        check_coordinates([w, e, w, e, (w + e) / 2, (w + e) / 2, w, e],
+                          [s, s, n, n, s, n, (s + n) / 2, (s + n) / 2], crs)
+        return
+    except CoordinateError:
+        pass  # check every feature's box, for a message that counts them
     b = shapely.bounds(geoms)
     check_coordinates(np.r_[b[:, 0], b[:, 2]], np.r_[b[:, 1], b[:, 3]], crs)

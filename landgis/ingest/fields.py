@@ -107,6 +107,12 @@ def map_fields(
     return mapping
 
 
+def map_distinct(series: pd.Series, fn) -> pd.Series:
+    """``series.map(fn)`` computed once per distinct value: survey columns repeat a lot."""
+    distinct = pd.unique(series.dropna())
+    return series.map({v: fn(v) for v in distinct})
+
+
 def apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
     """Rename mapped fields to contract names; unmapped fields are kept as extra columns,
     except those whose name would clash with a contract column."""

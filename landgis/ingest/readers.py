@@ -116,20 +116,23 @@ def _shapefile_parts(path: Path) -> dict[str, Path]:
 def _decode_columns(df: pd.DataFrame, encoding: str) -> pd.DataFrame:
     """Text read as latin-1 (byte for byte) decoded in a legacy encoding, then NFC."""
     from landgis.ingest.encodings import decode_bytes
+    from landgis.ingest.fields import map_distinct
 
     out = df.copy()
     for col in out.columns:
         if col != "geometry" and out[col].dtype == object:
-            out[col] = out[col].map(
-                lambda v: decode_bytes(v.encode("latin-1"), encoding) if isinstance(v, str) else v)
+            out[col] = map_distinct(out[col], lambda v: decode_bytes(v.encode("latin-1"), encoding)
+                                    if isinstance(v, str) else v).where(out[col].notna(), None)
     return out
 
 
 def _nfc(df: pd.DataFrame) -> pd.DataFrame:
+    from landgis.ingest.fields import map_distinct
+
     for col in df.columns:
         if col != "geometry" and df[col].dtype == object:
-            df[col] = df[col].map(
-                lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
+            df[col] = map_distinct(df[col], lambda v: unicodedata.normalize("NFC", v)
+                                   if isinstance(v, str) else v).where(df[col].notna(), None)
     return df
 
 
@@ -159,7 +162,8 @@ def _read_shapefile(path: Path, encoding: str | None, notes: list[str]):
             notes.append(f"no .cpg: text encoding detected as {encoding} "
                          f"(confidence {confidence:.0%}); override with --encoding")
     legacy = encoding in ("tcvn3", "vni", "cp1258")
-    df = pyogrio.read_dataframe(gdal_path, encoding="ISO-8859-1" if legacy else encoding)
+    df = pyogrio.read_dataframe(gdal_path, encoding="ISO-8859-1" if legacy else encoding,
+                                use_arrow=not legacy)
     if legacy:
         df = _decode_columns(df, encoding)
     return df, encoding
@@ -235,7 +239,7 @@ def read_source(path, *, crs=None, encoding: str | None = None, layer: str | Non
 
             df, cad_report = cad_to_parcels(path, layers=[layer] if layer else None)
         else:
-            df = pyogrio.read_dataframe(path, layer=layer)
+            df = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
     except SourceError:
         raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:

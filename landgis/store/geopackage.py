@@ -187,7 +187,7 @@ class GeoPackageStore(Store):
             try:
                 if self.path.exists():
                     shutil.copyfile(self.path, tmp)
-                pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG")
+                pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG", use_arrow=True)
                 if batch is not None:
                     batch_id = self._record_batch(tmp, name, len(df), batch, existed)
                 with open(tmp, "rb+") as fh:
