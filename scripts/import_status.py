@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import _cli
 from landgis.contract import STATUS_FIELDS
@@ -25,7 +26,9 @@ from landgis.ingest.status_list import (
     plan_status_import,
     read_status_list,
 )
+from landgis.ingest.importer import file_sha256
 from landgis.store import open_store
+from landgis.store.base import Batch
 
 
 def main() -> int:
@@ -81,6 +84,7 @@ def main() -> int:
               f"(rows {', '.join(bad)}); fix the file or use --skip-bad-rows", file=sys.stderr)
         return 1
     events = plan.events_to_write(args.skip_bad_rows)
+    n_events = len(events)
     skipped = (f"; bỏ qua {len(bad)} dòng lỗi / skipped {len(bad)} row(s) in error: "
                f"{', '.join(bad)}" if bad else "")
     if args.dry_run:
@@ -90,7 +94,10 @@ def main() -> int:
     if len(events) == 0:
         print(f"Không có gì thay đổi / nothing to change{skipped}")
         return 0
-    n = store.append_events(events)
+    n = store.append_events(events, batch=Batch(
+        source_name=Path(args.file).name, user=user, source_sha256=file_sha256(args.file),
+        action="status_list", counts={"events": n_events, "skipped_rows": len(bad)},
+        note=f"{args.field} {args.document_no}; event ids {plan.batch_id}-<row>"))
     print(f"Đã ghi {n} sự kiện (lô {plan.batch_id}) / {n} event(s) written "
           f"(batch {plan.batch_id}){skipped}")
     return 0

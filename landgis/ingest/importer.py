@@ -43,8 +43,9 @@ class ImportPlan:
         return self.report.ok
 
 
-def source_sha256(path: Path) -> str:
+def file_sha256(path) -> str:
     """SHA-256 of the file, and for a bare .shp of its .shp, .shx, .dbf, .prj and .cpg too."""
+    path = Path(path)
     h = hashlib.sha256()
     parts = [path]
     if path.suffix.lower() == ".shp":
@@ -213,7 +214,7 @@ def prepare_import(
                                            issue.x, issue.y))
     report.notes = (notes + [f"{src} → {dst}" for src, dst in mapping.items() if src != dst]
                     + report.notes)
-    return ImportPlan(layer, source, frame, mapping, report, source_sha256(path), repaired, notes)
+    return ImportPlan(layer, source, frame, mapping, report, file_sha256(path), repaired, notes)
 
 
 def commit_import(store: Store, plan: ImportPlan, *, user: str) -> int:

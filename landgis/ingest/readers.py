@@ -200,6 +200,23 @@ def _read_csv(path: Path, crs: CRS | None, notes: list[str]) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(df.drop(columns=[xc, yc]), geometry=shapely.points(x, y), crs=crs)
 
 
+def _unreadable_geometries(path: Path, layer: str | None, exc: Exception) -> str:
+    """Name the features whose geometry GEOS refuses (an unclosed ring fails the whole read)."""
+    try:
+        _meta, _fids, wkb, fields = pyogrio.raw.read(path, layer=layer)
+    except Exception:
+        return f"a geometry cannot be read: {exc}"
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    bad = np.flatnonzero(shapely.is_missing(geoms) & np.array([w is not None for w in wkb]))
+    names = []
+    for i in bad[:10]:
+        first = next((f"{col}={values[i]}" for col, values in zip(_meta["fields"], fields)), "")
+        names.append(f"feature {i + 1}" + (f" ({first})" if first else ""))
+    more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+    return (f"{len(bad)} geometry(ies) cannot be read ({exc}): {', '.join(names)}{more}; "
+            "fix them (e.g. close the rings) and export again")
+
+
 def read_source(path, *, crs=None, encoding: str | None = None, layer: str | None = None
                 ) -> Source:
     """Read ``path`` into a :class:`Source`, or raise :class:`SourceError` saying why not.
@@ -244,6 +261,8 @@ def read_source(path, *, crs=None, encoding: str | None = None, layer: str | Non
         raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise SourceError(f"{path}: GDAL cannot read it as {SUFFIXES[suffix]}: {exc}") from None
+    except shapely.errors.GEOSException as exc:
+        raise SourceError(f"{path}: {_unreadable_geometries(path, layer, exc)}") from None
     except (UnicodeDecodeError, LookupError) as exc:
         raise SourceError(f"{path}: the text is not in {encoding}: {exc}; "
                           "choose another with --encoding") from None

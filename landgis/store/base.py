@@ -163,8 +163,11 @@ class Store(abc.ABC):
             counts={"features": len(previous)}))
 
     @abc.abstractmethod
-    def append_events(self, events: pd.DataFrame) -> int:
-        """Append status events to the ledger in one transaction; return how many."""
+    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None) -> int:
+        """Append status events to the ledger in one transaction; return how many.
+
+        With ``batch`` (a status list, say) the batch is recorded in the same transaction.
+        """
 
     def close(self) -> None:  # pragma: no cover - nothing to release by default
         """Release connections."""

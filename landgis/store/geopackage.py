@@ -75,6 +75,24 @@ def where_sql(where: dict[str, list]) -> str | None:
     return " AND ".join(parts) if parts else None
 
 
+def _insert_batch(con: sqlite3.Connection, layer: str, features: int, batch: Batch,
+                  replaced: bool) -> int:
+    """Record a batch in the open transaction of ``con``; returns its id."""
+    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    con.execute(_BATCHES_DDL)
+    con.execute(
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+        "last_change) VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+        (BATCHES, BATCHES))
+    cur = con.execute(
+        f'INSERT INTO "{BATCHES}" (layer, action, source_name, source_sha256, user, '
+        "recorded_at, features, counts, note, has_previous) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (layer, batch.action, batch.source_name, batch.source_sha256, batch.user, now,
+         features, json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
+         int(replaced)))
+    return int(cur.lastrowid)
+
+
 class GeoPackageStore(Store):
     """Layers kept in one GeoPackage file.
 
@@ -210,23 +228,12 @@ class GeoPackageStore(Store):
 
     def _record_batch(self, gpkg: Path, layer: str, features: int, batch: Batch,
                       existed: bool) -> int:
-        now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
         con = sqlite3.connect(gpkg, isolation_level=None)
         try:
             con.execute("BEGIN IMMEDIATE")
-            con.execute(_BATCHES_DDL)
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-                "last_change) VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
-                (BATCHES, BATCHES))
-            cur = con.execute(
-                f'INSERT INTO "{BATCHES}" (layer, action, source_name, source_sha256, user, '
-                "recorded_at, features, counts, note, has_previous) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (layer, batch.action, batch.source_name, batch.source_sha256, batch.user, now,
-                 features, json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
-                 int(existed)))
+            batch_id = _insert_batch(con, layer, features, batch, existed)
             con.execute("COMMIT")
-            return int(cur.lastrowid)
+            return batch_id
         finally:
             con.close()
 
@@ -268,7 +275,7 @@ class GeoPackageStore(Store):
             raise StoreError(f"the version before batch {batch_id} is no longer kept ({kept})")
         return pyogrio.read_dataframe(kept, layer=layer, use_arrow=True)
 
-    def append_events(self, events: pd.DataFrame) -> int:
+    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None) -> int:
         if len(events) == 0:
             return 0
         events = events.reset_index(drop=True)
@@ -289,6 +296,8 @@ class GeoPackageStore(Store):
                     f'VALUES ({", ".join("?" * len(cols))})',
                     rows.itertuples(index=False, name=None),
                 )
+                if batch is not None:
+                    _insert_batch(con, EVENTS, len(events), batch, replaced=False)
                 con.execute("COMMIT")
             except BaseException:
                 if con.in_transaction:

@@ -235,3 +235,31 @@ def test_tcvn3_dbf_without_cpg_is_detected_and_converted(parcels_gdf, tmp_path):
     assert any("detected as tcvn3" in n for n in plan.report.notes)
     with pytest.raises(SourceError, match=r"tcvn3.shp: the text is not in vni.*--encoding"):
         prepare_import(shp, "parcels", encoding="vni")
+
+
+def test_unclosed_ring_names_the_feature(tmp_path):
+    path = tmp_path / "ho_hong.geojson"
+    ring = [[107.972, 14.38], [107.973, 14.38], [107.973, 14.381], [107.972, 14.381]]
+    closed = ring + [ring[0]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"SoThua": 1},
+         "geometry": {"type": "Polygon", "coordinates": [closed]}},
+        {"type": "Feature", "properties": {"SoThua": 2},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    with pytest.raises(SourceError) as info:
+        prepare_import(path, "parcels")
+    message = str(info.value)
+    assert "ho_hong.geojson" in message and "feature 2 (SoThua=2)" in message
+    assert "feature 1" not in message
+
+
+def test_csv_with_survey_xy_columns_for_points(tmp_path):
+    csv = tmp_path / "du_an.csv"
+    # survey convention: X is the northing, Y the easting
+    csv.write_text("MaDuAn,Ten,Loai,X,Y\nDA-1,Trạm bơm,infrastructure,1590050.5,552010.25\n",
+                   encoding="utf-8")
+    plan = prepare_import(csv, "projects", crs=9216)
+    assert plan.ok, plan.report.to_text()
+    point = plan.frame.geometry.iloc[0]
+    assert (point.x, point.y) == (552010.25, 1590050.5)
+    assert any("X = northing" in n for n in plan.report.notes)

@@ -14,8 +14,7 @@ DOC = ["--document-no", "123/QĐ-UBND", "--document-date", "30/06/2019"]
 
 
 def run(store, *args, user="lan", env=None):
-    env = dict(os.environ, **(env or {}), PYTHONPATH=os.pathsep.join(
-        filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, **(env or {}))
     env.pop("LANDGIS_DATABASE_URL", None)
     cmd = [sys.executable, "scripts/import_status.py", *map(str, args), "--db", str(store.path)]
     if user:
@@ -72,6 +71,9 @@ def test_a_good_list_appends_events_and_moves_the_status(store, tmp_path):
     assert set(new["recorded_by"]) == {"lan"}
     assert all(t.endswith("+07:00") for t in new["recorded_at"])
     assert new["event_id"].is_unique
+    batch = store.list_batches("status_events").iloc[-1]
+    assert (batch["source_name"], batch["user"], batch["features"]) == ("ok.xlsx", "lan", 2)
+    assert batch["action"] == "status_list" and len(batch["source_sha256"]) == 64
 
 
 def test_errors_are_named_by_row_and_nothing_is_written(store, mixed):
