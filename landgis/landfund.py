@@ -239,7 +239,8 @@ def overlay_plots(parcels: gpd.GeoDataFrame, plots: gpd.GeoDataFrame) -> pd.Data
             "lease_status": plots["lease_status"].to_numpy()[plot_idx],
             "area_m2": inter,
         })
-    covered = pieces.groupby("parcel_id")["area_m2"].sum().reindex(ids).fillna(0.0).to_numpy()
+    covered = (pieces.groupby("parcel_id")["area_m2"].sum().astype(float)
+               .reindex(ids, fill_value=0.0).to_numpy())
     rest = area - covered
     outside = rest > 1e-6
     remainder = pd.DataFrame({"parcel_id": ids[outside], "zone_code": zone[outside],

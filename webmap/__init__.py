@@ -48,9 +48,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config)
 
-    from webmap import assets, data, mapview
+    from webmap import api, assets, data, mapview
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(mapview.bp)
+    app.register_blueprint(api.bp)
+    api.init_app(app)
     data.init_app(app)
     return app

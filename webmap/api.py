@@ -1,0 +1,60 @@
+"""The JSON API: the same data the page uses. Each view parses the request and calls
+:mod:`landgis.service`; bad parameters answer 400 and unknown ids 404, with a JSON error."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from landgis import service
+from webmap.data import get_store
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.errorhandler(service.BadRequest)
+def _bad_request(exc):
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(service.NotFound)
+def _not_found(exc):
+    return jsonify(error=str(exc)), 404
+
+
+@bp.get("/summary")
+def summary():
+    args = request.args
+    return jsonify(service.summary(
+        get_store(), zones=args.getlist("zone"), communes=args.getlist("commune"),
+        statuses=args.getlist("status"), land_uses=args.getlist("land_use"),
+        as_of=args.get("as_of")))
+
+
+@bp.post("/area")
+def area():
+    doc = request.get_json(silent=True)
+    if doc is None:
+        raise service.BadRequest("send a GeoJSON polygon as the JSON body "
+                                 "(Content-Type: application/json)")
+    limit = current_app.config["LANDGIS"].max_features
+    return jsonify(service.area(get_store(), doc, max_parcels=limit))
+
+
+def init_app(app) -> None:
+    """JSON errors for every /api/ path, whatever fails (unknown route, wrong method, a bug)."""
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        if request.path.startswith("/api/"):
+            return jsonify(error=f"{exc.code} {exc.name}: {exc.description}"), exc.code
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        current_app.logger.exception("unexpected error on %s", request.path)
+        if request.path.startswith("/api/"):
+            return jsonify(error="lỗi máy chủ / internal error"), 500
+        return "lỗi máy chủ / internal error", 500
