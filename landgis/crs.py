@@ -13,7 +13,6 @@ look like, for the import report.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -23,6 +22,7 @@ from pyproj.crs import CoordinateOperation
 from pyproj.transformer import TransformerGroup
 
 from landgis.contract import STORAGE_EPSG
+from landgis.text import fold
 
 STORAGE_CRS = CRS.from_epsg(STORAGE_EPSG)
 WGS84 = CRS.from_epsg(4326)
@@ -48,13 +48,7 @@ class CoordinateError(ValueError):
     """Coordinates that cannot be in the CRS they are said to be in."""
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]", "", text.casefold())
-
-
-_ALIASES = {_fold(alias): epsg for epsg, names in KNOWN_CRS.items() for alias in names}
+_ALIASES = {fold(alias): epsg for epsg, names in KNOWN_CRS.items() for alias in names}
 
 
 def resolve_crs(value: str | int | CRS) -> CRS:
@@ -69,7 +63,7 @@ def resolve_crs(value: str | int | CRS) -> CRS:
     text = str(value).strip()
     if re.fullmatch(r"(?i)(epsg:)?\d{4,6}", text):
         return CRS.from_epsg(int(text.split(":")[-1]))
-    folded = _fold(text)
+    folded = fold(text)
     if folded in _ALIASES:
         return CRS.from_epsg(_ALIASES[folded])
     try:

@@ -25,10 +25,8 @@ Examples
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -39,7 +37,22 @@ import pyogrio
 import shapely
 from shapely import STRtree
 
-from landgis.contract import LAND_USE
+# The report and the label reader live in their own modules; their names are importable here.
+from landgis.ingest.cad_labels import _label_reading, parse_label
+from landgis.ingest.cad_report import (
+    BAD_LABEL,
+    DUPLICATE_PARCEL,
+    INVALID_RING,
+    ISSUE_TITLES,
+    LABEL_OUTSIDE,
+    NO_LABEL,
+    NO_LINEWORK,
+    SEVERAL_LABELS,
+    STRAY_LINE,
+    UNCLOSED,
+    CadIssue,
+    CadReport,
+)
 
 __all__ = [
     "CadDrawing",
@@ -53,106 +66,6 @@ __all__ = [
 
 #: Columns of the parcels GeoDataFrame built from a drawing (before the geometry).
 PARCEL_COLUMNS = ("sheet_no", "parcel_no", "land_use_code", "legal_area_m2", "label")
-
-# Issue kinds, with the words the terminal report uses for each.
-UNCLOSED = "unclosed"
-STRAY_LINE = "stray_line"
-INVALID_RING = "invalid_ring"
-NO_LABEL = "no_label"
-SEVERAL_LABELS = "several_labels"
-LABEL_OUTSIDE = "label_outside"
-BAD_LABEL = "bad_label"
-DUPLICATE_PARCEL = "duplicate_parcel"
-NO_LINEWORK = "no_linework"
-
-ISSUE_TITLES = {
-    UNCLOSED: "boundary does not close",
-    STRAY_LINE: "line encloses nothing",
-    INVALID_RING: "invalid ring",
-    NO_LABEL: "parcel without label",
-    SEVERAL_LABELS: "parcel with several labels",
-    LABEL_OUTSIDE: "label outside every parcel",
-    BAD_LABEL: "label cannot be read",
-    DUPLICATE_PARCEL: "parcel number used twice",
-    NO_LINEWORK: "no boundary lines",
-}
-
-
-# --------------------------------------------------------------------------- report
-
-
-@dataclass(frozen=True)
-class CadIssue:
-    """One thing to fix in the drawing, and where it is.
-
-    Attributes
-    ----------
-    kind : str
-        One of the keys of :data:`ISSUE_TITLES` (``"unclosed"``, ``"no_label"`` …).
-    message : str
-        A sentence for the surveyor.
-    x, y : float or None
-        A drawing coordinate at the place (a free line end, a point inside the polygon, the
-        label's insertion point); None when the issue has no place.
-    """
-
-    kind: str
-    message: str
-    x: float | None = None
-    y: float | None = None
-
-    def __str__(self) -> str:
-        where = f" at ({self.x:.2f}, {self.y:.2f})" if self.x is not None else ""
-        return f"{ISSUE_TITLES.get(self.kind, self.kind)}{where}: {self.message}"
-
-
-@dataclass
-class CadReport:
-    """What building parcels from a drawing found wrong, issue by issue.
-
-    Attributes
-    ----------
-    source : str
-        The drawing's file name (or a description).
-    n_polygons : int
-        Polygons the boundary lines enclose.
-    n_parcels : int
-        Polygons that became parcels (exactly one readable label).
-    issues : list of CadIssue
-        Every problem, in the order: linework, polygons, labels.
-    """
-
-    source: str = ""
-    n_polygons: int = 0
-    n_parcels: int = 0
-    issues: list[CadIssue] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the drawing has nothing to fix."""
-        return not self.issues
-
-    def by_kind(self, kind: str) -> list[CadIssue]:
-        """The issues of one kind (``"unclosed"``, ``"no_label"``, ``"several_labels"`` …)."""
-        return [i for i in self.issues if i.kind == kind]
-
-    def add(self, kind: str, message: str, x=None, y=None) -> None:
-        """Append an issue."""
-        self.issues.append(CadIssue(kind, message,
-                                    None if x is None else float(x),
-                                    None if y is None else float(y)))
-
-    def __str__(self) -> str:
-        head = (f"{self.source or 'CAD drawing'}: {self.n_polygons} polygon(s), "
-                f"{self.n_parcels} parcel(s) built, ")
-        if self.ok:
-            return head + "no problems"
-        lines = [head + f"{len(self.issues)} problem(s)"]
-        counts = Counter(i.kind for i in self.issues)
-        lines.append("  " + "; ".join(f"{ISSUE_TITLES.get(k, k)}: {n}"
-                                      for k, n in counts.items()))
-        lines += [f"  - {issue}" for issue in self.issues]
-        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- reading
@@ -273,120 +186,6 @@ def read_cad(path, *, layers: Sequence[str | int] | None = None) -> CadDrawing:
     return CadDrawing(lines=lines, texts=texts, crs=crs, source=path.name)
 
 
-# --------------------------------------------------------------------------- labels
-
-_MTEXT_CODES = re.compile(r"\\[ACcFfHQTWp][^;\\]*;|\\[LlOoKk]|[{}]")
-_SHEET_PARCEL = re.compile(
-    r"(?<![\w.,])(?:t(?:ờ|o)?\s*\.?\s*)?(\d+)\s*[-–]\s*(\d+)(?![\w.,])", re.IGNORECASE)
-_CODE = re.compile(r"^[A-Za-z]{2,4}(?:\+[A-Za-z]{2,4})*$")
-_NUMBER = re.compile(r"^\d[\d.,]*$")
-_UNIT = re.compile(r"(?i)(m2|m²)$")
-_EXAMPLE = "e.g. '345 CLN 1234.5', '345/CLN/1.234,5' or 'T12-345 CLN 1234.5'"
-
-
-def _area(token: str, text: str) -> float:
-    """Read an area written ``1234.5``, ``1234,5``, ``1.234,5`` or ``1,234.5``."""
-    dots, commas = token.count("."), token.count(",")
-    if dots and commas:
-        dec, thousands = ("," , ".") if token.rfind(",") > token.rfind(".") else (".", ",")
-        if token.count(dec) > 1:
-            raise ValueError(f"cannot read the area {token!r} in label {text!r}")
-        whole, frac = token.split(dec)
-        groups = whole.split(thousands)
-    elif dots + commas == 0:
-        whole, frac, groups = token, "", [token]
-    elif dots + commas == 1:
-        sep = "." if dots else ","
-        whole, frac = token.split(sep)
-        if len(frac) == 3 and 1 <= len(whole) <= 3:
-            raise ValueError(
-                f"the area {token!r} in label {text!r} is ambiguous (thousands or decimals?); "
-                f"write it as {whole}{frac} or {whole}{frac},0"
-            )
-        groups = [whole]
-    else:  # several of one separator: thousands grouping only
-        sep = "." if dots else ","
-        whole, frac, groups = token.replace(sep, ""), "", token.split(sep)
-    if (not groups[0] or len(groups[0]) > 3 and len(groups) > 1
-            or any(len(g) != 3 for g in groups[1:]) or (frac == "" and token[-1] in ".,")):
-        raise ValueError(f"cannot read the area {token!r} in label {text!r}")
-    value = float("".join(groups) + ("." + frac if frac else ""))
-    if value <= 0:
-        raise ValueError(f"the area in label {text!r} is zero")
-    return value
-
-
-def parse_label(text: str) -> dict:
-    """Read a parcel label: parcel number, land-use code, legal area, and the sheet if given.
-
-    Accepted: the three parts separated by spaces, new lines, ``/``, ``;`` or ``|`` (``"345 CLN
-    1234,5"``, ``"345\\nCLN\\n1234.5"``, ``"345/CLN/1234.5"``), the parcel number first and the
-    code and area in either order; the area with a decimal point or a Vietnamese decimal comma and
-    optional thousands separators (``"1.234,5"``), optionally followed by ``m2``; the sheet in
-    front of the parcel number as ``"T12-345"``, ``"Tờ 12-345"`` or ``"12-345"``. MTEXT
-    formatting codes are ignored.
-
-    Parameters
-    ----------
-    text : str
-        The label as the drawing holds it.
-
-    Returns
-    -------
-    dict
-        ``sheet_no`` (int, or None when the label does not give it), ``parcel_no`` (int),
-        ``land_use_code`` (str, upper case, a code of :data:`landgis.contract.LAND_USE`) and
-        ``legal_area_m2`` (float).
-
-    Raises
-    ------
-    ValueError
-        When the label cannot be read or its land-use code is unknown; the message quotes it.
-    """
-    raw = str(text)
-    s = unicodedata.normalize("NFC", raw).replace("\\P", "\n")
-    s = _MTEXT_CODES.sub("", s)
-    s = re.sub(r"(?i)\bS\s*=\s*", " ", s)  # "S=1234.5"
-    sheet = parcel = None
-    match = _SHEET_PARCEL.search(s)
-    if match:
-        sheet, parcel = int(match.group(1)), int(match.group(2))
-        s = s[:match.start()] + " " + s[match.end():]
-    # separators: white space, / ; | and commas that are not decimal commas
-    s = re.sub(r"[/;|]", " ", s)
-    s = re.sub(r",(?=\s|$|[^\W\d_])|(?<=[^\W\d_]),", " ", s)
-    tokens = [_UNIT.sub("", t) for t in s.split()]
-    tokens = [t for t in tokens if t]
-    codes = [t for t in tokens if _CODE.match(t)]
-    numbers = [t for t in tokens if _NUMBER.match(t)]
-    other = [t for t in tokens if t not in codes and t not in numbers]
-    if other:
-        raise ValueError(f"cannot read label {raw!r}: unexpected {' '.join(other)!r}; {_EXAMPLE}")
-    if len(codes) != 1:
-        what = "no land-use code" if not codes else f"several codes ({', '.join(codes)})"
-        raise ValueError(f"cannot read label {raw!r}: {what}; {_EXAMPLE}")
-    if parcel is None:
-        plain = [t for t in numbers if t.isdigit()]
-        if len(numbers) != 2 or not plain:
-            raise ValueError(
-                f"cannot read label {raw!r}: expected a parcel number and an area; {_EXAMPLE}")
-        parcel_token = plain[0]
-        numbers.remove(parcel_token)
-        parcel = int(parcel_token)
-    elif len(numbers) != 1:
-        raise ValueError(f"cannot read label {raw!r}: expected one area; {_EXAMPLE}")
-    if parcel <= 0:
-        raise ValueError(f"cannot read label {raw!r}: parcel number 0")
-    code = codes[0].upper()
-    if "+" in code:
-        raise ValueError(f"label {raw!r} has several land-use codes ({code}); "
-                         f"a parcel takes one: split it or keep the main use")
-    if code not in LAND_USE:
-        raise ValueError(f"label {raw!r}: unknown land-use code {code!r}")
-    return {"sheet_no": sheet, "parcel_no": parcel, "land_use_code": code,
-            "legal_area_m2": _area(numbers[0], raw)}
-
-
 # --------------------------------------------------------------------------- polygons
 
 
@@ -461,40 +260,6 @@ def _report_dangles(report, dangles, cuts, invalid, edges) -> None:
         x, y = shapely.get_coordinates(ring)[0]
         report.add(INVALID_RING, f"a closed boundary crosses itself "
                                  f"({shapely.is_valid_reason(shapely.Polygon(ring))})", x, y)
-
-
-def _label_reading(texts: list[str]):
-    """Attributes for a polygon holding ``texts`` (top line first): (attrs, used, problems).
-
-    ``problems`` is a list of (kind, message, i) where ``i`` is the index of the text the problem
-    is about, or None when it is about the polygon. ``attrs`` is None when the polygon cannot
-    become a parcel.
-    """
-    parsed, errors = [], []
-    for i, t in enumerate(texts):
-        try:
-            parsed.append((t, parse_label(t)))
-        except ValueError as exc:
-            errors.append((i, str(exc)))
-    distinct = {tuple(sorted(p.items())): (t, p) for t, p in parsed}
-    if len(distinct) == 1:
-        t, attrs = next(iter(distinct.values()))
-        return attrs, t, [(BAD_LABEL, f"{msg}; the parcel takes its attributes from {t!r}", i)
-                          for i, msg in errors]
-    if len(distinct) > 1:
-        labels = ", ".join(repr(t) for t, _ in distinct.values())
-        extra = (f" and unreadable text {', '.join(repr(texts[i]) for i, _ in errors)}"
-                 if errors else "")
-        return None, None, [(SEVERAL_LABELS, f"{len(distinct)} labels: {labels}{extra}", None)]
-    if len(texts) > 1:  # a label split into one text per line: read them together
-        joined = "\n".join(texts)
-        try:
-            return parse_label(joined), joined, []
-        except ValueError as exc:
-            quoted = ", ".join(map(repr, texts))
-            return None, None, [(BAD_LABEL, f"the texts {quoted} in one parcel do not read "
-                                            f"as a label, alone or together: {exc}", None)]
-    return None, None, [(BAD_LABEL, msg, i) for i, msg in errors]
 
 
 def polygonize_drawing(drawing: CadDrawing, *, snap_tolerance: float = 0.01

@@ -25,12 +25,15 @@ GDAL reads a .dbf without a .cpg as ISO-8859-1, so all of these arrive as mojiba
 
 from __future__ import annotations
 
-import codecs
-import io
-import os
 import re
-import struct
 import unicodedata
+
+# Detection, and the tables, live in their own modules; the public names are importable here.
+from landgis.ingest.encoding_detect import detect_encoding, read_dbf_strings
+from landgis.ingest.encoding_tables import (
+    _ALIASES, _TCVN3_CAPITALS, _TCVN3_ENCODE, _TCVN3_TABLE, _TCVN3_TONED, _TONE_OF, _TONES,
+    _VNI_ENCODE, _VNI_MODIFIERS, _VNI_PAIRS, _VNI_SINGLES, _VNI_UPPER,
+)
 
 __all__ = [
     "ENCODINGS",
@@ -44,14 +47,6 @@ __all__ = [
 
 #: The encodings :func:`decode_bytes` and :func:`encode_text` accept (their canonical names).
 ENCODINGS = ("utf-8", "cp1258", "tcvn3", "vni")
-
-_ALIASES = {
-    "utf8": "utf-8", "utf-8": "utf-8", "65001": "utf-8",
-    "cp1258": "cp1258", "1258": "cp1258", "windows1258": "cp1258", "win1258": "cp1258",
-    "tcvn3": "tcvn3", "tcvn": "tcvn3", "tcvn5712": "tcvn3", "vn3": "tcvn3", "abc": "tcvn3",
-    "vscii3": "tcvn3", "vni": "vni", "vniwindows": "vni", "vniwin": "vni",
-    "ascii": "ascii", "usascii": "ascii",
-}
 
 
 class UnknownEncodingError(ValueError, LookupError):
@@ -68,56 +63,8 @@ def _canonical(encoding: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The letters
-# --------------------------------------------------------------------------------------------
-
-# Tone marks as combining characters, in the order: sắc, huyền, hỏi, ngã, nặng.
-_ACUTE, _GRAVE, _HOOK, _TILDE, _DOT = "\u0301", "\u0300", "\u0309", "\u0303", "\u0323"
-_TONES = (_ACUTE, _GRAVE, _HOOK, _TILDE, _DOT)
-_VOWELS = "aăâeêioôơuưy"
-
-
-def _toned(base: str, tone: str) -> str:
-    return unicodedata.normalize("NFC", base + tone)
-
-
-#: toned letter -> (letter without tone, tone mark), both cases
-_TONE_OF: dict[str, tuple[str, str]] = {
-    _toned(v, t): (v, t) for base in _VOWELS for v in (base, base.upper()) for t in _TONES
-}
-#: every letter of Vietnamese, both cases (ASCII letters included, f j w z for loan words)
-_VIET_LETTERS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    + _VOWELS + _VOWELS.upper() + "đĐ" + "".join(_TONE_OF)
-)
-
-# --------------------------------------------------------------------------------------------
 # TCVN3 (TCVN 5712:1993, VN3)
 # --------------------------------------------------------------------------------------------
-
-#: byte -> letter; bytes 0x00-0x7F are ASCII, the bytes not listed are unassigned in VN3
-_TCVN3_TABLE: dict[int, str] = {
-    0xA0: "\u00a0",
-    0xA1: "Ă", 0xA2: "Â", 0xA3: "Ê", 0xA4: "Ô", 0xA5: "Ơ", 0xA6: "Ư", 0xA7: "Đ",
-    0xA8: "ă", 0xA9: "â", 0xAA: "ê", 0xAB: "ô", 0xAC: "ơ", 0xAD: "ư", 0xAE: "đ",
-    # a: huyền, hỏi, ngã, sắc, nặng
-    0xB5: "à", 0xB6: "ả", 0xB7: "ã", 0xB8: "á", 0xB9: "ạ",
-    0xBB: "ằ", 0xBC: "ẳ", 0xBD: "ẵ", 0xBE: "ắ", 0xC6: "ặ",
-    0xC7: "ầ", 0xC8: "ẩ", 0xC9: "ẫ", 0xCA: "ấ", 0xCB: "ậ",
-    0xCC: "è", 0xCE: "ẻ", 0xCF: "ẽ", 0xD0: "é", 0xD1: "ẹ",
-    0xD2: "ề", 0xD3: "ể", 0xD4: "ễ", 0xD5: "ế", 0xD6: "ệ",
-    0xD7: "ì", 0xD8: "ỉ", 0xDC: "ĩ", 0xDD: "í", 0xDE: "ị",
-    0xDF: "ò", 0xE1: "ỏ", 0xE2: "õ", 0xE3: "ó", 0xE4: "ọ",
-    0xE5: "ồ", 0xE6: "ổ", 0xE7: "ỗ", 0xE8: "ố", 0xE9: "ộ",
-    0xEA: "ờ", 0xEB: "ở", 0xEC: "ỡ", 0xED: "ớ", 0xEE: "ợ",
-    0xEF: "ù", 0xF1: "ủ", 0xF2: "ũ", 0xF3: "ú", 0xF4: "ụ",
-    0xF5: "ừ", 0xF6: "ử", 0xF7: "ữ", 0xF8: "ứ", 0xF9: "ự",
-    0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ",
-}
-_TCVN3_ENCODE = {ch: bytes([b]) for b, ch in _TCVN3_TABLE.items()}
-_TCVN3_CAPITALS = frozenset(b for b, ch in _TCVN3_TABLE.items() if ch.isupper())
-_TCVN3_TONED = frozenset(b for b, ch in _TCVN3_TABLE.items() if ch in _TONE_OF)
-
 
 def _tcvn3_decode(raw: bytes, errors: str) -> str:
     out = []
@@ -164,48 +111,6 @@ def _tcvn3_encode(text: str, errors: str) -> bytes:
 # --------------------------------------------------------------------------------------------
 # VNI-Windows
 # --------------------------------------------------------------------------------------------
-
-#: lower-case modifier byte -> tone mark, after a e o u y ơ ư
-_VNI_TONE_BYTES = {0xF9: _ACUTE, 0xF8: _GRAVE, 0xFB: _HOOK, 0xF5: _TILDE, 0xEF: _DOT}
-#: lower-case modifier byte -> tone mark ("" for none), with a circumflex, after a e o
-_VNI_CIRCUMFLEX_BYTES = {0xE2: "", 0xE1: _ACUTE, 0xE0: _GRAVE, 0xE5: _HOOK, 0xE3: _TILDE,
-                         0xE4: _DOT}
-#: lower-case modifier byte -> tone mark ("" for none), with a breve, after a
-_VNI_BREVE_BYTES = {0xEA: "", 0xE9: _ACUTE, 0xE8: _GRAVE, 0xFA: _HOOK, 0xFC: _TILDE, 0xEB: _DOT}
-#: lower-case letters written as one byte
-_VNI_SINGLE_BYTES = {0xF1: "đ", 0xF4: "ơ", 0xF6: "ư", 0xED: "í", 0xEC: "ì", 0xE6: "ỉ", 0xF3: "ĩ",
-                     0xF2: "ị", 0xEE: "ỵ"}
-_VNI_UPPER = 0x20  # an upper-case byte is the lower-case one minus 0x20
-
-
-def _vni_tables() -> tuple[dict[tuple[str, int], str], dict[int, str], dict[str, bytes]]:
-    pairs: dict[tuple[str, int], str] = {}
-    for upper in (False, True):
-        def case(s: str) -> str:
-            return s.upper() if upper else s
-
-        shift = _VNI_UPPER if upper else 0
-        for base in ("a", "e", "o", "u", "y", "ơ", "ư"):
-            for b, tone in _VNI_TONE_BYTES.items():
-                if (base, tone) != ("y", _DOT):  # ỵ is a single byte
-                    pairs[case(base), b - shift] = case(_toned(base, tone))
-        for base, mark in (("a", "\u0302"), ("e", "\u0302"), ("o", "\u0302")):
-            for b, tone in _VNI_CIRCUMFLEX_BYTES.items():
-                pairs[case(base), b - shift] = case(_toned(base + mark, tone))
-        for b, tone in _VNI_BREVE_BYTES.items():
-            pairs[case("a"), b - shift] = case(_toned("a\u0306", tone))
-    singles = {b: ch for b, ch in _VNI_SINGLE_BYTES.items()}
-    singles.update({b - _VNI_UPPER: ch.upper() for b, ch in _VNI_SINGLE_BYTES.items()})
-    encode = {ch: bytes([b]) for b, ch in singles.items()}
-    for (base, b), ch in pairs.items():
-        base_bytes = encode[base] if base in encode else base.encode("ascii")
-        encode[ch] = base_bytes + bytes([b])
-    return pairs, singles, encode
-
-
-_VNI_PAIRS, _VNI_SINGLES, _VNI_ENCODE = _vni_tables()
-_VNI_MODIFIERS = frozenset(b for _, b in _VNI_PAIRS)
-
 
 def _vni_decode(raw: bytes, errors: str) -> str:
     out = []
@@ -423,214 +328,3 @@ def repair_text(text: str, encoding: str) -> str:
                     "this text was not read as Latin-1 (is it already decoded?)") from None
     return decode_bytes(bytes(out), encoding)
 
-
-# --------------------------------------------------------------------------------------------
-# Detection
-# --------------------------------------------------------------------------------------------
-
-_ONSETS = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
-           # onsets of Bahnar, Sedang, Jarai... place names: Plei, Kon Plông, Đắk Glei, Kơ Krông
-           "pl", "gl", "kl", "kr", "bl", "br", "dr", "hr",
-           "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x")
-_NUCLEI = tuple("""
-    iêu oai oao oay oeo uây uôi uya uyê uyu ươi ươu yêu
-    ai ao au ay âu ây eo êu ia iê iu oa oă oe oi oo ôi ơi ua uâ uê ui uô uơ uy ưa ưi ươ ưu yê
-    a ă â e ê i o ô ơ u ư y
-""".split())  # longest first
-_CODAS = ("ng", "nh", "ch", "c", "k", "m", "n", "p", "t")
-_SYLLABLE = re.compile(
-    f"(?:{'|'.join(_ONSETS)})?(?P<nucleus>{'|'.join(_NUCLEI)})(?P<coda>{'|'.join(_CODAS)})?")
-_WORD_SPLIT = re.compile(r"[\s!-/:-@\[-`{-~]+")
-_COMMON_WORDS = frozenset("""
-    xã phường thị trấn huyện tỉnh thôn làng buôn tổ đường số thửa tờ bản đồ diện tích đất ở
-    trồng cây lâu năm hàng lúa nước rừng sản xuất phòng hộ nông nghiệp công khu cụm kinh tế cửa
-    khẩu quy hoạch mục đích sử dụng chủ hộ ông bà nguyễn trần lê phạm hoàng võ đặng bùi đỗ hồ
-    ngô dương lý đắk đăk tô hà mây cấm kần bờ hòa bình hoà ngọc hồi sa thầy tu mơ rông kơ rờ
-    plông glei thành phố việt nam quảng ngãi đông tây bắc giao thông thủy lợi chưa đã được
-""".split())
-
-
-def _is_syllable(word: str) -> bool:
-    """Letters of Vietnamese forming onset + rhyme, with at most one tone mark, placed on a
-    vowel that can carry it (never on the closing i, y, o, u of ``ai``, ``ây``, ``ao``, ``êu``
-    ...; ``uý`` is allowed, as the new orthography writes it)."""
-    if any(ch not in _VIET_LETTERS for ch in word):
-        return False
-    tone_at = -1
-    base = []
-    for i, ch in enumerate(word.lower()):
-        if ch in _TONE_OF:
-            if tone_at >= 0:
-                return False
-            ch, tone_at = _TONE_OF[ch][0], i
-        base.append(ch)
-    match = _SYLLABLE.fullmatch("".join(base))
-    if match is None:
-        return False
-    nucleus = match.group("nucleus")
-    if (tone_at == match.end("nucleus") - 1 and not match.group("coda") and len(nucleus) > 1
-            and nucleus[-1] in "iyou" and nucleus != "uy"):
-        return False
-    return True
-
-
-def _vietnamese_score(text: str) -> tuple[float, int]:
-    """How Vietnamese ``text`` looks, 0..1, and the number of words with non-ASCII letters."""
-    words = [w for w in _WORD_SPLIT.split(text) if any(ord(c) > 0x7F for c in w)]
-    if not words:
-        return 0.0, 0
-    foreign = [c for w in words for c in w if ord(c) > 0x7F]
-    stray = sum(1 for c in foreign if c not in _VIET_LETTERS)
-    valid = sum(1 for w in words if _is_syllable(w))
-    common = sum(1 for w in words if w.lower() in _COMMON_WORDS)
-    share = valid / len(words) * (0.9 + 0.1 * common / len(words))
-    return share * (1.0 - stray / len(foreign)), len(words)
-
-
-def _is_utf8(samples: list[bytes]) -> bool:
-    """Every sample is UTF-8 (a sequence cut at the end, by the field width, is allowed) and
-    at least one holds a complete multi-byte sequence."""
-    multibyte = False
-    for raw in samples:
-        try:
-            text = codecs.getincrementaldecoder("utf-8")().decode(raw, final=False)
-        except UnicodeDecodeError:
-            return False
-        multibyte = multibyte or any(ord(c) > 0x7F for c in text)
-    return multibyte
-
-
-def detect_encoding(samples: list[bytes], max_bytes: int = 200_000) -> tuple[str, float]:
-    """Guess the encoding of raw .dbf text values.
-
-    Parameters
-    ----------
-    samples : list of bytes
-        Values read with :func:`read_dbf_strings` (any order, any fields).
-    max_bytes : int
-        Only values holding a byte of 0x80 or more are looked at, up to about this many bytes.
-
-    Returns
-    -------
-    encoding : str
-        ``"ascii"`` when no byte is 0x80 or more (any encoding reads it), ``"utf-8"`` when the
-        text is valid UTF-8 with multi-byte sequences, else the best of ``"tcvn3"``, ``"vni"``,
-        ``"cp1258"``: each is decoded and scored by the share of words that are Vietnamese
-        syllables (letters, onset, rhyme and at most one tone mark), with a bonus for common
-        words (xã, thửa, đất, Đắk ...) and a penalty for symbols and stray marks.
-    confidence : float
-        0..1: the score of the winner, lowered when the runner-up scores close to it and when
-        there are few words to judge by.
-
-    Examples
-    --------
-    >>> detect_encoding([b"Ph\\xad\\xeang Ng\\xab M\\xa9y", b"X\\xb7 \\xa7\\xbek C\\xcam"])[0]
-    'tcvn3'
-    """
-    high = []
-    size = 0
-    for raw in samples:
-        raw = bytes(raw)
-        if any(b >= 0x80 for b in raw):
-            high.append(raw)
-            size += len(raw)
-            if size >= max_bytes:
-                break
-    if not high:
-        return "ascii", 1.0
-    scores: dict[str, tuple[float, int]] = {}
-    for enc in ("tcvn3", "vni", "cp1258"):
-        text = "\n".join(decode_bytes(raw, enc, errors="replace") for raw in high)
-        scores[enc] = _vietnamese_score(text)
-    if _is_utf8(high):
-        # Legacy text is almost never valid UTF-8 by chance: validity alone is strong evidence.
-        text = "\n".join(decode_bytes(raw, "utf-8", errors="replace") for raw in high)
-        score, _ = _vietnamese_score(text)
-        rival = max(s for s, _ in scores.values())
-        confidence = 0.7 + 0.3 * score if score >= rival else 0.5 + 0.3 * score
-        return "utf-8", round(confidence, 3)
-    ranked = sorted(scores.items(), key=lambda item: -item[1][0])  # stable: tcvn3, vni, cp1258
-    (best, (score, words)), (_, (second, _)) = ranked[0], ranked[1]
-    if score <= 0.0:
-        return best, 0.0
-    confidence = score * (1.0 - 0.5 * second / score) * (1.0 - 0.5 ** words)
-    return best, round(max(0.0, min(1.0, confidence)), 3)
-
-
-# --------------------------------------------------------------------------------------------
-# The .dbf file
-# --------------------------------------------------------------------------------------------
-
-def read_dbf_strings(dbf, max_records: int = 2000) -> dict[str, list[bytes]]:
-    """The raw bytes of the character (``C``) fields of a dBASE III .dbf, undecoded.
-
-    Parameters
-    ----------
-    dbf : str, os.PathLike or bytes
-        The .dbf file, or its content.
-    max_records : int
-        Read at most this many records (deleted records are skipped and not counted).
-
-    Returns
-    -------
-    dict of str to list of bytes
-        Field name (read as Latin-1) -> one value per record, with the padding (trailing spaces
-        and NULs) removed. Fields of other types are left out.
-
-    Raises
-    ------
-    ValueError
-        When the header is truncated or its field descriptors do not fit the record length.
-    """
-    if isinstance(dbf, (bytes, bytearray, memoryview)):
-        name = "the .dbf"
-        with io.BytesIO(bytes(dbf)) as fh:
-            return _read_dbf(fh, name, max_records)
-    name = os.fspath(dbf)
-    with open(name, "rb") as fh:
-        return _read_dbf(fh, name, max_records)
-
-
-def _read_dbf(fh, name, max_records: int) -> dict[str, list[bytes]]:
-    head = fh.read(32)
-    if len(head) < 32:
-        raise ValueError(f"{name}: not a .dbf file (only {len(head)} bytes)")
-    n_records, header_len, record_len = struct.unpack_from("<IHH", head, 4)
-    descriptors = fh.read(header_len - 32) if header_len > 32 else b""
-    if header_len < 33 or len(descriptors) < header_len - 32:
-        raise ValueError(f"{name}: the header is truncated or damaged "
-                         f"(header length {header_len})")
-
-    fields: list[tuple[str, int, int]] = []  # (name, offset in the record, width)
-    offset = 1  # byte 0 of a record is the deletion flag
-    for pos in range(0, len(descriptors) - 31, 32):
-        desc = descriptors[pos:pos + 32]
-        if desc[0] == 0x0D:
-            break
-        kind, width, decimals = chr(desc[11]), desc[16], desc[17]
-        if kind == "C":
-            width += 256 * decimals  # character fields wider than 255 (Clipper, shapelib)
-            field = desc[:11].split(b"\0", 1)[0].decode("latin-1").strip()
-            unique, k = field, 2
-            while any(unique == f for f, _, _ in fields):
-                unique, k = f"{field}_{k}", k + 1
-            fields.append((unique, offset, width))
-        offset += width
-    if offset > record_len:
-        raise ValueError(f"{name}: the fields ({offset} bytes) do not fit the record length "
-                         f"({record_len} bytes)")
-
-    out: dict[str, list[bytes]] = {f: [] for f, _, _ in fields}
-    read = 0
-    for _ in range(n_records):
-        if read >= max_records:
-            break
-        record = fh.read(record_len)
-        if len(record) < record_len:
-            break  # a truncated file: keep what is complete
-        if record[:1] == b"*":
-            continue
-        for field, at, width in fields:
-            out[field].append(record[at:at + width].rstrip(b" \0"))
-        read += 1
-    return out

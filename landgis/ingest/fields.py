@@ -7,20 +7,12 @@ recognises those without help; an explicit ``SOURCE=contract`` map wins over the
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Mapping
 
 import pandas as pd
 
 from landgis.contract import get_layer
-
-
-def fold(name: str) -> str:
-    """Lower-case ASCII letters and digits only: ``"Số_Thửa"`` -> ``"sothua"``."""
-    text = unicodedata.normalize("NFD", str(name)).replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z]", "", text.casefold())
+from landgis.text import fold, strip_marks  # noqa: F401  (re-exported)
 
 
 #: contract column -> spellings seen in the field (compared after :func:`fold`)

@@ -24,7 +24,7 @@ from landgis.ingest.cad import (
 )
 from tests.conftest import X0, Y0
 
-ezdxf = pytest.importorskip("ezdxf")  # test-only dependency
+import ezdxf  # noqa: E402  (a test dependency: missing, the tests must fail, not skip)
 
 # A 2 x 2 grid of 100 m squares drawn as single LINE entities, each shared edge drawn once.
 H_EDGES = [((x, y), (x + 100, y)) for y in (0, 100, 200) for x in (0, 100)]

@@ -1,0 +1,337 @@
+"""Reading a status list: finding its header row and normalising its values.
+
+:func:`read_status_list` reads an ``.xlsx`` or ``.csv`` file into rows (I/O only). The header row
+is found among the first :data:`HEADER_SEARCH_ROWS` rows, its names recognised in Vietnamese or
+English, with or without diacritics. The helpers here also read the values the rows hold: dates
+(:func:`parse_date`), parcel ids (:func:`normalise_parcel_id`) and status labels
+(:func:`lookup_status`). Planning the import is :mod:`landgis.ingest.status_list`'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from landgis.contract import STATUS_FIELDS, Vocabulary
+from landgis.ingest.fields import fold, strip_marks
+
+#: How many rows from the top of a sheet are searched for the header row.
+HEADER_SEARCH_ROWS = 10
+
+#: Row columns after reading, whatever the file called them.
+ROW_COLUMNS = ("row", "parcel_id", "commune_code", "sheet_no", "parcel_no", "status", "note")
+
+#: role -> header spellings (compared after :func:`fold`), in order of preference
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "commune_code": ("maxa", "communecode", "maxaphuong", "maphuongxa", "madvhc", "xa",
+                     "commune", "phuongxa", "xaphuong", "tenxa"),
+    "sheet_no": ("to", "tobando", "soto", "sotobando", "toso", "tobd", "sotobd", "sheetno",
+                 "sheet", "mapsheet"),
+    "parcel_no": ("thua", "sothua", "thuaso", "thuadat", "sothuadat", "parcelno", "parcel"),
+    "parcel_id": ("parcelid", "mathua", "mathuadat"),
+    "status": ("trangthai", "tinhtrang", "status", "value", "giatri"),
+    "note": ("ghichu", "note", "notes"),
+}
+
+#: What the header must hold, for messages: role -> (Vietnamese, English, examples)
+_EXPECTED = {
+    "commune_code": ("mã xã", "commune code", "Mã xã, ma_xa, commune_code, Xã"),
+    "sheet_no": ("tờ bản đồ", "map sheet", "Tờ, Tờ bản đồ, So_to, SoTo, sheet_no"),
+    "parcel_no": ("số thửa", "parcel number", "Thửa, Số thửa, So_thua, SoThua, parcel_no"),
+    "parcel_id": ("mã thửa", "parcel id", "parcel_id, Mã thửa"),
+    "status": ("trạng thái", "status", "Trạng thái, Tình trạng, status, value"),
+    "note": ("ghi chú", "note", "Ghi chú, note"),
+}
+_TRIPLE = ("commune_code", "sheet_no", "parcel_no")
+
+EXPECTED_HEADERS = (
+    "mã xã + tờ + thửa / commune + sheet + parcel ("
+    + "; ".join(_EXPECTED[r][2] for r in _TRIPLE)
+    + f") hoặc / or mã thửa / parcel id ({_EXPECTED['parcel_id'][2]}); "
+    f"và / and trạng thái / status ({_EXPECTED['status'][2]}); "
+    f"tùy chọn / optional: ghi chú / note ({_EXPECTED['note'][2]})"
+)
+
+
+class StatusListError(ValueError):
+    """A status list that cannot be read; the message names the file and what is wrong."""
+
+
+# --------------------------------------------------------------------------- values
+
+
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_date(value, what: str = "ngày / date") -> str:
+    """``YYYY-MM-DD`` text for ISO text, ``dd/mm/yyyy`` (also with ``-`` or ``.``) or a date.
+
+    Raises ValueError naming ``what`` and the text for anything else or an impossible date.
+    """
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    text = str(value or "").strip()
+    if m := _YMD.match(text):
+        y, mo, d = m.groups()
+    elif m := _DMY.match(text):
+        d, mo, y = m.groups()
+    else:
+        raise ValueError(f"{what}: {text!r} không phải ngày / is not a date "
+                         "(YYYY-MM-DD hoặc / or dd/mm/yyyy)")
+    try:
+        return dt.date(int(y), int(mo), int(d)).isoformat()
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} không có trong lịch / is not a real date") from None
+
+
+def _cell_text(value) -> str:
+    """A cell as text: Excel's 12.0 as ``"12"``, dates as ISO, empty as ``""``, NFC."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10]
+    return unicodedata.normalize("NFC", " ".join(str(value).split()))
+
+
+_INT_TEXT = re.compile(r"^0*(\d+)(?:[.,]0+)?$")
+
+
+def _int_text(text: str) -> str:
+    """``"12.0"``, ``"012"`` -> ``"12"``; anything not an integer is returned as it is."""
+    m = _INT_TEXT.match(text.strip())
+    return str(int(m.group(1))) if m else text.strip()
+
+
+def _commune_text(text: str) -> str:
+    """Commune codes are 5-digit statistics codes: a number Excel lost the zeros of is padded."""
+    text = _int_text(text)
+    return text.zfill(5) if text.isdigit() else text
+
+
+def normalise_parcel_id(text: str) -> str:
+    """``"23296-01-12.0"`` -> ``"23296-1-12"``; other text is only trimmed."""
+    parts = str(text).strip().split("-")
+    if len(parts) == 3 and all(_INT_TEXT.match(p.strip()) for p in parts[1:]):
+        return "-".join([_commune_text(parts[0]), _int_text(parts[1]), _int_text(parts[2])])
+    return str(text).strip()
+
+
+def _fold_label(text: str) -> str:
+    """A status label compared without case, diacritics, spacing or underscores."""
+    plain = strip_marks(text).casefold()
+    return " ".join(plain.replace("_", " ").split())
+
+
+def _label_index(vocab: Vocabulary) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for code, (vi, en) in vocab.labels.items():
+        for spelling in (code, vi, en):
+            key = _fold_label(spelling)
+            if index.setdefault(key, code) != code:  # pragma: no cover - vocabulary bug
+                raise AssertionError(f"{vocab.name}: {spelling!r} names two codes")
+    return index
+
+
+_LABELS = {name: _label_index(vocab) for name, vocab in STATUS_FIELDS.items()}
+
+
+def lookup_status(field: str, text: str) -> str | None:
+    """The code of ``field`` that ``text`` names (code, Vietnamese or English label, with or
+    without diacritics), or None."""
+    vocab = STATUS_FIELDS[field]
+    return vocab.lookup(text) or _LABELS[field].get(_fold_label(text))
+
+
+def accepted_values(field: str) -> str:
+    """The accepted values of ``field``, one ``code (vi / en)`` each, for messages."""
+    vocab = STATUS_FIELDS[field]
+    return ", ".join(f"{code} ({vi} / {en})" for code, (vi, en) in vocab.labels.items())
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _match_header(cells: list[str]) -> dict[str, int]:
+    """role -> column index for the recognisable names in one row (best alias wins)."""
+    found: dict[str, tuple[int, int]] = {}
+    for col, cell in enumerate(cells):
+        key = fold(cell) if cell else ""
+        if not key:
+            continue
+        for role, aliases in HEADER_ALIASES.items():
+            if key in aliases:
+                rank = aliases.index(key)
+                if role not in found or rank < found[role][0]:
+                    found[role] = (rank, col)
+                break
+    return {role: col for role, (_rank, col) in found.items()}
+
+
+def _complete(roles: dict[str, int]) -> bool:
+    return "status" in roles and ("parcel_id" in roles or all(r in roles for r in _TRIPLE))
+
+
+def _missing_roles(roles: dict[str, int]) -> list[str]:
+    missing = []
+    if "parcel_id" not in roles and not all(r in roles for r in _TRIPLE):
+        absent = [r for r in _TRIPLE if r not in roles]
+        missing.append(" + ".join(f"{_EXPECTED[r][0]} / {_EXPECTED[r][1]}" for r in absent)
+                       + " (hoặc / or mã thửa / parcel id)")
+    if "status" not in roles:
+        missing.append("trạng thái / status")
+    return missing
+
+
+def _find_header(table: list[list[str]], where: str) -> tuple[int, dict[str, int]]:
+    """The 0-based index of the header row and its roles, or StatusListError."""
+    best: tuple[int, dict[str, int]] | None = None
+    for i, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+        roles = _match_header(cells)
+        if _complete(roles):
+            return i, roles
+        if roles and (best is None or len(roles) > len(best[1])):
+            best = (i, roles)
+    if best is not None:
+        i, roles = best
+        seen = [c for c in table[i] if c]
+        raise StatusListError(
+            f"{where}: dòng {i + 1} có tiêu đề nhưng thiếu cột / row {i + 1} has headers but "
+            f"lacks: {'; '.join(_missing_roles(roles))}. Tiêu đề đã thấy / headers found: "
+            f"{', '.join(map(repr, seen))}. Cần / expected: {EXPECTED_HEADERS}")
+    first = next(((i, [c for c in cells if c]) for i, cells in
+                  enumerate(table[:HEADER_SEARCH_ROWS]) if any(cells)), None)
+    if first is None:
+        raise StatusListError(f"{where}: {HEADER_SEARCH_ROWS} dòng đầu trống / the first "
+                              f"{HEADER_SEARCH_ROWS} rows are empty; cần / expected a header "
+                              f"row with: {EXPECTED_HEADERS}")
+    raise StatusListError(
+        f"{where}: không tìm thấy dòng tiêu đề trong {HEADER_SEARCH_ROWS} dòng đầu / no header "
+        f"row in the first {HEADER_SEARCH_ROWS} rows. Tiêu đề đã thấy / headers found "
+        f"(dòng / row {first[0] + 1}): {', '.join(map(repr, first[1]))}. "
+        f"Cần / expected: {EXPECTED_HEADERS}")
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], str]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a set-up problem
+        raise StatusListError("đọc .xlsx cần gói openpyxl / reading .xlsx needs the openpyxl "
+                              "package: pip install openpyxl") from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
+        raise StatusListError(f"{path}: không đọc được tệp Excel / not a readable .xlsx "
+                              f"file ({type(exc).__name__}: {exc})") from None
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif sheet in names:
+            ws = wb[sheet]
+        else:
+            raise StatusListError(f"{path}: không có trang tính / no sheet {sheet!r}; "
+                                  f"các trang / sheets: {', '.join(map(repr, names))}")
+        ws.reset_dimensions()  # some writers record wrong dimensions; read every row
+        table = [[_cell_text(v) for v in row]
+                 for row in ws.iter_rows(min_row=1, values_only=True)]
+        return table, ws.title
+    finally:
+        wb.close()
+
+
+def _read_csv(path: Path) -> tuple[list[list[str]], str]:
+    raw = path.read_bytes()
+    try:
+        text, encoding = raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        # Excel's "CSV" (not "CSV UTF-8") on a Vietnamese Windows writes Windows-1258.
+        text, encoding = raw.decode("cp1258", errors="replace"), "cp1258"
+    # Excel writes ";" where the decimal separator is ",": take the first delimiter that
+    # yields a recognisable header.
+    tables = {}
+    for delimiter in (",", ";", "\t"):
+        table = [[_cell_text(c) for c in row]
+                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        tables[delimiter] = table
+        if any(_complete(_match_header(r)) for r in table[:HEADER_SEARCH_ROWS]):
+            return table, encoding
+    return tables[","], encoding
+
+
+def read_status_list(path, sheet: str | None = None) -> pd.DataFrame:
+    """Read a status list (``.xlsx`` or ``.csv``) into one row per data line.
+
+    Parameters
+    ----------
+    path : str or Path
+    sheet : str, optional
+        The sheet of an ``.xlsx`` workbook (default: the first one).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`ROW_COLUMNS` as text (``""`` where the file has no such column or an
+        empty cell); ``row`` is the spreadsheet row number. Blank lines are left out.
+        ``attrs`` holds ``source`` (the file name), ``sheet``, ``header_row``, ``headers``
+        (role -> the header as written) and ``encoding`` (CSV).
+
+    Raises
+    ------
+    StatusListError
+        No such file, an unreadable file, a missing sheet, no recognisable header row (the
+        message lists the headers found and those expected), or no data under the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StatusListError(f"{path}: không có tệp này / no such file")
+    suffix = path.suffix.lower()
+    encoding = None
+    if suffix in (".xlsx", ".xlsm"):
+        table, sheet_name = _read_xlsx(path, sheet)
+        where = f"{path} [{sheet_name}]"
+    elif suffix == ".csv":
+        if sheet is not None:
+            raise StatusListError(f"{path}: tệp CSV không có trang tính / a CSV file has no "
+                                  f"sheets (--sheet {sheet!r})")
+        table, encoding = _read_csv(path)
+        sheet_name, where = None, str(path)
+    else:
+        raise StatusListError(f"{path}: chỉ nhận / only .xlsx or .csv files are read "
+                              "(Excel: Lưu thành .xlsx / Save As .xlsx)")
+    header, roles = _find_header(table, where)
+    records = []
+    for i in range(header + 1, len(table)):
+        cells = table[i]
+        rec = {"row": i + 1}
+        for role in ROW_COLUMNS[1:]:
+            col = roles.get(role)
+            rec[role] = cells[col] if col is not None and col < len(cells) else ""
+        if any(rec[r] for r in ("parcel_id", *_TRIPLE, "status")):
+            records.append(rec)
+    if not records:
+        raise StatusListError(f"{where}: không có dòng dữ liệu dưới tiêu đề (dòng {header + 1}) / "
+                              f"no data rows under the header (row {header + 1})")
+    rows = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
+    rows.attrs.update(source=path.name, sheet=sheet_name, header_row=header + 1,
+                      headers={role: table[header][col] for role, col in roles.items()},
+                      encoding=encoding)
+    return rows
+
+
+__all__ = [
+    "EXPECTED_HEADERS", "HEADER_ALIASES", "HEADER_SEARCH_ROWS", "ROW_COLUMNS", "StatusListError",
+    "accepted_values", "lookup_status", "normalise_parcel_id", "parse_date", "read_status_list",
+]
