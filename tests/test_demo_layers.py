@@ -64,3 +64,21 @@ def test_the_2019_story(demo):
     plots = demo["zoning_plots"]
     hb1_factories = plots[(plots["zone_code"] == "KCN-HB1") & (plots["function"] == "factory")]
     assert len(hb1_factories) and (hb1_factories["lease_status"] == "leased").all()
+
+
+def test_land_fund_of_the_demo():
+    from landgis.landfund import load_land_fund
+
+    need(DEFAULT_DATABASE.exists(), f"{DEFAULT_DATABASE} is missing: run `make layers`")
+    fund = load_land_fund(open_store(DEFAULT_DATABASE))
+    occupancy = fund.occupancy().set_index("zone_code")["occupancy_pct"]
+    assert occupancy["KCN-HB1"] == pytest.approx(100.0)  # reported fully let
+    plan = fund.function_totals()
+    hb2 = plan[plan["zone_code"] == "KCN-HB2"].set_index("function")
+    published = {"factory": 40, "technical": 2.5, "admin_services": 1.3, "roads": 13.2,
+                 "housing": 4.2, "green": 8.6}
+    for function, ha in published.items():
+        assert hb2.loc[function, "plots_ha"] == pytest.approx(ha, rel=0.005), function
+        assert hb2.loc[function, "planned_ha"] == ha
+    by_zone = fund.by_zone().set_index("zone_code")["area_ha"]
+    assert by_zone["KCN-HB2"] == pytest.approx(69.8, rel=1e-6)
