@@ -46,6 +46,9 @@ test: $(STAMP) $(ASSETS) $(DB)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(DB)
+	command -v ogr2ogr >/dev/null || (apt-get update -qq && apt-get install -y -qq gdal-bin)
+	test -e /usr/share/postgresql/15/extension/postgis.control || \
+		(apt-get update -qq && apt-get install -y -qq postgresql-15-postgis-3 gdal-bin)
 	$(BIN)/python scripts/bench.py
 
 clean:
