@@ -8,7 +8,9 @@ data version of the store, so repeated questions are answered from memory.
 
 from __future__ import annotations
 
+import re
 import threading
+import warnings
 from collections import OrderedDict
 
 import geopandas as gpd
@@ -20,6 +22,8 @@ from shapely.geometry import shape
 from landgis import areas, crs as crsmod
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
 from landgis.landfund import LandFund, load_land_fund
+from landgis.ledger import current_status
+from landgis.text import fold
 
 
 class BadRequest(ValueError):
@@ -64,6 +68,13 @@ def parse_date(text: str | None, name: str = "as_of") -> str | None:
         return pd.Timestamp(str(text)).strftime("%Y-%m-%d")
     except (ValueError, TypeError):
         raise BadRequest(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _scalar(value):
+    """A JSON-safe scalar: None for missing values, Python numbers for numpy ones."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -148,3 +159,204 @@ def area(store, geojson, *, max_parcels: int = 5000) -> dict:
         "truncated": bool(len(touched) > max_parcels),
         "parcels": _records(touched.drop(columns="polygon").head(max_parcels)),
     }
+
+
+# --------------------------------------------------------------------------- features
+
+MAX_BBOX_DEG = 0.25  # a bbox request covers at most about 27 km × 27 km
+
+
+def parse_bbox(text: str | None, *, max_deg: float = MAX_BBOX_DEG) -> tuple[float, ...]:
+    """``minlon,minlat,maxlon,maxlat`` in WGS 84, checked."""
+    if not text:
+        raise BadRequest("bbox is required: minlon,minlat,maxlon,maxlat (WGS 84)")
+    try:
+        box = tuple(float(v) for v in str(text).split(","))
+    except ValueError:
+        raise BadRequest(f"bbox {text!r}: four numbers separated by commas") from None
+    if len(box) != 4 or not all(np.isfinite(box)):
+        raise BadRequest(f"bbox {text!r}: four numbers separated by commas")
+    w, s, e, n = box
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        raise BadRequest(f"bbox {text!r}: not minlon,minlat,maxlon,maxlat in degrees")
+    if e - w > max_deg or n - s > max_deg:
+        raise BadRequest(f"bbox {text!r}: larger than {max_deg}° × {max_deg}°; zoom in")
+    return box
+
+
+def _storage_bbox(box) -> tuple[float, float, float, float]:
+    w, s, e, n = box
+    t = crsmod.transformer(crsmod.WGS84, crsmod.STORAGE_CRS)
+    xs, ys = t.transform([w, e, w, e], [s, s, n, n])
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _feature_collection(gdf, columns) -> dict:
+    ll = crsmod.to_wgs84(gdf) if len(gdf) else gdf
+    features = []
+    for row, geom in zip(_records(pd.DataFrame(ll[columns])), ll.geometry.values):
+        features.append({"type": "Feature", "id": row.get(columns[0]),
+                         "properties": row,
+                         "geometry": shapely.geometry.mapping(shapely.set_precision(geom, 1e-7))})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def zones(store) -> dict:
+    """The zones as GeoJSON (WGS 84)."""
+    z = store.read_layer("zones")
+    columns = [c for c in ("zone_code", "name_vi", "name_en", "kind", "phase", "decision_no",
+                           "decision_date", "planned_area_ha", "status", "source") if c in z]
+    fc = _feature_collection(z, columns)
+    for feature, area in zip(fc["features"], shapely.area(np.asarray(z.geometry.values))):
+        feature["properties"]["plane_area_ha"] = float(area) / 10_000
+    return fc
+
+
+PARCEL_COLUMNS = ["parcel_id", "commune_code", "commune_name", "sheet_no", "parcel_no",
+                  "land_use_code", "legal_area_m2", "zone_code", "owner_kind"]
+
+
+def parcels_in_bbox(store, bbox, *, filters=None, limit: int = 5000) -> dict:
+    """Parcels in a WGS 84 bbox as GeoJSON, with current statuses, optionally filtered."""
+    box = parse_bbox(bbox)
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    allowed = {"clearance_status": CLEARANCE_STATUS, "auction_status": AUCTION_STATUS}
+    for field, values in filters.items():
+        if field in allowed:
+            bad = [v for v in values if v not in allowed[field]]
+            if bad:
+                raise BadRequest(f"{field}: unknown value(s) {', '.join(bad)}; allowed: "
+                                 f"{', '.join(allowed[field].codes)}")
+    where = {k: v for k, v in filters.items() if k in ("zone_code", "commune_code",
+                                                        "land_use_code")}
+    gdf = store.read_layer("parcels", bbox=_storage_bbox(box), where=where or None)
+    fund = cached_land_fund(store)
+    status = fund.parcels.set_index("parcel_id")[["clearance_status", "auction_status"]]
+    gdf = gdf.join(status.astype(str), on="parcel_id")
+    for field in allowed:
+        if filters.get(field):
+            gdf = gdf[gdf[field].isin(filters[field])]
+    truncated = len(gdf) > limit
+    gdf = gdf.head(limit)
+    fc = _feature_collection(gdf, PARCEL_COLUMNS + ["clearance_status", "auction_status"])
+    fc["truncated"] = bool(truncated)
+    return fc
+
+
+def parcel_detail(store, parcel_id: str) -> dict:
+    """One parcel with its areas, current statuses and full history."""
+    found = store.read_layer("parcels", where={"parcel_id": str(parcel_id)})
+    if found.empty:
+        raise NotFound(f"no parcel {parcel_id!r}")
+    table = areas.parcel_areas(found).iloc[0]
+    ledger = _ledger(store)
+    history = ledger[ledger["parcel_id"] == str(parcel_id)]
+    history = history.sort_values(["effective_date", "recorded_at", "event_id"])
+    fc = _feature_collection(found, PARCEL_COLUMNS)
+    feature = fc["features"][0]
+    now = current_status(history, [str(parcel_id)]).iloc[0]
+    feature["properties"].update({
+        "plane_area_m2": float(table["plane_area_m2"]),
+        "ellipsoidal_area_m2": float(table["ellipsoidal_area_m2"]),
+        "difference_m2": float(table["difference_m2"]),
+        "beyond_tolerance": bool(table["beyond_tolerance"]),
+        "status": {field: {"value": now[field],
+                           "effective_date": _scalar(now[f"{field}_date"]),
+                           "document_no": _scalar(now[f"{field}_document"])}
+                   for field in ("clearance_status", "auction_status")},
+        "history": _records(history[["event_id", "field", "value", "effective_date",
+                                     "document_no", "document_date", "note", "recorded_by",
+                                     "recorded_at"]]),
+    })
+    b = crsmod.to_wgs84(found).total_bounds
+    feature["bbox"] = [float(v) for v in b]
+    return feature
+
+
+_SHEET_PARCEL = re.compile(
+    r"^\s*(?:t[ờo]\s*(?:b[aả]n\s*đ[ồo]\s*)?(?:s[ốo]\s*)?)?(\d+)\s*"
+    r"(?:[,;/\-\s]\s*|\s*th[ửu]a\s*(?:s[ốo]\s*)?)(\d+)\s*$", re.IGNORECASE)
+
+
+def search(store, q: str, *, limit: int = 20) -> dict:
+    """Parcels by "tờ 12 thửa 345", "12/345" or a parcel_id; zones by code or name."""
+    text = " ".join(str(q or "").split())
+    if not text:
+        raise BadRequest("q is required: e.g. 'tờ 12 thửa 345', a parcel id or a zone")
+    if len(text) > 100:
+        raise BadRequest("q is too long")
+    fund = cached_land_fund(store)
+    parcels = fund.parcels
+    hits = pd.Series(False, index=parcels.index)
+    m = _SHEET_PARCEL.match(text)
+    ids = parcels["parcel_id"].astype(str)
+    if m:
+        sheet, number = m.group(1), m.group(2)
+        hits |= ids.str.endswith(f"-{sheet}-{number}")
+    hits |= ids.str.upper() == text.upper()
+    matched = parcels[hits].head(limit)
+    results = []
+    if len(matched):
+        geo = store.read_layer("parcels", where={"parcel_id": list(matched["parcel_id"])})
+        ll = crsmod.to_wgs84(geo)
+        for row, geom in zip(_records(pd.DataFrame(ll[["parcel_id", "commune_name",
+                                                          "sheet_no", "parcel_no",
+                                                          "zone_code"]])), ll.geometry):
+            results.append({"kind": "parcel", "id": row["parcel_id"],
+                            "label": f"Tờ {row['sheet_no']} thửa {row['parcel_no']}, "
+                                     f"{row['commune_name']}",
+                            "bbox": [float(v) for v in geom.bounds]})
+    z = store.read_layer("zones")
+    key = fold(text)
+    for row, geom in zip(_records(pd.DataFrame(z[["zone_code", "name_vi"]])),
+                         crsmod.to_wgs84(z).geometry):
+        if key and (key in fold(row["zone_code"]) or key in fold(row["name_vi"])):
+            results.append({"kind": "zone", "id": row["zone_code"], "label": row["name_vi"],
+                            "bbox": [float(v) for v in geom.bounds]})
+    return {"q": text, "results": results[:limit]}
+
+
+def vn2000_proj4() -> str:
+    """A PROJ/proj4js string for the storage plane with the pinned datum shift as +towgs84.
+
+    +towgs84 uses the position-vector convention while EPSG:6960 is given in coordinate-frame
+    rotation, so the three rotations change sign here (the trap of the published strings).
+    """
+    from pyproj.crs import CoordinateOperation
+
+    op = CoordinateOperation.from_epsg(crsmod.VN2000_TO_WGS84_EPSG)
+    values = {p.name: p.value for p in op.params}
+    towgs84 = [values["X-axis translation"], values["Y-axis translation"],
+               values["Z-axis translation"], -values["X-axis rotation"],
+               -values["Y-axis rotation"], -values["Z-axis rotation"],
+               values["Scale difference"]]
+    with warnings.catch_warnings():  # the PROJ string is for proj4js, which needs no more
+        warnings.simplefilter("ignore", UserWarning)
+        plane = crsmod.STORAGE_CRS.to_proj4().replace(" +type=crs", "")
+    return plane + " +towgs84=" + ",".join(repr(float(v)) for v in towgs84)
+
+
+def map_layers(store) -> dict:
+    """The small layers the page embeds (GeoJSON, WGS 84) and the extent of the data."""
+    from landgis.contract import LEASE_STATUS, PLAN_FUNCTION
+
+    layers = store.layers()
+    zone_fc = zones(store)
+    empty = {"type": "FeatureCollection", "features": []}
+    plots_fc = empty
+    if "zoning_plots" in layers:
+        plots = store.read_layer("zoning_plots")
+        plots["function_vi"] = plots["function"].map(lambda f: PLAN_FUNCTION.label(f))
+        plots["lease_status_vi"] = plots["lease_status"].map(
+            lambda v: LEASE_STATUS.label(v) if v in LEASE_STATUS else "")
+        plots_fc = _feature_collection(plots, ["plot_code", "zone_code", "function",
+                                               "function_vi", "lease_status", "lease_status_vi",
+                                               "tenant", "max_coverage_pct", "max_height_m"])
+    projects_fc = empty
+    if "projects" in layers:
+        projects = store.read_layer("projects")
+        projects_fc = _feature_collection(projects, ["project_code", "name_vi", "kind",
+                                                     "zone_code"])
+    bounds = crsmod.to_wgs84(store.read_layer("zones")).total_bounds
+    return {"zones": zone_fc, "zoning_plots": plots_fc, "projects": projects_fc,
+            "bounds": [float(v) for v in bounds], "vn2000": vn2000_proj4()}

@@ -32,6 +32,30 @@ def _secret_key(settings: Settings) -> str:
     return key
 
 
+#: The page runs folium's inline scripts, its own and the vendored libraries from this server;
+#: images may also come from OpenStreetMap when a planner picks that basemap.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob: https://tile.openstreetmap.org",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. ``config`` may hold settings (``database_url`` …) and Flask keys."""
     config = dict(config or {})
@@ -55,4 +79,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     api.init_app(app)
     data.init_app(app)
+    app.after_request(_security_headers)
     return app

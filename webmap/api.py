@@ -58,3 +58,29 @@ def init_app(app) -> None:
         if request.path.startswith("/api/"):
             return jsonify(error="lỗi máy chủ / internal error"), 500
         return "lỗi máy chủ / internal error", 500
+
+
+@bp.get("/zones")
+def zones():
+    return jsonify(service.zones(get_store()))
+
+
+@bp.get("/parcels")
+def parcels():
+    args = request.args
+    filters = {name: args.getlist(name) for name in
+               ("clearance_status", "auction_status", "zone_code", "commune_code",
+                "land_use_code")}
+    limit = current_app.config["LANDGIS"].max_features
+    return jsonify(service.parcels_in_bbox(get_store(), args.get("bbox"), filters=filters,
+                                           limit=limit))
+
+
+@bp.get("/parcels/<parcel_id>")
+def parcel(parcel_id):
+    return jsonify(service.parcel_detail(get_store(), parcel_id))
+
+
+@bp.get("/search")
+def search():
+    return jsonify(service.search(get_store(), request.args.get("q", "")))

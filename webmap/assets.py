@@ -1,9 +1,11 @@
 """Browser libraries served by the app itself, from the npm packages installed at set-up.
 
-Folium's pages load Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs; on an
-office network with no internet that page draws nothing. :func:`offline` points a map's asset
-lists at the app's ``/vendor/`` URLs instead. The packages are pinned in ``webmap/package.json``
-and installed by ``make`` into ``webmap/node_modules`` (not kept in git).
+Folium's pages and plugins load Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers,
+Leaflet.draw, leaflet-measure, the fullscreen and minimap controls and VectorGrid from CDNs; on an
+office network with no internet such a page draws nothing. :func:`offline` points every asset of
+a map and of its plugins at the app's ``/vendor/`` URLs, and refuses (``KeyError``) an asset it
+does not know, so that no CDN address can slip into the page. The packages are pinned in
+``webmap/package.json`` and installed by ``make`` into ``webmap/node_modules`` (not in git).
 """
 
 from __future__ import annotations
@@ -14,43 +16,66 @@ from flask import Blueprint, abort, send_from_directory
 
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 
-#: folium asset name -> path below node_modules
-JS = {
+#: folium's asset name -> file below node_modules
+ASSETS = {
     "leaflet": "leaflet/dist/leaflet.js",
     "jquery": "jquery/dist/jquery.min.js",
     "bootstrap": "bootstrap/dist/js/bootstrap.bundle.min.js",
     "awesome_markers": "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
-}
-CSS = {
     "leaflet_css": "leaflet/dist/leaflet.css",
     "bootstrap_css": "bootstrap/dist/css/bootstrap.min.css",
     "awesome_markers_font_css": "@fortawesome/fontawesome-free/css/all.min.css",
     "awesome_markers_css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
+    "leaflet_draw_js": "leaflet-draw/dist/leaflet.draw.js",
+    "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
+    "leaflet_measure_js": "leaflet-measure/dist/leaflet-measure.js",
+    "leaflet_measure_css": "leaflet-measure/dist/leaflet-measure.css",
+    "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
+    "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
+    "Control_MiniMap_js": "leaflet-minimap/dist/Control.MiniMap.min.js",
+    "Control_MiniMap_css": "leaflet-minimap/dist/Control.MiniMap.min.css",
+    "vectorGrid": "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
+    "proj4": "proj4/dist/proj4.js",
 }
+#: style sheets folium asks for that are no npm package and that the map does not use
+DROPPED = {"glyphicons_css", "awesome_rotate_css"}
 #: the packages whose files may be served
-PACKAGES = ("leaflet", "jquery", "bootstrap", "@fortawesome", "leaflet.awesome-markers")
+PACKAGES = ("leaflet", "jquery", "bootstrap", "@fortawesome", "leaflet.awesome-markers",
+            "leaflet-draw", "leaflet-measure", "leaflet.fullscreen", "leaflet-minimap",
+            "leaflet.vectorgrid", "proj4")
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
 
 @bp.route("/<path:filename>")
 def vendor(filename: str):
-    if not filename.startswith(tuple(p + "/" for p in PACKAGES)):
+    if not filename.startswith(tuple(p + "/" for p in PACKAGES)) or ".." in filename:
         abort(404)
     return send_from_directory(NODE_MODULES, filename, max_age=86400)
 
 
-def offline(m, prefix: str = "/vendor/"):
-    """Point folium map ``m``'s scripts and style sheets at the app's own copies.
+def _local(assets, prefix: str) -> list[tuple[str, str]]:
+    out = []
+    for name, _url in assets:
+        if name in DROPPED:
+            continue
+        out.append((name, prefix + ASSETS[name]))  # KeyError: an asset we do not serve
+    return out
 
-    Style sheets folium asks for that are no npm package (glyphicons, the marker-rotation
-    sheet) are dropped: the map uses neither.
-    """
-    m.default_js = [(name, prefix + path) for name, path in JS.items()]
-    m.default_css = [(name, prefix + path) for name, path in CSS.items()]
+
+def offline(m, prefix: str = "/vendor/"):
+    """Point map ``m``'s scripts and style sheets, and its plugins', at the app's own copies."""
+    stack = [m]
+    while stack:
+        element = stack.pop()
+        for attr in ("default_js", "default_css"):
+            assets = getattr(element, attr, None)
+            if assets:
+                setattr(element, attr, _local(assets, prefix))
+        stack.extend(getattr(element, "_children", {}).values())
     return m
 
 
 def missing() -> list[str]:
     """Asset files not installed (run ``make`` to install them)."""
-    return [p for p in (*JS.values(), *CSS.values()) if not (NODE_MODULES / p).exists()]
+    return [p for p in ASSETS.values() if not (NODE_MODULES / p).exists()]

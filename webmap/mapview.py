@@ -1,30 +1,26 @@
-"""The map page."""
+"""The map page: built once per data version, a few hundred kilobytes whatever the parcels."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from landgis.ledger import with_status
+from landgis import service
 from webmap.data import get_store
-from webmap.pagemap import build_map
+from webmap.pagemap import build_map, page_config
 
 bp = Blueprint("mapview", __name__)
 
 
-def _page_html() -> str:
+@bp.route("/")
+def index():
     store = get_store()
     key = (store.url, store.version())
     cache = current_app.extensions.setdefault("landgis_page", {})
     if cache.get("key") != key:
-        parcels = with_status(store.read_layer("parcels"), store.read_layer("status_events"))
-        m = build_map(store.read_layer("zones"), parcels)
+        layers = service.map_layers(store)
+        m = build_map(layers, page_config(layers["bounds"], layers["vn2000"]))
         cache.update(key=key, html=m.get_root().render())
     return cache["html"]
-
-
-@bp.route("/")
-def index():
-    return _page_html()
 
 
 @bp.route("/healthz")

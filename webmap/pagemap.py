@@ -1,97 +1,191 @@
 """The Folium map of the page, built from core layers.
 
-For now the page embeds the zones and the parcels (coloured by clearance status) as GeoJSON; the
-full map with vector tiles comes with the web-map issue. Every string taken from the data is
-HTML-escaped before it reaches the page, because folium's tooltips insert values as HTML.
+Small layers (zones, zoning plots, projects: a few hundred features) are embedded as GeoJSON;
+parcels arrive as vector tiles (``/tiles/parcels/{z}/{x}/{y}.pbf``) and their statuses through
+bounded requests (``/api/status?bbox=…``), so the page stays small whatever the number of
+parcels. Every asset is served by the app (:func:`webmap.assets.offline`). Strings from the data
+are HTML-escaped before they reach folium, whose tooltips and popups insert values as HTML; the
+page's own script builds its popups with ``textContent``.
 """
 
 from __future__ import annotations
 
 import html
+import json
 
 import folium
-import geopandas as gpd
-import pandas as pd
+from folium import plugins
+from jinja2 import Template
 
-from landgis import crs
-from landgis.contract import CLEARANCE_STATUS, LAND_USE, ZONE_KIND
+from landgis.contract import (
+    AUCTION_STATUS,
+    CLEARANCE_STATUS,
+    LAND_USE,
+    LEASE_STATUS,
+    PLAN_FUNCTION,
+    ZONE_KIND,
+)
 from webmap.assets import offline
 
 CLEARANCE_COLOURS = {
-    "not_started": "#9e9e9e",
-    "inventoried": "#ffd54f",
-    "plan_approved": "#ffb74d",
-    "compensated": "#4fc3f7",
-    "handed_over": "#43a047",
-    "disputed": "#e53935",
+    "not_started": "#9e9e9e", "inventoried": "#ffd54f", "plan_approved": "#ffb74d",
+    "compensated": "#4fc3f7", "handed_over": "#43a047", "disputed": "#e53935",
+}
+AUCTION_COLOURS = {
+    "not_planned": "#bdbdbd", "planned": "#90caf9", "dossier_ready": "#42a5f5",
+    "announced": "#7e57c2", "sold": "#2e7d32", "unsold": "#ef6c00",
+}
+LAND_USE_GROUPS = {  # land-use code -> colour, by family
+    **{c: "#8d6e63" for c in ("SKK", "SKN", "SKT", "SKC", "TMD", "SKS", "SKX")},
+    **{c: "#757575" for c in ("DGT", "DTL", "DNL", "DBV", "DRA", "DCH", "DKV", "DSH", "TSC")},
+    **{c: "#ef9a9a" for c in ("ODT", "ONT")},
+    **{c: "#4fc3f7" for c in ("SON", "MNC", "NTS")},
+    **{c: "#fff176" for c in ("LUC", "LUK", "LUN", "BHK", "NHK")},
+    **{c: "#aed581" for c in ("CLN", "NKH")},
+    **{c: "#2e7d32" for c in ("RSX", "RPH", "RDD")},
+    **{c: "#b0bec5" for c in ("CQP", "CAN", "NTD", "BCS", "DCS", "NCS")},
+}
+FUNCTION_COLOURS = {
+    "factory": "#ff8a65", "warehouse": "#ffb74d", "admin_services": "#1e88e5",
+    "technical": "#8d6e63", "roads": "#9575cd", "green": "#66bb6a", "housing": "#e57373",
+    "water": "#4fc3f7",
 }
 ZONE_COLOURS = {"kkt": "#6a1b9a", "kcn": "#1565c0", "ccn": "#00838f"}
 
 
-def _escaped(df: pd.DataFrame, columns) -> pd.DataFrame:
-    out = df.copy()
-    for col in columns:
-        out[col] = out[col].map(lambda v: "" if pd.isna(v) else html.escape(str(v)))
+def _escape_properties(fc: dict) -> dict:
+    out = json.loads(json.dumps(fc))
+    for feature in out["features"]:
+        feature["properties"] = {k: html.escape(v) if isinstance(v, str) else v
+                                 for k, v in feature["properties"].items()}
     return out
 
 
-def _legend(title: str, items: dict[str, str]) -> folium.Element:
-    rows = "".join(
-        f'<div><span style="background:{colour};width:12px;height:12px;display:inline-block;'
-        f'margin-right:6px;border:1px solid #555"></span>{html.escape(label)}</div>'
-        for label, colour in items.items()
+def _labels(vocab, colours=None) -> dict:
+    return {code: {"vi": vi, "en": en, **({"colour": colours[code]} if colours else {})}
+            for code, (vi, en) in vocab.labels.items()}
+
+
+def page_config(bounds, vn2000_proj4: str) -> dict:
+    """What the page's script needs: labels in both languages, colours, the VN-2000 plane."""
+    return {
+        "bounds": bounds,
+        "vn2000": vn2000_proj4,
+        "parcelMinZoom": 13,
+        "vocab": {
+            "clearance_status": _labels(CLEARANCE_STATUS, CLEARANCE_COLOURS),
+            "auction_status": _labels(AUCTION_STATUS, AUCTION_COLOURS),
+            "land_use_code": _labels(LAND_USE, LAND_USE_GROUPS),
+            "function": _labels(PLAN_FUNCTION, FUNCTION_COLOURS),
+            "lease_status": _labels(LEASE_STATUS),
+            "kind": _labels(ZONE_KIND, ZONE_COLOURS),
+        },
+    }
+
+
+class PageScript(folium.MacroElement):
+    """Starts the page's own script once folium has made the map and its layers."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            landgis.init({{ this._parent.get_name() }}, {{ this.parcels.get_name() }},
+                         {{ this.drawn }}, {{ this.config_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, parcels_layer, drawn_name: str, config: dict):
+        super().__init__()
+        self._name = "PageScript"
+        self.parcels = parcels_layer
+        self.drawn = drawn_name
+        # </script> inside a JSON string would end the script element early
+        self.config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+
+
+PARCEL_OPTIONS = """{
+    rendererFactory: L.canvas.tile,
+    interactive: true,
+    getFeatureId: function (f) { return f.properties.parcel_id; },
+    vectorTileLayerStyles: { parcels: function (p, z) { return landgis.parcelStyle(p, z); } },
+    minZoom: 13, maxNativeZoom: 16, maxZoom: 20,
+    attribution: "Thửa đất: landgis (minh họa / illustrative)"
+}"""
+
+
+def _geojson_layer(fc, name, style, tooltip_fields, aliases, show=True):
+    layer = folium.GeoJson(
+        _escape_properties(fc), name=name, show=show, style_function=style,
+        tooltip=folium.GeoJsonTooltip(tooltip_fields, aliases=aliases) if fc["features"]
+        else None,
     )
-    return folium.Element(
-        '<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;'
-        'background:white;padding:8px 10px;border-radius:4px;font:12px sans-serif;'
-        f'box-shadow:0 1px 4px rgba(0,0,0,.4)"><b>{html.escape(title)}</b>{rows}</div>'
-    )
+    return layer
 
 
-def build_map(zones: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> folium.Map:
-    """A Folium map of ``zones`` and ``parcels`` (storage CRS, parcels with status columns)."""
-    zones_ll = crs.to_wgs84(zones)
-    b = zones_ll.total_bounds if len(zones_ll) else (107.5, 14.2, 108.1, 14.8)
-    m = folium.Map(location=[(b[1] + b[3]) / 2, (b[0] + b[2]) / 2], zoom_start=10, tiles=None,
-                   prefer_canvas=True)
-    offline(m)
-    m.fit_bounds([[b[1], b[0]], [b[3], b[2]]])
+def build_map(layers: dict, config: dict) -> folium.Map:
+    """The page's map from ``layers`` (GeoJSON in WGS 84: ``zones``, ``zoning_plots``,
+    ``projects``) and the script's ``config`` (:func:`page_config`)."""
+    w, s, e, n = config["bounds"]
+    m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=11, tiles=None,
+                   control_scale=True, max_zoom=20)
+    m.fit_bounds([[s, w], [n, e]])
 
-    z = _escaped(zones_ll, ["zone_code", "name_vi", "name_en"])
-    z["kind_label"] = zones_ll["kind"].map(lambda k: ZONE_KIND.label(k))
-    z = z[["zone_code", "name_vi", "name_en", "kind", "kind_label", "geometry"]]
+    folium.TileLayer(
+        tiles="/tiles/basemap/{z}/{x}/{y}.png", name="Nền địa hình (minh họa) / Hillshade",
+        attr="Nền địa hình tổng hợp, minh họa / synthetic hillshade, illustrative",
+        overlay=False, max_zoom=20, max_native_zoom=16).add_to(m)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (cần internet / needs internet)",
+                     overlay=False, show=False, max_zoom=20).add_to(m)
+    folium.FeatureGroup(name="Không nền / No basemap", overlay=False, show=False).add_to(m)
+
+    zones = layers["zones"]
+    for kind, name in (("kkt", "Khu kinh tế / Economic zone"),
+                       ("kcn", "Khu công nghiệp / Industrial parks"),
+                       ("ccn", "Cụm công nghiệp / Industrial clusters")):
+        fc = {"type": "FeatureCollection",
+              "features": [f for f in zones["features"] if f["properties"]["kind"] == kind]}
+        colour = ZONE_COLOURS[kind]
+        _geojson_layer(fc, name, lambda f, c=colour: {"color": c, "weight": 2.5,
+                                                       "fillOpacity": 0.04},
+                       ["zone_code", "name_vi", "decision_no", "planned_area_ha"],
+                       ["Mã khu", "Tên", "Quyết định", "DT quy hoạch (ha)"]).add_to(m)
+
+    _geojson_layer(layers["zoning_plots"], "Lô quy hoạch / Zoning plots",
+                   lambda f: {"color": "#555", "weight": 0.8, "fillOpacity": 0.35,
+                              "fillColor": FUNCTION_COLOURS.get(f["properties"]["function"],
+                                                                "#ccc")},
+                   ["plot_code", "function_vi", "lease_status_vi", "tenant"],
+                   ["Lô", "Chức năng", "Cho thuê", "Nhà đầu tư"], show=False).add_to(m)
+
+    parcels = plugins.VectorGridProtobuf("/tiles/parcels/{z}/{x}/{y}.pbf",
+                                         "Thửa đất / Parcels", PARCEL_OPTIONS)
+    parcels.add_to(m)
+
     folium.GeoJson(
-        z,
-        name="Khu kinh tế, KCN, CCN / Zones",
-        style_function=lambda f: {"color": ZONE_COLOURS.get(f["properties"]["kind"], "#333"),
-                                  "weight": 2, "fillOpacity": 0.05},
-        tooltip=folium.GeoJsonTooltip(["zone_code", "name_vi", "kind_label"],
-                                      aliases=["Mã khu", "Tên", "Loại"]),
+        _escape_properties(layers["projects"]), name="Dự án / Projects",
+        marker=folium.CircleMarker(radius=7, color="#b71c1c", fill=True, fill_opacity=0.9),
+        style_function=lambda f: {"color": "#b71c1c", "weight": 2, "fillOpacity": 0.1},
+        tooltip=folium.GeoJsonTooltip(["project_code", "name_vi"], aliases=["Mã", "Dự án"])
+        if layers["projects"]["features"] else None,
     ).add_to(m)
 
-    if len(parcels):
-        p = crs.to_wgs84(parcels)
-        p["geometry"] = p.geometry.simplify(0.000002)
-        p["land_use"] = p["land_use_code"].map(
-            lambda c: f"{c} – {LAND_USE.label(c)}" if c in LAND_USE else c)
-        p["clearance_label"] = p["clearance_status"].map(CLEARANCE_STATUS.label)
-        p = _escaped(p, ["parcel_id", "commune_name", "land_use"])
-        p = p[["parcel_id", "commune_name", "sheet_no", "parcel_no", "land_use",
-               "clearance_status", "clearance_label", "geometry"]]
-        folium.GeoJson(
-            p,
-            name="Thửa đất / Parcels",
-            style_function=lambda f: {
-                "color": "#444", "weight": 0.5, "fillOpacity": 0.6,
-                "fillColor": CLEARANCE_COLOURS.get(f["properties"]["clearance_status"], "#fff")},
-            tooltip=folium.GeoJsonTooltip(
-                ["parcel_id", "commune_name", "sheet_no", "parcel_no", "land_use",
-                 "clearance_label"],
-                aliases=["Mã thửa", "Xã", "Tờ", "Thửa", "Loại đất", "GPMB"]),
-        ).add_to(m)
+    plugins.Fullscreen(title="Toàn màn hình / Fullscreen",
+                       title_cancel="Thoát toàn màn hình / Exit fullscreen").add_to(m)
+    plugins.MiniMap(tile_layer=folium.TileLayer(tiles="/tiles/basemap/{z}/{x}/{y}.png",
+                                                attr="landgis"),
+                    toggle_display=True, position="bottomright").add_to(m)
+    plugins.MeasureControl(position="topleft", primary_length_unit="meters",
+                           secondary_length_unit="kilometers", primary_area_unit="sqmeters",
+                           secondary_area_unit="hectares").add_to(m)
+    draw = plugins.Draw(export=False, position="topleft", show_geometry_on_click=False, draw_options={
+        "polyline": False, "circle": False, "marker": False, "circlemarker": False,
+        "rectangle": {"showArea": False}, "polygon": {"showArea": False}})
+    draw.add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
 
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(_legend(
-        "Giải phóng mặt bằng / Clearance",
-        {CLEARANCE_STATUS.label(code): colour for code, colour in CLEARANCE_COLOURS.items()}))
+    root = m.get_root()
+    root.header.add_child(folium.CssLink("/static/landgis.css"))
+    root.header.add_child(folium.JavascriptLink("/vendor/proj4/dist/proj4.js"))
+    root.header.add_child(folium.JavascriptLink("/static/landgis.js"))
+    m.add_child(PageScript(parcels, f"drawnItems_{draw.get_name()}", config))
+    offline(m)
     return m

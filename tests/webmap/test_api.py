@@ -79,3 +79,76 @@ def test_area_without_json_and_wrong_method(client):
     resp = client.get("/api/area")
     assert resp.status_code == 405 and "error" in resp.get_json()
     assert client.get("/api/nothing-here").get_json()["error"].startswith("404")
+
+
+def lonlat_bbox(x, y, size):
+    sq = lonlat_square(x, y, size)["coordinates"][0]
+    lons, lats = [p[0] for p in sq], [p[1] for p in sq]
+    return f"{min(lons)},{min(lats)},{max(lons)},{max(lats)}"
+
+
+def test_zones_as_geojson(client):
+    fc = client.get("/api/zones").get_json()
+    [zone] = fc["features"]
+    assert zone["properties"]["zone_code"] == "KCN-T1"
+    assert zone["properties"]["plane_area_ha"] == pytest.approx(4.0)
+    lon, lat = zone["geometry"]["coordinates"][0][0][0]
+    assert 107 < lon < 109 and 14 < lat < 15
+
+
+def test_parcels_in_a_bbox_with_status_filters(client):
+    fc = client.get(f"/api/parcels?bbox={lonlat_bbox(10, 10, 30)}").get_json()
+    assert [f["id"] for f in fc["features"]] == ["23296-1-1"]
+    assert fc["features"][0]["properties"]["clearance_status"] == "compensated"
+    everything = lonlat_bbox(-10, -10, 220)
+    disputed = client.get(f"/api/parcels?bbox={everything}&clearance_status=disputed").get_json()
+    assert [f["id"] for f in disputed["features"]] == ["23296-1-2"]
+    assert len(client.get(f"/api/parcels?bbox={everything}").get_json()["features"]) == 4
+
+
+@pytest.mark.parametrize("query,message", [
+    ("", "bbox is required"),
+    ("bbox=1,2,3", "four numbers"),
+    ("bbox=107,14,109,16", "larger than"),
+    ("bbox=108,14,107,15", "not minlon"),
+    ("bbox=107.9,14.3,107.91,14.31&clearance_status=gone", "unknown value"),
+])
+def test_parcels_bad_parameters_are_400(client, query, message):
+    resp = client.get(f"/api/parcels?{query}")
+    assert resp.status_code == 400 and message in resp.get_json()["error"]
+
+
+def test_parcel_detail_with_history(client):
+    feature = client.get("/api/parcels/23296-1-1").get_json()
+    p = feature["properties"]
+    assert p["plane_area_m2"] == pytest.approx(10_000)
+    assert p["difference_m2"] == pytest.approx(-1.0)
+    assert p["status"]["clearance_status"] == {"value": "compensated",
+                                               "effective_date": "2019-05-02",
+                                               "document_no": "2/QĐ-UBND"}
+    assert p["status"]["auction_status"]["value"] == "planned"
+    assert [h["value"] for h in p["history"]] == ["inventoried", "compensated", "planned"]
+    assert len(feature["bbox"]) == 4
+
+
+def test_unknown_parcel_is_404(client):
+    resp = client.get("/api/parcels/23296-9-999")
+    assert resp.status_code == 404 and "23296-9-999" in resp.get_json()["error"]
+
+
+@pytest.mark.parametrize("q,expected", [
+    ("tờ 1 thửa 3", ["23296-1-3"]),
+    ("To 1 thua 3", ["23296-1-3"]),
+    ("1/4", ["23296-1-4"]),
+    ("23296-1-2", ["23296-1-2"]),
+    ("kcn-t1", ["KCN-T1"]),
+    ("KCN thử", ["KCN-T1"]),
+    ("tờ 9 thửa 9", []),
+])
+def test_search(client, q, expected):
+    body = client.get("/api/search", query_string={"q": q}).get_json()
+    assert [r["id"] for r in body["results"]] == expected
+
+
+def test_search_needs_a_query(client):
+    assert client.get("/api/search?q=").status_code == 400

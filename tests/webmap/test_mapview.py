@@ -1,3 +1,4 @@
+import json
 import re
 
 from webmap import assets, create_app
@@ -9,21 +10,29 @@ def page_text(resp) -> str:
                   resp.get_data(as_text=True))
 
 
-def test_map_page_shows_zones_and_parcels_in_vietnamese(client):
+def test_map_page_lists_the_layers_in_vietnamese_first(client):
     page = client.get("/")
     assert page.status_code == 200
     html = page_text(page)
-    assert "Thửa đất / Parcels" in html
-    assert "Khu kinh tế, KCN, CCN / Zones" in html
-    assert "23296-1-1" in html and "KCN-T1" in html
-    assert "đang khiếu nại" in html  # the disputed parcel's status label
+    for name in ("Khu kinh tế / Economic zone", "Khu công nghiệp / Industrial parks",
+                 "Cụm công nghiệp / Industrial clusters", "Lô quy hoạch / Zoning plots",
+                 "Thửa đất / Parcels", "Dự án / Projects", "Nền địa hình (minh họa) / Hillshade",
+                 "OpenStreetMap (cần internet / needs internet)"):
+        assert name in html, name
+    assert "KCN-T1" in html
+    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in html
+
+
+def test_parcels_are_not_embedded_in_the_page(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "23296-1-1" not in html  # parcels come as tiles, never in the page
 
 
 def test_page_loads_every_script_and_style_from_the_app(client):
     html = client.get("/").get_data(as_text=True)
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls, "the page links no scripts or style sheets"
-    assert all(u.startswith("/vendor/") for u in urls), urls
+    assert all(u.startswith(("/vendor/", "/static/")) for u in urls), urls
     for url in urls:
         assert client.get(url).status_code == 200, url
 
@@ -34,14 +43,32 @@ def test_vendor_route_serves_only_the_installed_packages(client):
     assert client.get("/vendor/left-pad/index.js").status_code == 404
 
 
-def test_values_from_data_are_escaped(store, tmp_path, parcels_gdf):
-    hostile = parcels_gdf.copy()
-    hostile["commune_name"] = "<img src=x onerror=alert(1)>"
-    store.write_layer("parcels", hostile)
+def test_values_from_data_are_escaped(store, tmp_path, zones_gdf):
+    hostile = zones_gdf.copy()
+    hostile["name_vi"] = "<img src=x onerror=alert(1)>"
+    store.write_layer("zones", hostile)
     app = create_app({"database_url": str(store.path), "instance_dir": str(tmp_path / "i")})
     html = page_text(app.test_client().get("/"))
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_content_security_policy_lets_only_this_server_run_scripts(client):
+    resp = client.get("/")
+    csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self' 'unsafe-inline'" in csp
+    assert "connect-src 'self'" in csp and "object-src 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_page_script_gets_the_vn2000_plane_with_the_pinned_shift(client):
+    html = client.get("/").get_data(as_text=True)
+    config = json.loads(re.search(r"landgis\.init\([^,]+,[^,]+,[^,]+,\s*(\{.*\})\);",
+                                  html, re.S).group(1))
+    # +towgs84 is position-vector: the rotations of EPSG:6960 (coordinate frame) flip sign
+    assert config["vn2000"].endswith("+towgs84=-191.90441429,-39.30318279,-111.45032835,"
+                                     "0.00928836,-0.01975479,0.00427372,0.252906278")
+    assert config["vocab"]["clearance_status"]["disputed"]["vi"] == "đang khiếu nại"
 
 
 def test_missing_store_is_a_503_with_a_message(tmp_path):

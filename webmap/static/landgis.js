@@ -1,0 +1,312 @@
+/* landgis: the page's own script. Colours the parcel tiles by status or land use, fetches
+ * statuses for the visible area, opens parcel popups, searches, measures drawn polygons through
+ * /api/area, shows the pointer in WGS 84 and VN-2000, and switches Vietnamese / English.
+ * Every value from the data reaches the page through textContent, never as HTML. */
+var landgis = (function () {
+  "use strict";
+
+  var TEXT = {
+    vi: {
+      mode: "Tô màu thửa đất theo", clearance_status: "Giải phóng mặt bằng",
+      auction_status: "Đấu giá QSDĐ", land_use_code: "Loại đất", filter: "Hiện",
+      search: "Tìm: tờ 12 thửa 345, mã thửa, khu…", go: "Tìm", none: "Không tìm thấy",
+      zoomIn: "Phóng to để xem thửa đất", parcel: "Thửa", sheet: "tờ", id: "Mã thửa",
+      commune: "Xã/phường (khi đo)", landUse: "Loại đất", plane: "DT mặt phẳng VN-2000",
+      legal: "DT pháp lý", diff: "Chênh lệch", ellipsoid: "DT ellipsoid WGS 84",
+      clearance: "GPMB", auction: "Đấu giá", doc: "văn bản", history: "Lịch sử",
+      zone: "Khu", beyond: "vượt sai số cho phép", area: "Diện tích vùng vẽ",
+      parcelsTouched: "Số thửa chạm", more: "và", lang: "English", loading: "Đang tải…",
+      error: "Lỗi", position: "Vị trí",
+    },
+    en: {
+      mode: "Colour parcels by", clearance_status: "Site clearance",
+      auction_status: "Land-use rights auction", land_use_code: "Land use", filter: "Show",
+      search: "Find: sheet 12 parcel 345, parcel id, zone…", go: "Find", none: "Nothing found",
+      zoomIn: "Zoom in to see the parcels", parcel: "Parcel", sheet: "sheet", id: "Parcel id",
+      commune: "Commune (at survey)", landUse: "Land use", plane: "Plane area VN-2000",
+      legal: "Legal area", diff: "Difference", ellipsoid: "Ellipsoidal area WGS 84",
+      clearance: "Clearance", auction: "Auction", doc: "document", history: "History",
+      zone: "Zone", beyond: "beyond tolerance", area: "Drawn area",
+      parcelsTouched: "Parcels touched", more: "and", lang: "Tiếng Việt", loading: "Loading…",
+      error: "Error", position: "Position",
+    },
+  };
+
+  var state = {
+    cfg: null, map: null, parcels: null, lang: "vi", mode: "clearance_status",
+    hidden: {}, status: {}, props: {}, panel: null, position: null,
+  };
+
+  function t(key) { return TEXT[state.lang][key] || key; }
+
+  function label(field, code) {
+    var entry = state.cfg.vocab[field] && state.cfg.vocab[field][code];
+    return entry ? entry[state.lang] : (code == null ? "" : String(code));
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) {
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function num(value, decimals) {
+    if (value == null || isNaN(value)) { return ""; }
+    return Number(value).toLocaleString(state.lang === "vi" ? "vi-VN" : "en-GB", {
+      minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  }
+
+  // ------------------------------------------------------------------ parcel styling
+
+  function colour(id, props) {
+    var field = state.mode, code;
+    if (field === "land_use_code") { code = props.land_use_code; } else {
+      var s = state.status[id];
+      if (!s) { return null; }
+      code = field === "clearance_status" ? s[0] : s[1];
+    }
+    if (state.hidden[field + ":" + code]) { return false; }
+    var entry = state.cfg.vocab[field][code];
+    return entry && entry.colour ? entry.colour : "#ffffff";
+  }
+
+  function parcelStyle(props, zoom) {
+    var id = props.parcel_id;
+    state.props[id] = props;
+    var fill = colour(id, props);
+    if (fill === false) { return { weight: 0, opacity: 0, fill: false, fillOpacity: 0 }; }
+    return {
+      weight: zoom >= 16 ? 0.8 : 0.4, color: "#37474f", opacity: 0.9,
+      fill: true, fillColor: fill || "#ffffff", fillOpacity: fill ? 0.65 : 0.15,
+    };
+  }
+
+  function restyle() {
+    var zoom = state.map.getZoom();
+    Object.keys(state.props).forEach(function (id) {
+      state.parcels.setFeatureStyle(id, parcelStyle(state.props[id], zoom));
+    });
+  }
+
+  function bboxParam() {
+    var b = state.map.getBounds(), c = b.getCenter();
+    var half = 0.12;  // the API answers boxes up to 0.25 degrees
+    var w = Math.max(b.getWest(), c.lng - half), e = Math.min(b.getEast(), c.lng + half);
+    var s = Math.max(b.getSouth(), c.lat - half), n = Math.min(b.getNorth(), c.lat + half);
+    return [w, s, e, n].map(function (v) { return v.toFixed(6); }).join(",");
+  }
+
+  function loadStatus() {
+    var hint = document.getElementById("landgis-zoom-hint");
+    var visible = state.map.getZoom() >= state.cfg.parcelMinZoom;
+    if (hint) { hint.style.display = visible ? "none" : "block"; }
+    if (!visible) { return; }
+    fetch("/api/status?bbox=" + bboxParam()).then(function (r) { return r.json(); })
+      .then(function (body) {
+        var parcels = body.parcels || {};
+        Object.keys(parcels).forEach(function (id) { state.status[id] = parcels[id]; });
+        if (state.mode !== "land_use_code") { restyle(); }
+      }).catch(function () { /* the tiles still show; colours come with the next move */ });
+  }
+
+  // ------------------------------------------------------------------ popups
+
+  function row(name, value) {
+    return el("tr", {}, [el("th", { text: name }), el("td", { text: value })]);
+  }
+
+  function statusText(field, s) {
+    if (!s) { return ""; }
+    var text = label(field, s.value);
+    if (s.effective_date) { text += " (" + s.effective_date; }
+    if (s.document_no) { text += ", " + t("doc") + " " + s.document_no; }
+    if (s.effective_date) { text += ")"; }
+    return text;
+  }
+
+  function showParcel(id, latlng) {
+    fetch("/api/parcels/" + encodeURIComponent(id)).then(function (r) {
+      if (!r.ok) { throw new Error(r.status); }
+      return r.json();
+    }).then(function (f) {
+      var p = f.properties, st = p.status || {};
+      var diff = num(p.difference_m2, 1) + " m²" + (p.beyond_tolerance ? " – " + t("beyond") : "");
+      var table = el("table", {}, [
+        row(t("id"), p.parcel_id), row(t("commune"), p.commune_name + " (" + p.commune_code + ")"),
+        row(t("zone"), p.zone_code || ""),
+        row(t("landUse"), p.land_use_code + " – " + label("land_use_code", p.land_use_code)),
+        row(t("plane"), num(p.plane_area_m2, 1) + " m²"),
+        row(t("legal"), num(p.legal_area_m2, 1) + " m²"), row(t("diff"), diff),
+        row(t("ellipsoid"), num(p.ellipsoidal_area_m2, 1) + " m²"),
+        row(t("clearance"), statusText("clearance_status", st.clearance_status)),
+        row(t("auction"), statusText("auction_status", st.auction_status)),
+      ]);
+      var history = el("ol", { class: "landgis-history" });
+      (p.history || []).slice(-6).forEach(function (h) {
+        history.appendChild(el("li", { text: h.effective_date + ": " + label(h.field, h.value) +
+          (h.document_no ? " (" + h.document_no + ")" : "") }));
+      });
+      var box = el("div", { class: "landgis-popup" }, [
+        el("h4", { text: t("parcel") + " " + p.parcel_no + ", " + t("sheet") + " " + p.sheet_no }),
+        table, el("div", { class: "landgis-history-title", text: t("history") }), history,
+      ]);
+      L.popup({ maxWidth: 380 }).setLatLng(latlng).setContent(box).openOn(state.map);
+    }).catch(function (err) {
+      L.popup().setLatLng(latlng).setContent(el("div", { text: t("error") + " " + err.message }))
+        .openOn(state.map);
+    });
+  }
+
+  // ------------------------------------------------------------------ drawn polygons
+
+  function measureDrawn(layer) {
+    var geometry = layer.toGeoJSON().geometry;
+    var box = el("div", { class: "landgis-area", text: t("loading") });
+    layer.bindPopup(box, { maxWidth: 340 }).openPopup();
+    fetch("/api/area", { method: "POST", headers: { "Content-Type": "application/json" },
+                         body: JSON.stringify(geometry) })
+      .then(function (r) { return r.json().then(function (b) { return [r.ok, b]; }); })
+      .then(function (res) {
+        box.textContent = "";
+        if (!res[0]) { box.appendChild(el("p", { text: t("error") + ": " + res[1].error })); return; }
+        var a = res[1];
+        box.appendChild(el("h4", { text: t("area") }));
+        box.appendChild(el("table", {}, [
+          row(t("plane"), num(a.plane_area_m2, 1) + " m² (" + num(a.plane_area_m2 / 1e4, 4) + " ha)"),
+          row(t("ellipsoid"), num(a.ellipsoidal_area_m2, 1) + " m²"),
+          row(t("parcelsTouched"), num(a.parcel_count, 0)),
+        ]));
+        var list = el("ul", { class: "landgis-touched" });
+        a.parcels.slice(0, 8).forEach(function (p) {
+          list.appendChild(el("li", { text: p.parcel_id + ": " + num(p.overlap_m2, 1) + " m²" }));
+        });
+        if (a.parcel_count > 8) { list.appendChild(el("li", { text: "… " + t("more") + " " + (a.parcel_count - 8) })); }
+        box.appendChild(list);
+      });
+  }
+
+  // ------------------------------------------------------------------ search
+
+  function search(q, results) {
+    results.textContent = "";
+    fetch("/api/search?q=" + encodeURIComponent(q)).then(function (r) { return r.json(); })
+      .then(function (body) {
+        var found = body.results || [];
+        if (!found.length) { results.appendChild(el("li", { text: body.error || t("none") })); }
+        found.forEach(function (hit) {
+          var item = el("li", { class: "landgis-result", text: hit.label + " (" + hit.id + ")" });
+          item.addEventListener("click", function () { goTo(hit); });
+          results.appendChild(item);
+        });
+        if (found.length === 1) { goTo(found[0]); }
+      });
+  }
+
+  function goTo(hit) {
+    var b = hit.bbox, bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+    if (hit.kind === "parcel") {
+      state.map.once("moveend", function () { showParcel(hit.id, bounds.getCenter()); });
+      state.map.fitBounds(bounds, { maxZoom: 18 });
+    } else { state.map.fitBounds(bounds); }
+  }
+
+  // ------------------------------------------------------------------ panel and controls
+
+  function buildPanel() {
+    var panel = state.panel;
+    panel.textContent = "";
+    var form = el("form", { class: "landgis-search" });
+    var input = el("input", { id: "landgis-search", type: "search", placeholder: t("search") });
+    var results = el("ul", { id: "landgis-results" });
+    form.appendChild(input);
+    form.appendChild(el("button", { type: "submit", text: t("go") }));
+    form.addEventListener("submit", function (e) { e.preventDefault(); search(input.value, results); });
+    panel.appendChild(form);
+    panel.appendChild(results);
+
+    var modes = el("div", { class: "landgis-modes" }, [el("b", { text: t("mode") })]);
+    ["clearance_status", "auction_status", "land_use_code"].forEach(function (m) {
+      var radio = el("input", { type: "radio", name: "landgis-mode", value: m, id: "mode-" + m });
+      radio.checked = state.mode === m;
+      radio.addEventListener("change", function () { state.mode = m; buildPanel(); restyle(); });
+      modes.appendChild(el("label", { for: "mode-" + m }, [radio, " " + t(m)]));
+    });
+    panel.appendChild(modes);
+
+    var legend = el("div", { id: "landgis-legend" }, [el("b", { text: t(state.mode) })]);
+    var vocab = state.cfg.vocab[state.mode], seen = {};
+    Object.keys(vocab).forEach(function (code) {
+      var c = vocab[code].colour;
+      if (state.mode === "land_use_code") {  // one line per colour family, listing the codes
+        if (!seen[c]) { seen[c] = []; }
+        seen[c].push(code);
+        return;
+      }
+      var key = state.mode + ":" + code;
+      var box = el("input", { type: "checkbox", "data-status": code });
+      box.checked = !state.hidden[key];
+      box.addEventListener("change", function () { state.hidden[key] = !box.checked; restyle(); });
+      legend.appendChild(el("label", { class: "landgis-legend-item" }, [
+        box, el("span", { class: "swatch", style: "background:" + c }), " " + label(state.mode, code)]));
+    });
+    Object.keys(seen).forEach(function (c) {
+      legend.appendChild(el("div", { class: "landgis-legend-item" }, [
+        el("span", { class: "swatch", style: "background:" + c }), " " + seen[c].join(", ")]));
+    });
+    panel.appendChild(legend);
+    panel.appendChild(el("div", { id: "landgis-zoom-hint", text: t("zoomIn") }));
+    var lang = el("button", { id: "landgis-lang", type: "button", text: t("lang") });
+    lang.addEventListener("click", function () {
+      state.lang = state.lang === "vi" ? "en" : "vi";
+      try { window.localStorage.setItem("landgis-lang", state.lang); } catch (e) { /* private mode */ }
+      document.documentElement.lang = state.lang;
+      buildPanel();
+    });
+    panel.appendChild(lang);
+    L.DomEvent.disableClickPropagation(panel);
+    L.DomEvent.disableScrollPropagation(panel);
+    loadStatus();
+  }
+
+  function positionControl() {
+    var Position = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () { return el("div", { id: "landgis-position", class: "landgis-box" }); },
+    });
+    var control = new Position().addTo(state.map);
+    var toPlane = window.proj4 ? proj4("EPSG:4326", state.cfg.vn2000) : null;
+    state.map.on("mousemove", function (e) {
+      var ll = e.latlng, text = num(ll.lat, 6) + "° N, " + num(ll.lng, 6) + "° E";
+      if (toPlane) {
+        var xy = toPlane.forward([ll.lng, ll.lat]);
+        text += "  ·  VN-2000: X " + num(xy[1], 2) + " m, Y " + num(xy[0], 2) + " m";
+      }
+      control.getContainer().textContent = text;
+    });
+  }
+
+  function init(map, parcels, drawn, cfg) {
+    state.map = map; state.parcels = parcels; state.cfg = cfg;
+    try { state.lang = window.localStorage.getItem("landgis-lang") || "vi"; } catch (e) { state.lang = "vi"; }
+    if (/[?&]lang=en/.test(window.location.search)) { state.lang = "en"; }
+    document.documentElement.lang = state.lang;
+    var Panel = L.Control.extend({
+      options: { position: "topright" },
+      onAdd: function () { return el("div", { id: "landgis-panel-box", class: "landgis-box" }); },
+    });
+    state.panel = new Panel().addTo(map).getContainer();
+    buildPanel();
+    positionControl();
+    parcels.on("click", function (e) { showParcel(e.layer.properties.parcel_id, e.latlng); });
+    map.on("moveend", loadStatus);
+    map.on("draw:created", function (e) { window.setTimeout(function () { measureDrawn(e.layer); }, 0); });
+    window.landgisReady = true;
+  }
+
+  return { init: init, parcelStyle: parcelStyle, showParcel: showParcel, state: state };
+})();
