@@ -155,7 +155,7 @@ def parcel_areas(parcels, *, plane=None, map_scale: float = DEFAULT_MAP_SCALE,
     })
 
 
-def polygon_areas(polygons, parcels=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def polygon_areas(polygons, parcels=None, *, plane=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Plane and ellipsoidal areas of drawn or imported polygons, and the parcels they touch.
 
     Parameters
@@ -164,6 +164,8 @@ def polygon_areas(polygons, parcels=None) -> tuple[pd.DataFrame, pd.DataFrame]:
         Polygons in any CRS (plane areas are computed on the storage plane).
     parcels : GeoDataFrame, optional
         Parcels in the storage CRS, with ``parcel_id``.
+    plane : CRS-like, optional
+        The plane the areas are computed on (default: the storage plane, EPSG:9216).
 
     Returns
     -------
@@ -176,7 +178,7 @@ def polygon_areas(polygons, parcels=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     geoms = np.asarray(storage.geometry.values, dtype=object)
     areas = pd.DataFrame({
         "polygon": np.arange(1, len(geoms) + 1),
-        "plane_area_m2": shapely.area(geoms),
+        "plane_area_m2": shapely.area(geoms) if plane is None else plane_area(storage, plane),
         "ellipsoidal_area_m2": ellipsoidal_area(storage),
     })
     touched = pd.DataFrame(columns=["polygon", "parcel_id", "overlap_m2", "parcel_area_m2"])

@@ -41,6 +41,9 @@ def main() -> int:
     p.add_argument("--polygon", metavar="FILE",
                    help="areas of the polygons in FILE and the parcels each touches")
     p.add_argument("--crs", help="CRS of a --polygon file that has none")
+    p.add_argument("--plane", help="compute the --polygon areas on this plane (EPSG code or "
+                                   "name; default VN-2000 / TM-3 107-30); never on degrees "
+                                   "or Web Mercator")
     p.add_argument("--out", help="write the tables to FILE.csv, FILE.xlsx or FILE.json")
     args = p.parse_args()
     if args.out and not args.out.lower().endswith((".csv", ".xlsx", ".json")):
@@ -55,9 +58,9 @@ def main() -> int:
             p.error(f"{args.polygon} has no CRS: give --crs")
         bounds = tuple(to_storage(source.frame).total_bounds)
         parcels = store.read_layer("parcels", bbox=bounds)
-        polygon_table, touched = areas.polygon_areas(source.frame, parcels)
+        polygon_table, touched = areas.polygon_areas(source.frame, parcels, plane=args.plane)
         result = {"polygons": polygon_table, "touched": touched}
-        meta = {"source": str(args.polygon)}
+        meta = {"source": str(args.polygon), "plane": args.plane or "EPSG:9216"}
     else:
         fund = load_land_fund(store, as_of=args.as_of).filtered(
             zone=args.zone, commune=args.commune, land_use=args.land_use, status=args.status)

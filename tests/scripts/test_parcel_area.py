@@ -70,3 +70,19 @@ def test_bad_inputs(store, script, tmp_path):
     nocrs.write_text("WKT\n\"POLYGON ((0 0, 1 0, 1 1, 0 0))\"\n")
     out = script("parcel_area.py", "--db", store.path, "--polygon", nocrs)
     assert out.returncode == 2 and "--crs" in out.stderr
+
+
+def test_polygon_areas_on_a_named_plane_and_refusals(store, script, tmp_path):
+    geojson = tmp_path / "ve.geojson"
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": lonlat_square(50, 50, 100)}]}))
+    js = tmp_path / "q.json"
+    out = script("parcel_area.py", "--db", store.path, "--polygon", geojson,
+                 "--plane", "VN-2000 Quảng Ngãi", "--out", js)
+    assert out.returncode == 0, out.stderr
+    # on the Quảng Ngãi plane, 3 km from its meridian, the square is 0.7 m² smaller
+    assert abs(json.loads(js.read_text())["tables"]["polygons"][0]["plane_area_m2"]
+               - 9_999.33) < 0.05
+    refused = script("parcel_area.py", "--db", store.path, "--polygon", geojson,
+                     "--plane", "3857")
+    assert refused.returncode == 1 and "6.5 %" in refused.stderr
