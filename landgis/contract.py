@@ -340,6 +340,8 @@ STATUS_EVENTS = Layer(
         _c("note", "str", required=False, vi="ghi chú", en="note"),
         _c("recorded_by", "str", vi="người ghi", en="recorded by"),
         _c("recorded_at", "datetime", vi="thời điểm ghi", en="recorded at"),
+        _c("corrects_event_id", "str", required=False, vi="đính chính sự kiện",
+           en="corrects event"),
     ),
     key="event_id",
     title_vi="Lịch sử trạng thái",

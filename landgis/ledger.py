@@ -2,6 +2,10 @@
 
 Events are never rewritten. "Latest" means the greatest ``effective_date``; between events with
 the same effective date the one recorded last wins (``recorded_at``, then ``event_id``).
+
+A mistaken event is corrected only by a new event whose ``corrects_event_id`` names it: the
+corrected event stays in the ledger and in every history, but no status is computed from it;
+the correcting event takes its place from its own effective date.
 """
 
 from __future__ import annotations
@@ -15,6 +19,19 @@ def _as_date_text(value) -> str | None:
     if value is None:
         return None
     return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def corrected_ids(events: pd.DataFrame) -> set[str]:
+    """Ids of the events that a later event corrects."""
+    if "corrects_event_id" not in events.columns:
+        return set()
+    return set(events["corrects_event_id"].dropna().astype(str)) - {""}
+
+
+def active_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The events statuses are computed from: all but the corrected ones."""
+    voided = corrected_ids(events)
+    return events[~events["event_id"].astype(str).isin(voided)] if voided else events
 
 
 def current_status(
@@ -41,7 +58,7 @@ def current_status(
         Indexed by ``parcel_id``, with for each status field ``<field>``, ``<field>_date`` and
         ``<field>_document``.
     """
-    ev = events
+    ev = active_events(events)
     cutoff = _as_date_text(as_of)
     if cutoff is not None and len(ev):
         ev = ev[ev["effective_date"].astype(str).str[:10] <= cutoff]

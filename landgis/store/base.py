@@ -34,6 +34,49 @@ class LedgerError(StoreError):
     """Status events that cannot be appended (unknown parcel, field, value, or duplicate id)."""
 
 
+class ConflictError(StoreError):
+    """Someone changed a status since the editor saw it; nothing was written.
+
+    ``conflicts`` lists, per parcel and field, the status the edit expected and the event that
+    holds the status now.
+    """
+
+    def __init__(self, conflicts: list[dict]):
+        self.conflicts = conflicts
+        names = ", ".join(f"{c['parcel_id']} {c['field']}" for c in conflicts[:5])
+        super().__init__(f"changed meanwhile by someone else: {names}")
+
+
+def check_expected(expect: Mapping[tuple[str, str], str], ledger: pd.DataFrame) -> None:
+    """Raise ConflictError unless each (parcel_id, field) has the expected current status."""
+    from landgis.ledger import current_status
+
+    if not expect:
+        return
+    parcel_ids = sorted({pid for pid, _field in expect})
+    now = current_status(ledger[ledger["parcel_id"].isin(parcel_ids)], parcel_ids)
+    latest = {}
+    if len(ledger):
+        from landgis.ledger import active_events
+
+        live = active_events(ledger[ledger["parcel_id"].isin(parcel_ids)])
+        live = live.sort_values(["effective_date", "recorded_at", "event_id"])
+        for row in live.itertuples(index=False):
+            latest[(row.parcel_id, row.field)] = row._asdict()
+    conflicts = []
+    for (pid, field), wanted in expect.items():
+        have = now.loc[pid, field]
+        if have != wanted:
+            event = latest.get((pid, field), {})
+            conflicts.append({"parcel_id": pid, "field": field, "expected": wanted,
+                              "current": have,
+                              "current_event": {k: event.get(k) for k in (
+                                  "event_id", "effective_date", "document_no", "recorded_by",
+                                  "recorded_at")} if event else None})
+    if conflicts:
+        raise ConflictError(conflicts)
+
+
 @dataclass(frozen=True)
 class Batch:
     """What a layer write records about itself: where the data came from and who wrote it."""
@@ -78,8 +121,13 @@ def normalise_where(where: Where | None, columns: Iterable[str], layer: str) -> 
     return out
 
 
-def check_events(events: pd.DataFrame, existing_ids: set[str], parcel_ids: set[str]) -> None:
-    """Raise LedgerError listing every reason ``events`` cannot be appended to the ledger."""
+def check_events(events: pd.DataFrame, existing_ids: set[str], parcel_ids: set[str],
+                 corrected_targets: set[str] = frozenset()) -> None:
+    """Raise LedgerError listing every reason ``events`` cannot be appended to the ledger.
+
+    ``existing_ids`` are the ids of ``events`` already in the ledger (a clash), and
+    ``corrected_targets`` the ids named by ``corrects_event_id`` that the ledger holds.
+    """
     problems = [str(p) for p in contract.check_layer(events, "status_events", crs_epsg=None)]
     if "field" in events and "value" in events:
         for i, (field, value) in enumerate(zip(events["field"], events["value"])):
@@ -94,6 +142,10 @@ def check_events(events: pd.DataFrame, existing_ids: set[str], parcel_ids: set[s
         clash = sorted(set(events["event_id"].astype(str)) & existing_ids)
         if clash:
             problems.append(f"event id(s) already in the ledger: {', '.join(clash[:5])}")
+    if "corrects_event_id" in events:
+        for i, target in enumerate(events["corrects_event_id"]):
+            if isinstance(target, str) and target and target not in corrected_targets:
+                problems.append(f"event {i + 1}: corrects {target!r}, which is not in the ledger")
     if "parcel_id" in events:
         unknown = sorted(set(events["parcel_id"].astype(str)) - parcel_ids)
         if unknown:
@@ -163,10 +215,14 @@ class Store(abc.ABC):
             counts={"features": len(previous)}))
 
     @abc.abstractmethod
-    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None) -> int:
+    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
+                      expect: Mapping[tuple[str, str], str] | None = None) -> int:
         """Append status events to the ledger in one transaction; return how many.
 
         With ``batch`` (a status list, say) the batch is recorded in the same transaction.
+        With ``expect`` ({(parcel_id, field): status}) the statuses are checked inside that
+        transaction and :class:`ConflictError` is raised, writing nothing, if any differs:
+        an edit never overwrites a change it did not see.
         """
 
     def close(self) -> None:  # pragma: no cover - nothing to release by default

@@ -32,6 +32,7 @@ import pyogrio
 from landgis import contract
 from landgis.store.base import (
     BATCH_COLUMNS,
+    check_expected,
     Batch,
     BBox,
     LayerNotFoundError,
@@ -275,7 +276,8 @@ class GeoPackageStore(Store):
             raise StoreError(f"the version before batch {batch_id} is no longer kept ({kept})")
         return pyogrio.read_dataframe(kept, layer=layer, use_arrow=True)
 
-    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None) -> int:
+    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
+                      expect=None) -> int:
         if len(events) == 0:
             return 0
         events = events.reset_index(drop=True)
@@ -288,7 +290,11 @@ class GeoPackageStore(Store):
                 existing = {r[0] for r in con.execute(
                     f'SELECT event_id FROM "{EVENTS}" WHERE event_id IN '
                     f'({",".join("?" * len(events))})', list(events["event_id"].astype(str)))}
-                check_events(events, existing, self._known_parcels(con, events))
+                self._add_missing_columns(con, events)
+                targets = self._existing_ids(con, events.get("corrects_event_id"))
+                check_events(events, existing, self._known_parcels(con, events), targets)
+                if expect:
+                    check_expected(expect, self._ledger_rows(con, {p for p, _f in expect}))
                 cols = [c for c in contract.STATUS_EVENTS.column_names if c in events.columns]
                 rows = events[cols].astype(object).where(events[cols].notna(), None)
                 con.executemany(
@@ -306,6 +312,41 @@ class GeoPackageStore(Store):
             finally:
                 con.close()
         return len(events)
+
+    @staticmethod
+    def _add_missing_columns(con: sqlite3.Connection, events: pd.DataFrame) -> None:
+        """Columns the contract gained after the ledger was made (corrects_event_id)."""
+        have = {row[1] for row in con.execute(f'PRAGMA table_info("{EVENTS}")')}
+        for column in contract.STATUS_EVENTS.column_names:
+            if column in events.columns and column not in have:
+                con.execute(f'ALTER TABLE "{EVENTS}" ADD COLUMN "{column}" TEXT')
+
+    @staticmethod
+    def _existing_ids(con: sqlite3.Connection, ids) -> set[str]:
+        wanted = sorted({str(v) for v in (ids if ids is not None else []) if isinstance(v, str)})
+        found: set[str] = set()
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            found.update(r[0] for r in con.execute(
+                f'SELECT event_id FROM "{EVENTS}" WHERE event_id IN '
+                f'({",".join("?" * len(chunk))})', chunk))
+        return found
+
+    @staticmethod
+    def _ledger_rows(con: sqlite3.Connection, parcel_ids) -> pd.DataFrame:
+        """The ledger rows of some parcels, read inside the open transaction."""
+        wanted = sorted(parcel_ids)
+        frames = []
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            frames.append(pd.read_sql_query(
+                f'SELECT * FROM "{EVENTS}" WHERE parcel_id IN ({",".join("?" * len(chunk))})',
+                con, params=chunk))
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        for column in contract.STATUS_EVENTS.column_names:
+            if column not in rows.columns:
+                rows[column] = pd.Series(dtype=object)
+        return rows
 
     def _known_parcels(self, con: sqlite3.Connection, events: pd.DataFrame) -> set[str]:
         wanted = sorted(set(events["parcel_id"].astype(str))) if "parcel_id" in events else []

@@ -181,3 +181,37 @@ def test_batches_are_recorded_and_the_previous_version_restored(store, parcels_g
 def test_restore_of_unknown_batch_is_refused(store):
     with pytest.raises(StoreError, match="no batch 99"):
         store.restore_layer(99, user="x")
+
+
+def test_a_correction_voids_the_event_it_names(store):
+    from landgis.ledger import current_status
+
+    fix = event("23296-1-1", "clearance_status", "plan_approved", "2019-05-02", 50)
+    fix["corrects_event_id"] = "t-2"  # t-2 said "compensated" by mistake
+    store.append_events(pd.DataFrame([fix]))
+    ledger = store.read_layer("status_events")
+    assert {"t-2", "t-50"} <= set(ledger["event_id"])  # the mistake stays visible
+    now = current_status(ledger, ["23296-1-1"])
+    assert now.loc["23296-1-1", "clearance_status"] == "plan_approved"
+    bad = event("23296-1-1", "clearance_status", "compensated", "2019-06-01", 51)
+    bad["corrects_event_id"] = "t-999"
+    with pytest.raises(LedgerError, match="corrects 't-999', which is not in the ledger"):
+        store.append_events(pd.DataFrame([bad]))
+
+
+def test_an_edit_that_did_not_see_a_change_is_refused(store):
+    from landgis.store.base import ConflictError
+
+    # the editor saw 23296-1-2 as disputed; meanwhile someone recorded an inventory
+    store.append_events(pd.DataFrame([event("23296-1-2", "clearance_status", "inventoried",
+                                            "2019-07-01", 60, "2019-07-01T09:00:00+07:00")]))
+    edit = pd.DataFrame([event("23296-1-2", "clearance_status", "compensated", "2019-07-02", 61)])
+    before = len(store.read_layer("status_events"))
+    with pytest.raises(ConflictError) as info:
+        store.append_events(edit, expect={("23296-1-2", "clearance_status"): "disputed"})
+    [conflict] = info.value.conflicts
+    assert (conflict["expected"], conflict["current"]) == ("disputed", "inventoried")
+    assert conflict["current_event"]["event_id"] == "t-60"
+    assert len(store.read_layer("status_events")) == before
+    store.append_events(edit, expect={("23296-1-2", "clearance_status"): "inventoried"})
+    assert len(store.read_layer("status_events")) == before + 1
