@@ -1,0 +1,137 @@
+"""Accounts on the web: login and logout pages, roles, CSRF protection and cookie settings.
+
+Reading is open or closed by the ``read_open`` setting; writing always needs an editor. Every
+form and every state-changing API call carries a CSRF token (Flask-WTF): forms in a hidden field,
+the page's script in the ``X-CSRFToken`` header, from ``GET /auth/me``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+
+from landgis.accounts import ROLES, Accounts, accounts_url
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+#: paths anyone may reach even when reading is closed
+PUBLIC = ("/auth/", "/static/", "/vendor/", "/healthz")
+
+
+class User(UserMixin):
+    def __init__(self, account):
+        self.account = account
+        self.id = account.username
+
+    def can(self, role: str) -> bool:
+        return self.account.can(role)
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["landgis_accounts"]
+
+
+@login_manager.user_loader
+def _load(username: str):
+    account = accounts().get(username)
+    return User(account) if account and account.active else None
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/edit/")) or request.is_json
+
+
+def role_required(role: str):
+    """Views that need a login with ``role`` (or a higher one): 401 without, 403 with less."""
+    assert role in ROLES
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if _wants_json():
+                    return jsonify(error="cần đăng nhập / login required"), 401
+                return redirect(url_for("auth.login", next=request.full_path))
+            if not current_user.can(role):
+                return jsonify(error=f"cần quyền {role} / the {role} role is required"), 403
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        account = accounts().authenticate(request.form.get("username", "").strip(),
+                                          request.form.get("password", ""))
+        if account is None:
+            flash("Sai tên đăng nhập hoặc mật khẩu / wrong user name or password")
+            return render_template("login.html"), 401
+        login_user(User(account))
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html")
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/me")
+def me():
+    """Who is logged in, what they may do, and the CSRF token for the page's script."""
+    user = current_user if current_user.is_authenticated else None
+    return jsonify(user=user.id if user else None,
+                   role=user.account.role if user else None,
+                   can_edit=bool(user and user.can("editor")),
+                   csrf_token=generate_csrf())
+
+
+def _csrf_error(exc: CSRFError):
+    if _wants_json():
+        return jsonify(error=f"CSRF: {exc.description}"), 400
+    return f"CSRF: {exc.description}", 400
+
+
+def init_app(app) -> None:
+    settings = app.config["LANDGIS"]
+    app.extensions["landgis_accounts"] = Accounts(
+        accounts_url(settings.database_url, settings.instance_dir))
+    app.config.setdefault("SESSION_COOKIE_SECURE", settings.secure_cookies)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", settings.secure_cookies)
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=8))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _reading_closed():
+        if settings.read_open or request.path.startswith(PUBLIC):
+            return None
+        if not current_user.is_authenticated:
+            if _wants_json() or request.path.startswith("/tiles/"):
+                return jsonify(error="cần đăng nhập / login required"), 401
+            return redirect(url_for("auth.login", next=request.full_path))
+        return None
