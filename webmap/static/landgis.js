@@ -17,6 +17,14 @@ var landgis = (function () {
       zone: "Khu", beyond: "vượt sai số cho phép", area: "Diện tích vùng vẽ",
       parcelsTouched: "Số thửa chạm", more: "và", lang: "English", loading: "Đang tải…",
       error: "Lỗi", position: "Vị trí",
+      login: "Đăng nhập", logout: "Đăng xuất", editTitle: "Cập nhật trạng thái",
+      pick: "Chọn thửa trên bản đồ (bấm hoặc vẽ vùng)", selected: "Đã chọn",
+      clear: "Bỏ chọn", field: "Trường", value: "Giá trị mới", effective: "Ngày hiệu lực",
+      docNo: "Số văn bản", docDate: "Ngày văn bản", note: "Ghi chú", preview: "Xem trước",
+      confirm: "Xác nhận ghi", now: "Hiện tại", newValue: "Mới", backwards: "lùi trạng thái",
+      written: "Đã ghi", conflict: "Đã có người khác cập nhật trong lúc bạn xem",
+      yourView: "Bạn thấy", theirs: "Hiện tại", upload: "Tải danh sách (.xlsx, .csv)",
+      check: "Kiểm tra", by: "bởi",
     },
     en: {
       mode: "Colour parcels by", clearance_status: "Site clearance",
@@ -29,12 +37,21 @@ var landgis = (function () {
       zone: "Zone", beyond: "beyond tolerance", area: "Drawn area",
       parcelsTouched: "Parcels touched", more: "and", lang: "Tiếng Việt", loading: "Loading…",
       error: "Error", position: "Position",
+      login: "Log in", logout: "Log out", editTitle: "Record a status",
+      pick: "Pick parcels on the map (click or draw)", selected: "Selected",
+      clear: "Clear", field: "Field", value: "New value", effective: "Effective date",
+      docNo: "Document no.", docDate: "Document date", note: "Note", preview: "Preview",
+      confirm: "Confirm", now: "Now", newValue: "New", backwards: "goes backwards",
+      written: "Recorded", conflict: "Someone else changed these while you were looking",
+      yourView: "You saw", theirs: "Now", upload: "Upload a list (.xlsx, .csv)",
+      check: "Check", by: "by",
     },
   };
 
   var state = {
     cfg: null, map: null, parcels: null, lang: "vi", mode: "clearance_status",
     hidden: {}, status: {}, props: {}, panel: null, position: null,
+    me: { user: null, can_edit: false, csrf_token: null }, picking: false, selected: {},
   };
 
   function t(key) { return TEXT[state.lang][key] || key; }
@@ -80,6 +97,10 @@ var landgis = (function () {
     state.props[id] = props;
     var fill = colour(id, props);
     if (fill === false) { return { weight: 0, opacity: 0, fill: false, fillOpacity: 0 }; }
+    if (state.selected[id]) {
+      return { weight: 3, color: "#0d47a1", opacity: 1, fill: true,
+               fillColor: fill || "#ffffff", fillOpacity: 0.8 };
+    }
     return {
       weight: zoom >= 16 ? 0.8 : 0.4, color: "#37474f", opacity: 0.9,
       fill: true, fillColor: fill || "#ffffff", fillOpacity: fill ? 0.65 : 0.15,
@@ -187,6 +208,7 @@ var landgis = (function () {
         });
         if (a.parcel_count > 8) { list.appendChild(el("li", { text: "… " + t("more") + " " + (a.parcel_count - 8) })); }
         box.appendChild(list);
+        if (state.picking) { toggleSelected(a.parcels.map(function (p) { return p.parcel_id; }), true); }
       });
   }
 
@@ -260,6 +282,8 @@ var landgis = (function () {
     });
     panel.appendChild(legend);
     panel.appendChild(el("div", { id: "landgis-zoom-hint", text: t("zoomIn") }));
+    panel.appendChild(accountBox());
+    if (state.me.can_edit) { panel.appendChild(editBox()); }
     var lang = el("button", { id: "landgis-lang", type: "button", text: t("lang") });
     lang.addEventListener("click", function () {
       state.lang = state.lang === "vi" ? "en" : "vi";
@@ -271,6 +295,143 @@ var landgis = (function () {
     L.DomEvent.disableClickPropagation(panel);
     L.DomEvent.disableScrollPropagation(panel);
     loadStatus();
+  }
+
+  // ------------------------------------------------------------------ accounts and editing
+
+  function post(url, body) {
+    return fetch(url, { method: "POST", body: body instanceof FormData ? body : JSON.stringify(body),
+      headers: Object.assign({ "X-CSRFToken": state.me.csrf_token || "" },
+        body instanceof FormData ? {} : { "Content-Type": "application/json" }) })
+      .then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); });
+  }
+
+  function accountBox() {
+    var box = el("div", { id: "landgis-account" });
+    if (!state.me.user) {
+      box.appendChild(el("a", { href: "/auth/login?next=/", text: t("login") }));
+      return box;
+    }
+    var form = el("form", { method: "post", action: "/auth/logout" }, [
+      el("input", { type: "hidden", name: "csrf_token", value: state.me.csrf_token || "" }),
+      el("span", { text: state.me.user + " (" + state.me.role + ") " }),
+      el("button", { type: "submit", text: t("logout") })]);
+    box.appendChild(form);
+    return box;
+  }
+
+  function toggleSelected(ids, only_add) {
+    ids.forEach(function (id) {
+      if (state.selected[id] && !only_add) { delete state.selected[id]; } else { state.selected[id] = true; }
+    });
+    var count = document.getElementById("landgis-selected-count");
+    if (count) { count.textContent = t("selected") + ": " + Object.keys(state.selected).length; }
+    restyle();
+  }
+
+  function field(labelText, input) { return el("label", { class: "landgis-field" }, [labelText + " ", input]); }
+
+  function editBox() {
+    var box = el("div", { id: "landgis-edit" }, [el("b", { text: t("editTitle") })]);
+    var pick = el("input", { type: "checkbox", id: "landgis-pick" });
+    pick.checked = state.picking;
+    pick.addEventListener("change", function () { state.picking = pick.checked; });
+    box.appendChild(el("label", {}, [pick, " " + t("pick")]));
+    var count = el("span", { id: "landgis-selected-count",
+                             text: t("selected") + ": " + Object.keys(state.selected).length });
+    var clear = el("button", { type: "button", text: t("clear") });
+    clear.addEventListener("click", function () { state.selected = {}; toggleSelected([]); });
+    box.appendChild(el("div", {}, [count, " ", clear]));
+    var fieldSel = el("select", { id: "landgis-edit-field" });
+    ["clearance_status", "auction_status"].forEach(function (f) {
+      fieldSel.appendChild(el("option", { value: f, text: t(f) }));
+    });
+    var valueSel = el("select", { id: "landgis-edit-value" });
+    function fillValues() {
+      valueSel.textContent = "";
+      Object.keys(state.cfg.vocab[fieldSel.value]).forEach(function (code) {
+        valueSel.appendChild(el("option", { value: code, text: label(fieldSel.value, code) }));
+      });
+    }
+    fieldSel.addEventListener("change", fillValues);
+    fillValues();
+    var effective = el("input", { type: "date", id: "landgis-edit-date" });
+    var docNo = el("input", { type: "text", id: "landgis-edit-doc", maxlength: "200" });
+    var docDate = el("input", { type: "date", id: "landgis-edit-docdate" });
+    var note = el("input", { type: "text", id: "landgis-edit-note", maxlength: "1000" });
+    [field(t("field"), fieldSel), field(t("value"), valueSel), field(t("effective"), effective),
+     field(t("docNo"), docNo), field(t("docDate"), docDate), field(t("note"), note)]
+      .forEach(function (n) { box.appendChild(n); });
+    var out = el("div", { id: "landgis-edit-result" });
+    var previewBtn = el("button", { type: "button", id: "landgis-edit-preview", text: t("preview") });
+    var seen = null;
+    function body() {
+      return { parcel_ids: Object.keys(state.selected), field: fieldSel.value, value: valueSel.value,
+               effective_date: effective.value, document_no: docNo.value,
+               document_date: docDate.value || null, note: note.value || null };
+    }
+    previewBtn.addEventListener("click", function () {
+      post("/edit/preview", body()).then(function (res) {
+        out.textContent = "";
+        if (res.status !== 200) { out.appendChild(el("p", { class: "landgis-error", text: res.body.error })); return; }
+        seen = res.body.expected;
+        var table = el("table", {}, [el("tr", {}, [el("th", { text: t("id") }), el("th", { text: t("now") }),
+                                                   el("th", { text: t("newValue") })])]);
+        res.body.parcels.forEach(function (r) {
+          table.appendChild(el("tr", {}, [el("td", { text: r.parcel_id }),
+            el("td", { text: r.problem || label(res.body.field, r.current) }),
+            el("td", { text: label(res.body.field, r.new) + (r.backwards ? " (" + t("backwards") + ")" : "") })]));
+        });
+        out.appendChild(table);
+        var confirmBtn = el("button", { type: "button", id: "landgis-edit-confirm", text: t("confirm") });
+        confirmBtn.addEventListener("click", function () {
+          post("/edit/status", Object.assign(body(), { expected: seen })).then(function (r2) {
+            out.textContent = "";
+            if (r2.status === 201) {
+              out.appendChild(el("p", { class: "landgis-ok", text: t("written") + ": " + r2.body.written }));
+              state.selected = {}; state.status = {}; loadStatus();
+            } else if (r2.status === 409) {
+              out.appendChild(el("p", { class: "landgis-error", text: t("conflict") }));
+              var ct = el("table", { class: "landgis-conflicts" });
+              r2.body.conflicts.forEach(function (c) {
+                var ev = c.current_event || {};
+                ct.appendChild(el("tr", {}, [el("td", { text: c.parcel_id }),
+                  el("td", { text: t("yourView") + ": " + label(c.field, c.expected) }),
+                  el("td", { text: t("theirs") + ": " + label(c.field, c.current) +
+                    (ev.recorded_by ? " (" + t("by") + " " + ev.recorded_by + ", " + (ev.document_no || "") + ")" : "") })]));
+              });
+              out.appendChild(ct);
+            } else { out.appendChild(el("p", { class: "landgis-error", text: r2.body.error })); }
+          });
+        });
+        out.appendChild(confirmBtn);
+      });
+    });
+    box.appendChild(previewBtn);
+    box.appendChild(out);
+
+    var file = el("input", { type: "file", id: "landgis-upload-file", accept: ".xlsx,.csv" });
+    var report = el("pre", { id: "landgis-upload-report" });
+    function send(confirm) {
+      var form = new FormData();
+      if (!file.files.length) { return; }
+      form.append("file", file.files[0]);
+      form.append("field", fieldSel.value);
+      form.append("document_no", docNo.value);
+      form.append("document_date", docDate.value);
+      form.append("effective_date", effective.value);
+      if (confirm) { form.append("confirm", "1"); }
+      post("/edit/upload", form).then(function (res) {
+        report.textContent = res.body.report || res.body.error || "";
+        if (res.status === 201) { report.textContent += "\n" + t("written") + ": " + res.body.written; loadStatus(); }
+      });
+    }
+    var checkBtn = el("button", { type: "button", text: t("check") });
+    checkBtn.addEventListener("click", function () { send(false); });
+    var sendBtn = el("button", { type: "button", text: t("confirm") });
+    sendBtn.addEventListener("click", function () { send(true); });
+    box.appendChild(el("div", { class: "landgis-upload" }, [el("b", { text: t("upload") }), file, checkBtn, sendBtn, report]));
+    return box;
   }
 
   function positionControl() {
@@ -302,9 +463,17 @@ var landgis = (function () {
     state.panel = new Panel().addTo(map).getContainer();
     buildPanel();
     positionControl();
-    parcels.on("click", function (e) { showParcel(e.layer.properties.parcel_id, e.latlng); });
+    parcels.on("click", function (e) {
+      var id = e.layer.properties.parcel_id;
+      if (state.picking) { toggleSelected([id]); } else { showParcel(id, e.latlng); }
+    });
     map.on("moveend", loadStatus);
-    map.on("draw:created", function (e) { window.setTimeout(function () { measureDrawn(e.layer); }, 0); });
+    map.on("draw:created", function (e) {
+      window.setTimeout(function () { measureDrawn(e.layer); }, 0);
+    });
+    fetch("/auth/me").then(function (r) { return r.json(); }).then(function (me) {
+      state.me = me; buildPanel();
+    }).catch(function () { /* reading works without it */ });
     window.landgisReady = true;
   }
 
