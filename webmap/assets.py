@@ -1,7 +1,7 @@
 """Browser libraries served by the app itself, from the npm packages installed at set-up.
 
 Folium's pages and plugins load Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers,
-Leaflet.draw, leaflet-measure, the fullscreen and minimap controls and VectorGrid from CDNs; on an
+Leaflet.draw, the fullscreen and minimap controls and VectorGrid from CDNs; on an
 office network with no internet such a page draws nothing. :func:`offline` points every asset of
 a map and of its plugins at the app's ``/vendor/`` URLs, and refuses (``KeyError``) an asset it
 does not know, so that no CDN address can slip into the page. The packages are pinned in
@@ -28,8 +28,6 @@ ASSETS = {
     "awesome_markers_css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
     "leaflet_draw_js": "leaflet-draw/dist/leaflet.draw.js",
     "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
-    "leaflet_measure_js": "leaflet-measure/dist/leaflet-measure.js",
-    "leaflet_measure_css": "leaflet-measure/dist/leaflet-measure.css",
     "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
     "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
     "Control_MiniMap_js": "leaflet-minimap/dist/Control.MiniMap.min.js",
@@ -41,7 +39,7 @@ ASSETS = {
 DROPPED = {"glyphicons_css", "awesome_rotate_css"}
 #: the packages whose files may be served
 PACKAGES = ("leaflet", "jquery", "bootstrap", "@fortawesome", "leaflet.awesome-markers",
-            "leaflet-draw", "leaflet-measure", "leaflet.fullscreen", "leaflet-minimap",
+            "leaflet-draw", "leaflet.fullscreen", "leaflet-minimap",
             "leaflet.vectorgrid", "proj4")
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")

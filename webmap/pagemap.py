@@ -173,12 +173,15 @@ def build_map(layers: dict, config: dict) -> folium.Map:
     plugins.MiniMap(tile_layer=folium.TileLayer(tiles="/tiles/basemap/{z}/{x}/{y}.png",
                                                 attr="landgis"),
                     toggle_display=True, position="bottomright").add_to(m)
-    plugins.MeasureControl(position="topleft", primary_length_unit="meters",
-                           secondary_length_unit="kilometers", primary_area_unit="sqmeters",
-                           secondary_area_unit="hectares").add_to(m)
-    draw = plugins.Draw(export=False, position="topleft", show_geometry_on_click=False, draw_options={
-        "polyline": False, "circle": False, "marker": False, "circlemarker": False,
-        "rectangle": {"showArea": False}, "polygon": {"showArea": False}})
+    # Measuring: the line tool shows lengths while drawing, and the page then gives the length
+    # on the VN-2000 plane; polygons and rectangles get their areas from /api/area.
+    # (folium's MeasureControl is not used: leaflet-measure compiles templates with
+    # new Function, which the page's Content-Security-Policy forbids.)
+    draw = plugins.Draw(export=False, position="topleft", show_geometry_on_click=False,
+                        draw_options={"polyline": {"metric": True, "feet": False},
+                                      "circle": False, "marker": False, "circlemarker": False,
+                                      "rectangle": {"showArea": False},
+                                      "polygon": {"showArea": False}})
     draw.add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
 

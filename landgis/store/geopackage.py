@@ -119,10 +119,13 @@ class GeoPackageStore(Store):
     # ------------------------------------------------------------------ helpers
 
     @contextlib.contextmanager
-    def _lock(self):
+    def _lock(self, *, shared: bool = False):
+        """Writers hold the lock alone; readers share it, so that no reader opens the file
+        while a writer is in the middle of a transaction or of swapping the file (SQLite's
+        rollback journal would make GDAL's read-only open fail). Never nest it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(str(self.path) + ".lock", "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             try:
                 yield
             finally:
@@ -137,17 +140,28 @@ class GeoPackageStore(Store):
 
     def _require(self, name: str) -> None:
         check_identifier(name)
-        if name not in self.layers():
+        names = self._layer_names()
+        if name not in names:
             raise LayerNotFoundError(
-                f"{self.path}: no layer {name!r}; layers: {', '.join(self.layers()) or 'none'}"
+                f"{self.path}: no layer {name!r}; layers: {', '.join(names) or 'none'}"
             )
+
+    def _layer_names(self) -> list[str]:
+        """The layers (call it under the lock)."""
+        if not self.path.exists():
+            return []
+        # the batch table is the store's own record, not a layer (list_batches reads it)
+        return [str(row[0]) for row in pyogrio.list_layers(self.path) if row[0] != BATCHES]
+
+    def _fields(self, name: str) -> list[str]:
+        self._require(name)
+        return list(pyogrio.read_info(self.path, layer=name)["fields"])
 
     # ------------------------------------------------------------------ interface
 
     def layers(self) -> list[str]:
-        if not self.path.exists():
-            return []
-        return [str(row[0]) for row in pyogrio.list_layers(self.path)]
+        with self._lock(shared=True):
+            return self._layer_names()
 
     def version(self) -> str:
         st = self.path.stat()
@@ -155,8 +169,8 @@ class GeoPackageStore(Store):
 
     def fields(self, name: str) -> list[str]:
         """Column names of a layer (geometry excluded)."""
-        self._require(name)
-        return list(pyogrio.read_info(self.path, layer=name)["fields"])
+        with self._lock(shared=True):
+            return self._fields(name)
 
     def read_layer(
         self,
@@ -166,22 +180,22 @@ class GeoPackageStore(Store):
         where: Where | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        self._require(name)
-        fields = self.fields(name)
-        filt = normalise_where(where, fields, name)
-        if columns is not None:
-            for col in columns:
-                check_identifier(col)
-                if col not in fields:
-                    raise StoreError(f"layer {name!r} has no column {col!r}")
-        df = pyogrio.read_dataframe(
-            self.path,
-            layer=name,
-            bbox=tuple(bbox) if bbox is not None else None,
-            where=where_sql(filt),
-            columns=list(columns) if columns is not None else None,
-            use_arrow=True,
-        )
+        with self._lock(shared=True):
+            fields = self._fields(name)
+            filt = normalise_where(where, fields, name)
+            if columns is not None:
+                for col in columns:
+                    check_identifier(col)
+                    if col not in fields:
+                        raise StoreError(f"layer {name!r} has no column {col!r}")
+            df = pyogrio.read_dataframe(
+                self.path,
+                layer=name,
+                bbox=tuple(bbox) if bbox is not None else None,
+                where=where_sql(filt),
+                columns=list(columns) if columns is not None else None,
+                use_arrow=True,
+            )
         if name == EVENTS and "recorded_at" in df:
             df = df.sort_values(["recorded_at", "event_id"], kind="stable", ignore_index=True)
         return df
@@ -194,7 +208,7 @@ class GeoPackageStore(Store):
             contract.validate_layer(df, layer, crs_epsg=contract.STORAGE_EPSG if layer.is_spatial
                                     else None)
         with self._lock():
-            existed = name in self.layers()
+            existed = name in self._layer_names()
             if name == EVENTS and existed:
                 raise LedgerError(
                     f"{self.path}: the status ledger is append-only and already exists; "
@@ -250,15 +264,17 @@ class GeoPackageStore(Store):
     def list_batches(self, layer: str | None = None) -> pd.DataFrame:
         if not self.path.exists():
             return pd.DataFrame(columns=BATCH_COLUMNS)
-        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        try:
-            has = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (BATCHES,)).fetchone()
-            if not has:
-                return pd.DataFrame(columns=BATCH_COLUMNS)
-            df = pd.read_sql_query(f'SELECT {", ".join(BATCH_COLUMNS)} FROM "{BATCHES}" '
-                                   "ORDER BY batch_id", con)
-        finally:
-            con.close()
+        with self._lock(shared=True):
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                has = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                  (BATCHES,)).fetchone()
+                if not has:
+                    return pd.DataFrame(columns=BATCH_COLUMNS)
+                df = pd.read_sql_query(f'SELECT {", ".join(BATCH_COLUMNS)} FROM "{BATCHES}" '
+                                       "ORDER BY batch_id", con)
+            finally:
+                con.close()
         df["has_previous"] = df["has_previous"].astype(bool)
         return df if layer is None else df[df["layer"] == layer].reset_index(drop=True)
 
@@ -282,7 +298,7 @@ class GeoPackageStore(Store):
             return 0
         events = events.reset_index(drop=True)
         with self._lock():
-            if EVENTS not in self.layers():
+            if EVENTS not in self._layer_names():
                 raise LedgerError(f"{self.path}: no status ledger; write the layers first")
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
@@ -350,7 +366,7 @@ class GeoPackageStore(Store):
 
     def _known_parcels(self, con: sqlite3.Connection, events: pd.DataFrame) -> set[str]:
         wanted = sorted(set(events["parcel_id"].astype(str))) if "parcel_id" in events else []
-        if not wanted or contract.PARCELS.name not in self.layers():
+        if not wanted or contract.PARCELS.name not in self._layer_names():
             return set()
         found: set[str] = set()
         for i in range(0, len(wanted), 900):

@@ -24,7 +24,7 @@ var landgis = (function () {
       confirm: "Xác nhận ghi", now: "Hiện tại", newValue: "Mới", backwards: "lùi trạng thái",
       written: "Đã ghi", conflict: "Đã có người khác cập nhật trong lúc bạn xem",
       yourView: "Bạn thấy", theirs: "Hiện tại", upload: "Tải danh sách (.xlsx, .csv)",
-      check: "Kiểm tra", by: "bởi",
+      check: "Kiểm tra", by: "bởi", length: "Chiều dài trên mặt phẳng VN-2000",
     },
     en: {
       mode: "Colour parcels by", clearance_status: "Site clearance",
@@ -44,7 +44,7 @@ var landgis = (function () {
       confirm: "Confirm", now: "Now", newValue: "New", backwards: "goes backwards",
       written: "Recorded", conflict: "Someone else changed these while you were looking",
       yourView: "You saw", theirs: "Now", upload: "Upload a list (.xlsx, .csv)",
-      check: "Check", by: "by",
+      check: "Check", by: "by", length: "Length on the VN-2000 plane",
     },
   };
 
@@ -210,6 +210,18 @@ var landgis = (function () {
         box.appendChild(list);
         if (state.picking) { toggleSelected(a.parcels.map(function (p) { return p.parcel_id; }), true); }
       });
+  }
+
+  function measureLine(layer) {
+    var toPlane = proj4("EPSG:4326", state.cfg.vn2000), total = 0, prev = null;
+    layer.getLatLngs().forEach(function (ll) {
+      var xy = toPlane.forward([ll.lng, ll.lat]);
+      if (prev) { total += Math.sqrt(Math.pow(xy[0] - prev[0], 2) + Math.pow(xy[1] - prev[1], 2)); }
+      prev = xy;
+    });
+    var box = el("div", { class: "landgis-length" }, [
+      el("b", { text: t("length") }), el("div", { text: num(total, 2) + " m" })]);
+    layer.bindPopup(box).openPopup();
   }
 
   // ------------------------------------------------------------------ search
@@ -469,7 +481,9 @@ var landgis = (function () {
     });
     map.on("moveend", loadStatus);
     map.on("draw:created", function (e) {
-      window.setTimeout(function () { measureDrawn(e.layer); }, 0);
+      window.setTimeout(function () {
+        if (e.layerType === "polyline") { measureLine(e.layer); } else { measureDrawn(e.layer); }
+      }, 0);
     });
     fetch("/auth/me").then(function (r) { return r.json(); }).then(function (me) {
       state.me = me; buildPanel();
