@@ -79,22 +79,28 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, base64.b64decode(digest))
 
 
-def accounts_url(database_url: str, instance_dir: str) -> str:
-    """Where the accounts live for a store URL (see the module docstring)."""
-    if database_url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + database_url.split("://", 1)[1]
-    return f"sqlite:///{instance_dir}/accounts.sqlite"
+def open_accounts(database_url: str, instance_dir: str) -> "Accounts":
+    """The accounts that go with a store (see the module docstring): in the PostgreSQL
+    database and schema of a PostGIS store, else in ``<instance_dir>/accounts.sqlite``."""
+    if database_url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        from landgis.store.postgis import split_url
+
+        libpq, schema = split_url(database_url)
+        return Accounts("postgresql+psycopg://" + libpq.split("://", 1)[1], schema=schema)
+    return Accounts(f"sqlite:///{instance_dir}/accounts.sqlite")
 
 
 class Accounts:
-    """The accounts of one database (an SQLAlchemy URL)."""
+    """The accounts of one database (an SQLAlchemy URL), in ``schema`` if given."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, schema: str | None = None):
         if url.startswith("sqlite:///"):
             from pathlib import Path
 
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+        options = {"schema_translate_map": {None: schema}} if schema else {}
+        self.engine = sa.create_engine(url, future=True, pool_pre_ping=True,
+                                       execution_options=options)
         _metadata.create_all(self.engine)
 
     def _row(self, username: str):

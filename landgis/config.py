@@ -13,6 +13,12 @@ Variables read:
                           ``instance/secret_key``)
 ``LANDGIS_INSTANCE_DIR``  where the app keeps its own files (default ``instance/``)
 ``LANDGIS_REQUIRE_ALL``   ``1`` makes tests fail instead of skipping when a service is missing
+``LANDGIS_READ_OPEN``     ``0`` asks for a login to read the map and the API (default ``1``)
+``LANDGIS_SECURE_COOKIES`` ``1`` when the server is reached over HTTPS
+``LANDGIS_BASEMAP_RASTER`` the GeoTIFF served as the map's raster basemap at
+                          ``/tiles/basemap/{z}/{x}/{y}.png``: an orthophoto or a DEM hillshade,
+                          in any CRS GDAL reads (default ``layers/hillshade.tif``, the synthetic
+                          demo hillshade; an empty value in the config file serves none)
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any, Mapping
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = PROJECT_DIR / "layers" / "kontum.gpkg"
+DEFAULT_BASEMAP_RASTER = PROJECT_DIR / "layers" / "hillshade.tif"
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,13 @@ class Settings:
     max_features: int = 5000
     #: Tolerance (per cent of the legal area) beyond which the legal and plane areas disagree.
     area_tolerance_pct: float = 1.0
+    #: Whether the map and the API may be read without logging in (writing always needs an
+    #: editor's login).
+    read_open: bool = True
+    #: Send the session cookie over HTTPS only (set it when the server is behind HTTPS).
+    secure_cookies: bool = False
+    #: The GeoTIFF served as raster basemap tiles (an orthophoto or a hillshade); "" for none.
+    basemap_raster: str = str(DEFAULT_BASEMAP_RASTER)
 
 
 _ENV = {
@@ -46,6 +60,7 @@ _ENV = {
     "LANDGIS_REQUIRE_ALL": "require_all",
     "LANDGIS_MAX_FEATURES": "max_features",
     "LANDGIS_AREA_TOLERANCE_PCT": "area_tolerance_pct",
+    "LANDGIS_BASEMAP_RASTER": "basemap_raster",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 
 import geopandas as gpd
@@ -19,7 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from landgis import areas, crs as crsmod
+from landgis import areas, crs as crsmod, tiles
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
 from landgis.landfund import LandFund, load_land_fund
 from landgis.ledger import current_status
@@ -360,3 +361,57 @@ def map_layers(store) -> dict:
     bounds = crsmod.to_wgs84(store.read_layer("zones")).total_bounds
     return {"zones": zone_fc, "zoning_plots": plots_fc, "projects": projects_fc,
             "bounds": [float(v) for v in bounds], "vn2000": vn2000_proj4()}
+
+
+# --------------------------------------------------------------------------- statuses by box
+
+_aligned: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_aligned_lock = threading.Lock()
+
+
+def _statuses_along(fund: LandFund, index) -> tuple[np.ndarray, np.ndarray]:
+    """Clearance and auction status (None when unknown) of each feature of the parcels' tile
+    index, computed once per land fund and index."""
+    with _aligned_lock:
+        found = _aligned.get(fund)
+        if found is not None and found[0] == (index.token, len(index)):
+            return found[1], found[2]
+    pos = pd.Index(fund.parcels["parcel_id"].to_numpy()).get_indexer(
+        np.asarray(index.keys, dtype=object))
+    columns = []
+    for field in ("clearance_status", "auction_status"):
+        values = fund.parcels[field].astype(object)
+        values = values.where(values.notna(), None).to_numpy()
+        out = np.full(len(pos), None, dtype=object)
+        out[pos >= 0] = values[pos[pos >= 0]]
+        columns.append(out)
+    with _aligned_lock:
+        _aligned[fund] = ((index.token, len(index)), columns[0], columns[1])
+    return columns[0], columns[1]
+
+
+def parcel_statuses(store, bbox, *, max_parcels: int = 5000) -> dict:
+    """Today's clearance and auction status of the parcels meeting a WGS 84 box.
+
+    The page colours the parcels of the vector tiles with it (tiles carry no status). The box
+    is checked by :func:`parse_bbox` (at most :data:`MAX_BBOX_DEG` a side); the parcels are
+    those whose bounding box meets it, found in the tiles' in-memory index
+    (:func:`landgis.tiles.layer_index`, kept per version of the parcels layer, so a ledger
+    append costs no re-read of the geometry), at most ``max_parcels`` (in layer order).
+    ``{"parcels": {parcel_id: [clearance_status, auction_status]}, "truncated": bool}``.
+    """
+    w, s, e, n = parse_bbox(bbox)
+    index = tiles.layer_index(store, "parcels")
+    if index is None:
+        return {"parcels": {}, "truncated": False}
+    s, n = max(s, -85.05), min(n, 85.05)  # the Web Mercator square
+    xs, ys = crsmod.transformer(crsmod.WGS84, crsmod.WEB_MERCATOR).transform([w, e], [s, n])
+    hits = index.query(xs[0], ys[0], xs[1], ys[1], exact=False)
+    clearance, auction = _statuses_along(cached_land_fund(store), index)
+    hits = hits[(clearance[hits] != None) | (auction[hits] != None)]  # noqa: E711 - elementwise
+    truncated = len(hits) > max_parcels
+    hits = hits[:max_parcels]
+    ids = np.asarray(index.keys, dtype=object)[hits].tolist()
+    return {"parcels": dict(zip(ids, map(list, zip(clearance[hits].tolist(),
+                                                   auction[hits].tolist())))),
+            "truncated": bool(truncated)}

@@ -4,6 +4,8 @@
     python scripts/make_demo_layers.py --out layers/kontum.gpkg
     python scripts/make_demo_layers.py --parcels 100000 --out bench-data/parcels-100k.gpkg
 
+The default build also writes the synthetic hillshade basemap beside the GeoPackage
+(``hillshade.tif``; ``--no-raster`` skips it, ``--parcels`` builds never write it).
 The same seed gives the same data. The file is written beside its target and moved into place
 at the end, so an interrupted build leaves the previous file as it was.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import _cli
 from landgis.demo import build_demo_layers
+from landgis.raster import make_demo_hillshade
 from landgis.store.geopackage import GeoPackageStore
 
 # parcels last: each write copies the file, and the parcels are what makes it large
@@ -29,6 +32,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
     p.add_argument("--parcels", type=int, default=None, metavar="N",
                    help="build about N parcels (a synthetic set for benchmarks)")
+    p.add_argument("--no-raster", action="store_true",
+                   help="do not write the synthetic hillshade.tif beside the GeoPackage")
     args = p.parse_args()
     out = Path(args.out or _cli.settings(args).database_url)
     if out.suffix.lower() != ".gpkg":
@@ -49,6 +54,10 @@ def main() -> int:
         Path(str(tmp) + ".lock").unlink(missing_ok=True)
     counts = ", ".join(f"{name} {len(layers[name]):,}" for name in ORDER if name in layers)
     print(f"{out}: {counts} ({time.perf_counter() - started:.1f} s)")
+    if args.parcels is None and not args.no_raster:
+        started = time.perf_counter()
+        tif = make_demo_hillshade(out.with_name("hillshade.tif"), layers["zones"], seed=args.seed)
+        print(f"{tif}: synthetic hillshade ({time.perf_counter() - started:.1f} s)")
     return 0
 
 

@@ -18,7 +18,7 @@ import os
 
 import _cli
 
-from landgis.accounts import ROLES, Accounts, accounts_url
+from landgis.accounts import ROLES, open_accounts
 
 
 def new_password() -> str:
@@ -49,7 +49,7 @@ def main() -> int:
         sub.add_parser(name, parents=[common], help=f"{name} an account").add_argument("username")
     args = p.parse_args()
     settings = _cli.settings(args)
-    accounts = Accounts(accounts_url(settings.database_url, settings.instance_dir))
+    accounts = open_accounts(settings.database_url, settings.instance_dir)
 
     if args.command == "add":
         account = accounts.create(args.username, new_password(), args.role, args.name)

@@ -72,11 +72,18 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config)
 
-    from webmap import api, assets, data, mapview
+    from webmap import api, assets, auth, data, edit, mapview
+    from webmap import raster_tiles
+    from webmap import tiles
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(mapview.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(raster_tiles.bp)
+    app.register_blueprint(tiles.bp)
+    app.register_blueprint(edit.bp)
+    auth.init_app(app)
+    auth.csrf.exempt(api.area)  # read-only: measures a drawn polygon, changes nothing
     api.init_app(app)
     data.init_app(app)
     app.after_request(_security_headers)

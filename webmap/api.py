@@ -84,3 +84,13 @@ def parcel(parcel_id):
 @bp.get("/search")
 def search():
     return jsonify(service.search(get_store(), request.args.get("q", "")))
+
+
+@bp.get("/status")
+def status():
+    """Today's statuses of the parcels in a WGS 84 box: what the page colours the tiles with."""
+    limit = current_app.config["LANDGIS"].max_features
+    response = jsonify(service.parcel_statuses(get_store(), request.args.get("bbox"),
+                                               max_parcels=limit))
+    response.headers["Cache-Control"] = "no-cache"  # statuses change any day
+    return response

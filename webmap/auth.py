@@ -16,7 +16,7 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from landgis.accounts import ROLES, Accounts, accounts_url
+from landgis.accounts import ROLES, open_accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -113,8 +113,8 @@ def _csrf_error(exc: CSRFError):
 
 def init_app(app) -> None:
     settings = app.config["LANDGIS"]
-    app.extensions["landgis_accounts"] = Accounts(
-        accounts_url(settings.database_url, settings.instance_dir))
+    app.extensions["landgis_accounts"] = open_accounts(settings.database_url,
+                                                       settings.instance_dir)
     app.config.setdefault("SESSION_COOKIE_SECURE", settings.secure_cookies)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", settings.secure_cookies)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)

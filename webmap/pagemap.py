@@ -107,7 +107,8 @@ PARCEL_OPTIONS = """{
     interactive: true,
     getFeatureId: function (f) { return f.properties.parcel_id; },
     vectorTileLayerStyles: { parcels: function (p, z) { return landgis.parcelStyle(p, z); } },
-    minZoom: 13, maxNativeZoom: 16, maxZoom: 20,
+    pane: "parcels",
+    minZoom: 13, maxNativeZoom: 20, maxZoom: 20,
     attribution: "Thửa đất: landgis (minh họa / illustrative)"
 }"""
 
@@ -156,6 +157,9 @@ def build_map(layers: dict, config: dict) -> folium.Map:
                    ["plot_code", "function_vi", "lease_status_vi", "tenant"],
                    ["Lô", "Chức năng", "Cho thuê", "Nhà đầu tư"], show=False).add_to(m)
 
+    # parcels draw in a pane of their own above the zones' outlines, which would otherwise
+    # catch the clicks meant for them
+    folium.map.CustomPane("parcels", z_index=450).add_to(m)
     parcels = plugins.VectorGridProtobuf("/tiles/parcels/{z}/{x}/{y}.pbf",
                                          "Thửa đất / Parcels", PARCEL_OPTIONS)
     parcels.add_to(m)

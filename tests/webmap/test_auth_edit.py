@@ -6,7 +6,7 @@ import re
 import openpyxl
 import pytest
 
-from landgis.accounts import Accounts, accounts_url
+from landgis.accounts import open_accounts
 from landgis.ledger import current_status
 from webmap import create_app
 
@@ -16,7 +16,7 @@ PASSWORD = "mật-khẩu-đủ-dài"
 @pytest.fixture
 def app(store, tmp_path):
     app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "instance")})
-    accounts = Accounts(accounts_url(store.url, str(tmp_path / "instance")))
+    accounts = open_accounts(store.url, str(tmp_path / "instance"))
     accounts.create("xem", PASSWORD, "viewer")
     accounts.create("lan", PASSWORD, "editor", "Nguyễn Thị Lan")
     return app
@@ -170,7 +170,7 @@ def test_upload_shows_the_report_before_writing(client, store):
 def test_reading_can_be_closed(store, tmp_path):
     app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "i"),
                       "read_open": False})
-    Accounts(accounts_url(store.url, str(tmp_path / "i"))).create("xem", PASSWORD)
+    open_accounts(store.url, str(tmp_path / "i")).create("xem", PASSWORD)
     client = app.test_client()
     assert client.get("/").status_code == 302
     assert client.get("/api/summary").status_code == 401
@@ -190,5 +190,8 @@ def test_manage_users_script(store, tmp_path):
     short = script("manage_users.py", "add", "an", "--db", store.url,
                    env={**env, "LANDGIS_NEW_PASSWORD": "ngắn"})
     assert short.returncode == 1 and "too short" in short.stderr
-    db = (tmp_path / "inst" / "accounts.sqlite").read_bytes()
-    assert PASSWORD.encode() not in db and b"scrypt$" in db
+    stored = open_accounts(store.url, str(tmp_path / "inst"))
+    with stored.engine.connect() as con:
+        hashes = [row[0] for row in con.exec_driver_sql(
+            "SELECT password_hash FROM landgis_users")]
+    assert hashes and all(h.startswith("scrypt$") and PASSWORD not in h for h in hashes)

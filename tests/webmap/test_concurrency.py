@@ -18,7 +18,7 @@ import pytest
 import requests
 import shapely
 
-from landgis.accounts import Accounts, accounts_url
+from landgis.accounts import open_accounts
 from landgis.ledger import current_status
 from tests.conftest import X0, Y0
 
@@ -47,7 +47,7 @@ def server(store, tmp_path, zones_gdf):
                               X0 + 20 * (i % 10) + 20, Y0 + 20 * (i // 10) + 20)
                   for i in range(POOL)], crs=9216))
     instance = tmp_path / "instance"
-    accounts = Accounts(accounts_url(store.url, str(instance)))
+    accounts = open_accounts(store.url, str(instance))
     for n in range(EDITORS):
         accounts.create(f"editor{n}", PASSWORD, "editor")
     port = free_port()

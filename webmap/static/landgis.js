@@ -107,10 +107,10 @@ var landgis = (function () {
     };
   }
 
-  function restyle() {
+  function restyle(ids) {
     var zoom = state.map.getZoom();
-    Object.keys(state.props).forEach(function (id) {
-      state.parcels.setFeatureStyle(id, parcelStyle(state.props[id], zoom));
+    (ids || Object.keys(state.props)).forEach(function (id) {
+      if (state.props[id]) { state.parcels.setFeatureStyle(id, parcelStyle(state.props[id], zoom)); }
     });
   }
 
@@ -129,9 +129,15 @@ var landgis = (function () {
     if (!visible) { return; }
     fetch("/api/status?bbox=" + bboxParam()).then(function (r) { return r.json(); })
       .then(function (body) {
-        var parcels = body.parcels || {};
-        Object.keys(parcels).forEach(function (id) { state.status[id] = parcels[id]; });
-        if (state.mode !== "land_use_code") { restyle(); }
+        var parcels = body.parcels || {}, changed = [];
+        Object.keys(parcels).forEach(function (id) {
+          var old = state.status[id], now = parcels[id];
+          if (!old || old[0] !== now[0] || old[1] !== now[1]) { changed.push(id); }
+          state.status[id] = now;
+        });
+        // only the parcels whose colour changed are drawn again: tiles drawn later take
+        // their colours from the style function
+        if (state.mode !== "land_use_code" && changed.length) { restyle(changed); }
       }).catch(function () { /* the tiles still show; colours come with the next move */ });
   }
 
@@ -186,7 +192,7 @@ var landgis = (function () {
   // ------------------------------------------------------------------ drawn polygons
 
   function measureDrawn(layer) {
-    var geometry = layer.toGeoJSON().geometry;
+    var geometry = layer.toGeoJSON(15).geometry;  // Leaflet rounds to 6 decimals by default
     var box = el("div", { class: "landgis-area", text: t("loading") });
     layer.bindPopup(box, { maxWidth: 340 }).openPopup();
     fetch("/api/area", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -465,6 +471,9 @@ var landgis = (function () {
 
   function init(map, parcels, drawn, cfg) {
     state.map = map; state.parcels = parcels; state.cfg = cfg;
+    // VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 dropped: every parcel click
+    // would throw. Leaflet 1.x's fakeStop only marked the event as stopped.
+    if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function (e) { e._stopped = true; }; }
     try { state.lang = window.localStorage.getItem("landgis-lang") || "vi"; } catch (e) { state.lang = "vi"; }
     if (/[?&]lang=en/.test(window.location.search)) { state.lang = "en"; }
     document.documentElement.lang = state.lang;

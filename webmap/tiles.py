@@ -1,0 +1,76 @@
+"""Vector tiles of the map layers: ``GET /tiles/<layer>/<z>/<x>/<y>.pbf``.
+
+Layers ``parcels`` (zoom 13 and up), ``zones`` and ``zoning_plots`` (zoom 8 and up); Mapbox
+Vector Tiles on the EPSG:3857 XYZ grid, extent 4096. 204 for a tile with no features, 400 for
+an address outside the grid, 404 for an unknown layer (JSON errors). Tiles are sent gzip-encoded
+to clients that accept it. ``ETag`` is the data version of the tiled layers, so a browser
+revalidates after an import (304 while nothing changed) and a status edit changes nothing.
+What a tile holds and how it is made fast: :mod:`landgis.tiles`.
+
+Flask settings: ``LANDGIS_TILES_BUILD`` (``process``, the default: build the pyramid in a child
+process; ``inline``; ``off``) and ``LANDGIS_TILES_MAX_AGE`` (seconds a browser uses a tile
+before revalidating it, default 60: the longest a tile can look stale after an import).
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from landgis import tiles
+from webmap.data import get_store
+
+bp = Blueprint("tiles", __name__, url_prefix="/tiles")
+
+_EXTENSION = "landgis_tiles"
+
+
+def tile_service() -> tiles.TileService:
+    """The app's tile service (one per app, created on first use)."""
+    app = current_app._get_current_object()
+    service = app.extensions.get(_EXTENSION)
+    if service is None:
+        settings = app.config["LANDGIS"]
+        service = app.extensions.setdefault(_EXTENSION, tiles.TileService(
+            Path(settings.instance_dir) / "tiles",
+            build=app.config.get("LANDGIS_TILES_BUILD", "process")))
+    return service
+
+
+@bp.errorhandler(tiles.TileError)
+def _bad_tile(exc):
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(tiles.UnknownLayer)
+def _unknown_layer(exc):
+    return jsonify(error=str(exc)), 404
+
+
+def _cache_headers(response: Response, version: str) -> Response:
+    response.set_etag(version, weak=True)  # gzip or not, pyramid or not: the same features
+    max_age = int(current_app.config.get("LANDGIS_TILES_MAX_AGE", 60))
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+@bp.get("/<layer>/<int(signed=True):z>/<int(signed=True):x>/<int(signed=True):y>.pbf")
+def tile(layer: str, z: int, x: int, y: int):
+    service = tile_service()
+    store = get_store()
+    version = service.version(store, layer, z, x, y)
+    if request.if_none_match.contains_weak(version):
+        return _cache_headers(Response(status=304), version)
+    answer = service.tile(store, layer, z, x, y)
+    if answer.data is None:
+        response = Response(status=204)
+    elif "gzip" in request.accept_encodings:
+        response = Response(answer.data, mimetype=tiles.MEDIA_TYPE)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(answer.data), mimetype=tiles.MEDIA_TYPE)
+    response.headers["X-Tile-Source"] = answer.source
+    return _cache_headers(response, answer.version)
