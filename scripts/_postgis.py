@@ -1,4 +1,7 @@
-"""PostgreSQL + PostGIS for the benchmarks (bench only: the tests never use this).
+"""PostgreSQL + PostGIS for the benchmarks, and the local server the tests use.
+
+The tests use only :func:`ensure_cluster` and :func:`ensure_role`, through
+``scripts/ensure_postgres.py`` (``make test``); the rest is the bench's.
 
 Starts Debian's default cluster (``pg_ctlcluster 15 main start``) when it is down, makes a
 superuser role for the current OS user and the database ``landgis_bench`` with PostGIS and
@@ -73,15 +76,21 @@ def connect(dbname: str = DBNAME, **kw) -> psycopg.Connection:
     return psycopg.connect(host=SOCKET_DIR, dbname=dbname, **kw)
 
 
+def ensure_role() -> psycopg.Connection:
+    """A superuser role for this OS user (made as the postgres OS user when it is missing);
+    returns an autocommit connection to the ``postgres`` database."""
+    user = getpass.getuser()
+    try:
+        return connect("postgres", autocommit=True)
+    except psycopg.OperationalError:
+        _as_postgres(f'CREATE ROLE "{user}" LOGIN SUPERUSER')
+        return connect("postgres", autocommit=True)
+
+
 def ensure_database() -> None:
     """A superuser role for this OS user, the database, PostGIS and EPSG:9216 in it."""
     ensure_cluster()
-    user = getpass.getuser()
-    try:
-        admin = connect("postgres", autocommit=True)
-    except psycopg.OperationalError:
-        _as_postgres(f'CREATE ROLE "{user}" LOGIN SUPERUSER')
-        admin = connect("postgres", autocommit=True)
+    admin = ensure_role()
     with admin:
         if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                          (DBNAME,)).fetchone() is None:
@@ -190,3 +199,40 @@ def check_same_summary(conn: psycopg.Connection, table: str, tables: dict) -> st
     return (f"check passed: PostGIS SRID {srid}, {n:,} parcels, ST_Area total "
             f"{total:,.2f} m² = ours to {abs(total - ours_total):.4f} m² "
             f"(limit 0.01 m² per parcel); the 3 summaries match group by group")
+
+
+#: One parcel vector tile as PostGIS makes it: the parcels meeting the z/x/y tile (index on the
+#: storage CRS), transformed to EPSG:3857, clipped with a buffer of 80 of 4096 units (GDAL's and
+#: ours) and encoded with the tile's columns
+MVT_SQL = (
+    "WITH b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env), "
+    "mvt AS (SELECT ST_AsMVTGeom(ST_Transform(p.geom, 3857), b.env, 4096, 80, true) AS geom, "
+    "p.parcel_id, p.land_use_code FROM {t} p, b "
+    "WHERE p.geom && ST_Transform(ST_Expand(b.env, (ST_XMax(b.env) - ST_XMin(b.env)) "
+    "* 80 / 4096), {srid})) "
+    "SELECT ST_AsMVT(mvt.*, 'parcels', 4096, 'geom') FROM mvt"
+)
+
+
+def mvt_tile(conn: psycopg.Connection, table: str, z: int, x: int, y: int) -> bytes:
+    """The parcels of tile z/x/y as a Mapbox Vector Tile made by ``ST_AsMVT``."""
+    row = conn.execute(MVT_SQL.format(t=table, srid=SRID), {"z": z, "x": x, "y": y}).fetchone()
+    return bytes(row[0] or b"")
+
+
+#: The parcels in a WGS 84 box as one GeoJSON FeatureCollection (RFC 7946, WGS 84)
+GEOJSON_SQL = (
+    "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+    "coalesce(json_agg(ST_AsGeoJSON(f.*, 'geom', 7)::json), '[]'::json))::text FROM "
+    "(SELECT parcel_id, commune_code, commune_name, sheet_no, parcel_no, land_use_code, "
+    "legal_area_m2, zone_code, owner_kind, clearance_status, auction_status, "
+    "ST_Transform(geom, 4326) AS geom FROM {t} "
+    "WHERE geom && ST_Transform(ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326), {srid})) f"
+)
+
+
+def parcels_geojson(conn: psycopg.Connection, table: str, bbox) -> str:
+    """The parcels in ``bbox`` (WGS 84 west, south, east, north) as GeoJSON text."""
+    w, s, e, n = bbox
+    return conn.execute(GEOJSON_SQL.format(t=table, srid=SRID),
+                        {"w": w, "s": s, "e": e, "n": n}).fetchone()[0]

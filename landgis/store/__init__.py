@@ -8,15 +8,19 @@ __all__ = ["open_store", "Store", "StoreError", "LayerNotFoundError", "LedgerErr
 
 
 def open_store(url: str, *, create: bool = False) -> Store:
-    """Open the store named by ``url``: a ``.gpkg`` path or a ``postgresql://`` URL.
+    """Open the store named by ``url``: a ``.gpkg`` path or a ``postgresql://`` URL
+    (``postgresql://[user@][host][:port]/dbname[?schema=NAME]``, see
+    :mod:`landgis.store.postgis`).
 
-    Raises StoreError when the URL names nothing this version can open.
+    With ``create`` a missing GeoPackage may be created by the first write, and a PostgreSQL
+    database gets what the store needs (PostGIS, EPSG:9216, the schemas and tables). Raises
+    StoreError when the URL names nothing this version can open.
     """
     text = str(url)
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        raise StoreError(
-            "the PostGIS backend is not part of this version yet; use a .gpkg path"
-        )
+        from landgis.store.postgis import PostGISStore
+
+        return PostGISStore(text, create=create)
     from landgis.store.geopackage import GeoPackageStore
 
     return GeoPackageStore(text, create=create)

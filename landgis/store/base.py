@@ -77,6 +77,51 @@ def check_expected(expect: Mapping[tuple[str, str], str], ledger: pd.DataFrame) 
         raise ConflictError(conflicts)
 
 
+def recorded_no_earlier_than(events: pd.DataFrame, now, checked: pd.DataFrame | None = None
+                             ) -> pd.DataFrame:
+    """``events`` with every ``recorded_at`` before ``now``, or not after the latest
+    ``recorded_at`` of the ``checked`` ledger rows, moved just past both (in the offset it was
+    written in, to the microsecond).
+
+    Stores call it for edits made with ``expect``, with the time they took the writer lock and
+    the rows the expectation was checked against: an edit stamped by its app server before it
+    waited for the lock (or by a server whose clock is behind) would otherwise sort before the
+    edit it was checked against (the ledger orders events of one effective date by
+    ``recorded_at``) and be lost under it.
+    """
+    import datetime as dt
+
+    if "recorded_at" not in events.columns:
+        return events
+    if now.tzinfo is None:
+        now = now.astimezone()
+    if checked is not None and "recorded_at" in checked.columns and len(checked):
+        for value in checked["recorded_at"].dropna():
+            try:
+                seen = pd.Timestamp(value).to_pydatetime()
+            except (TypeError, ValueError):
+                continue
+            seen = seen if seen.tzinfo is not None else seen.astimezone()
+            now = max(now, seen + dt.timedelta(microseconds=1))
+    stamped = []
+    for value in events["recorded_at"]:
+        try:
+            when = pd.Timestamp(value).to_pydatetime()
+        except (TypeError, ValueError):
+            stamped.append(value)
+            continue
+        ref = now if when.tzinfo is not None else now.astimezone().replace(tzinfo=None)
+        if when >= ref:
+            stamped.append(value)
+        else:
+            moved = now.astimezone(when.tzinfo) if when.tzinfo is not None else ref
+            stamped.append(moved.isoformat(timespec="microseconds") if isinstance(value, str)
+                           else moved)
+    out = events.copy()
+    out["recorded_at"] = pd.Series(stamped, index=events.index, dtype=object)
+    return out
+
+
 @dataclass(frozen=True)
 class Batch:
     """What a layer write records about itself: where the data came from and who wrote it."""
@@ -156,7 +201,7 @@ def check_events(events: pd.DataFrame, existing_ids: set[str], parcel_ids: set[s
 
 
 class Store(abc.ABC):
-    """A place that holds the layers: a GeoPackage file, or (later) a PostGIS database."""
+    """A place that holds the layers: a GeoPackage file or a PostGIS schema."""
 
     url: str
 

@@ -43,6 +43,7 @@ from landgis.store.base import (
     check_events,
     check_identifier,
     normalise_where,
+    recorded_no_earlier_than,
 )
 
 EVENTS = contract.STATUS_EVENTS.name
@@ -310,7 +311,10 @@ class GeoPackageStore(Store):
                 targets = self._existing_ids(con, events.get("corrects_event_id"))
                 check_events(events, existing, self._known_parcels(con, events), targets)
                 if expect:
-                    check_expected(expect, self._ledger_rows(con, {p for p, _f in expect}))
+                    checked = self._ledger_rows(con, {p for p, _f in expect})
+                    check_expected(expect, checked)
+                    events = recorded_no_earlier_than(events, dt.datetime.now(dt.timezone.utc),
+                                                      checked)
                 cols = [c for c in contract.STATUS_EVENTS.column_names if c in events.columns]
                 rows = events[cols].astype(object).where(events[cols].notna(), None)
                 con.executemany(

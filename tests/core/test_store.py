@@ -11,7 +11,7 @@ import shapely
 from landgis.contract import ContractError
 from landgis.store import LayerNotFoundError, LedgerError, StoreError, open_store
 from landgis.store.geopackage import GeoPackageStore
-from tests.conftest import X0, Y0, event, square
+from tests.conftest import X0, Y0, backend, event, snapshot, square
 
 
 def test_round_trip_keeps_geometry_and_attributes(store, parcels_gdf):
@@ -47,13 +47,9 @@ def test_unknown_layer_and_column(store):
         store.read_layer("parcels", where={"owner": "x"})
 
 
-def _snapshot(path):
-    return path.read_bytes()
-
-
 @pytest.mark.parametrize("breakage", ["missing column", "wrong crs", "invalid geometry"])
 def test_bad_layer_is_refused_and_nothing_changes(store, parcels_gdf, breakage):
-    before = _snapshot(store.path)
+    before = snapshot(store)
     bad = parcels_gdf.copy()
     if breakage == "missing column":
         bad = bad.drop(columns=["land_use_code"])
@@ -66,24 +62,38 @@ def test_bad_layer_is_refused_and_nothing_changes(store, parcels_gdf, breakage):
         store.write_layer("parcels", bad)
     assert {"missing column": "land_use_code", "wrong crs": "EPSG:9216",
             "invalid geometry": "Self-intersection"}[breakage] in str(info.value)
-    assert _snapshot(store.path) == before
+    assert snapshot(store) == before
 
 
 def test_failure_midway_leaves_the_old_layer(store, parcels_gdf, monkeypatch):
-    import pyogrio
+    if backend(store) == "gpkg":
+        import pyogrio
 
-    real_write = pyogrio.write_dataframe
+        real_write = pyogrio.write_dataframe
 
-    def write_then_fail(df, path, **kwargs):
-        real_write(df.iloc[:1], path, **kwargs)  # the layer is half replaced in the copy …
-        raise OSError("No space left on device")  # … when the disk fills up
+        def write_then_fail(df, path, **kwargs):
+            real_write(df.iloc[:1], path, **kwargs)  # the layer is half replaced in the copy …
+            raise OSError("No space left on device")  # … when the disk fills up
 
-    monkeypatch.setattr(pyogrio, "write_dataframe", write_then_fail)
-    before = _snapshot(store.path)
+        monkeypatch.setattr(pyogrio, "write_dataframe", write_then_fail)
+    else:
+        from landgis.store import postgis
+
+        real_rows = postgis._rows
+
+        def rows_then_fail(start, values):
+            yield next(iter(real_rows(start, values)))  # one row is in the new table …
+            raise OSError("No space left on device")  # … when the disk fills up
+
+        monkeypatch.setattr(postgis, "_rows", rows_then_fail)
+    before = snapshot(store)
     with pytest.raises(StoreError, match="not written: No space left"):
         store.write_layer("parcels", parcels_gdf)
-    assert _snapshot(store.path) == before
-    assert not list(store.path.parent.glob(".*.tmp-*"))
+    assert snapshot(store) == before
+    if backend(store) == "gpkg":
+        assert not list(store.path.parent.glob(".*.tmp-*"))
+    else:
+        assert store.layers() == ["parcels", "status_events", "zones"]  # no parcels__new
 
 
 def test_ledger_is_append_only(store, events_df):
@@ -114,8 +124,8 @@ def test_bad_events_append_nothing(store, change, expected):
 def test_open_store_messages(tmp_path):
     with pytest.raises(StoreError, match="make layers"):
         open_store(tmp_path / "none.gpkg")
-    with pytest.raises(StoreError, match="PostGIS"):
-        open_store("postgresql://localhost/landgis")
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL at postgresql://an:\\*"):
+        open_store("postgresql://an:secret@127.0.0.1:1/landgis?connect_timeout=2")
     with pytest.raises(StoreError, match=".gpkg"):
         GeoPackageStore(tmp_path / "x.shp", create=True)
 
@@ -136,8 +146,9 @@ GeoPackageStore(sys.argv[1]).write_layer("parcels", g)
 """
 
 
+@pytest.mark.backends("gpkg")  # the PostGIS kill tests are in test_postgis.py
 def test_killed_write_leaves_the_store_unchanged(store):
-    before = _snapshot(store.path)
+    before = store.path.read_bytes()
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(store.path)],
                             stdout=subprocess.PIPE, text=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
@@ -148,7 +159,7 @@ def test_killed_write_leaves_the_store_unchanged(store):
     time.sleep(0.3)  # let GDAL get well into the copy
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert _snapshot(store.path) == before
+    assert store.path.read_bytes() == before
     assert len(store.read_layer("parcels")) == 4
     # the next writer clears the stale copy and succeeds
     store.write_layer("zones", store.read_layer("zones"))

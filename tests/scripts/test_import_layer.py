@@ -6,9 +6,10 @@ import time
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import shapely
 
-from tests.conftest import X0, Y0
+from tests.conftest import X0, Y0, snapshot
 from tests.core.test_import import survey
 from tests.scripts.conftest import ROOT
 
@@ -16,25 +17,25 @@ from tests.scripts.conftest import ROOT
 def test_dry_run_reports_and_writes_nothing(store, parcels_gdf, tmp_path, script):
     src = tmp_path / "thua.gpkg"
     survey(parcels_gdf).to_file(src)
-    before = store.path.read_bytes()
-    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path, "--dry-run")
+    before = snapshot(store)
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.url, "--dry-run")
     assert out.returncode == 0, out.stderr
     assert "4 đối tượng / features" in out.stdout and "dry run" in out.stdout
-    assert store.path.read_bytes() == before
+    assert snapshot(store) == before
 
 
 def test_import_writes_a_batch_and_versions_can_be_restored(store, parcels_gdf, tmp_path,
                                                             script):
     src = tmp_path / "thua.gpkg"
     survey(parcels_gdf).iloc[:3].to_file(src)
-    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path,
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.url,
                  "--user", "an")
     assert out.returncode == 0, out.stderr
     assert "written: 3 parcels as batch 1" in out.stdout
     assert len(store.read_layer("parcels")) == 3
-    listing = script("layer_versions.py", "list", "--db", store.path)
+    listing = script("layer_versions.py", "list", "--db", store.url)
     assert "thua.gpkg" in listing.stdout and " an " in listing.stdout
-    restored = script("layer_versions.py", "restore", "1", "--db", store.path)
+    restored = script("layer_versions.py", "restore", "1", "--db", store.url)
     assert restored.returncode == 0, restored.stderr
     assert len(store.read_layer("parcels")) == 4
 
@@ -45,37 +46,40 @@ def test_refused_import_exits_1_and_the_report_is_escaped(store, parcels_gdf, tm
     df["LoaiDat"] = "<script>alert(1)</script>"
     src = tmp_path / "xss.gpkg"
     df.to_file(src)
-    before = store.path.read_bytes()
+    before = snapshot(store)
     report = tmp_path / "report.html"
-    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path,
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.url,
                  "--report", report)
     assert out.returncode == 1
     assert "nothing written" in out.stderr
-    assert store.path.read_bytes() == before
+    assert snapshot(store) == before
     page = report.read_text()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;" in page
 
 
+@pytest.mark.backends("gpkg")  # file checks and a dry run: nothing reaches the store
 def test_missing_crs_is_a_clear_error(store, parcels_gdf, tmp_path, script):
     src = tmp_path / "khong_prj.csv"
     df = survey(parcels_gdf)
     df.assign(WKT=df.geometry.to_wkt()).drop(columns="geometry").to_csv(src, index=False)
-    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.path)
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.url)
     assert out.returncode == 1
     assert "khong_prj.csv" in out.stderr and "--crs" in out.stderr
     json_report = tmp_path / "r.json"
-    ok = script("import_layer.py", src, "--layer", "parcels", "--db", store.path,
+    ok = script("import_layer.py", src, "--layer", "parcels", "--db", store.url,
                 "--crs", "VN-2000 Kon Tum", "--dry-run", "--report", json_report)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(json_report.read_text())["features"] == 4
 
 
+@pytest.mark.backends("gpkg")  # argument checks only
 def test_bad_arguments_exit_2(store, script, tmp_path):
-    out = script("import_layer.py", tmp_path / "x.gpkg", "--layer", "nothing", "--db", store.path)
+    out = script("import_layer.py", tmp_path / "x.gpkg", "--layer", "nothing", "--db", store.url)
     assert out.returncode == 2 and "invalid choice" in out.stderr
 
 
+@pytest.mark.backends("gpkg")  # watches the GeoPackage's temporary copy; PostGIS: test_postgis
 def test_import_killed_midway_leaves_the_store_unchanged(store, tmp_path):
     n = 150_000
     i = np.arange(n)

@@ -2,21 +2,24 @@ import json
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from tests.webmap.test_api import lonlat_square
 
 
+@pytest.mark.backends("gpkg")  # output format only; PostGIS gives the same tables (test_init_db)
 def test_tables_in_the_terminal_use_vietnamese_numbers(store, script):
-    out = script("parcel_area.py", "--db", store.path)
+    out = script("parcel_area.py", "--db", store.url)
     assert out.returncode == 0, out.stderr
     assert "Giải phóng mặt bằng theo khu / clearance by zone" in out.stdout
     assert "4,00" in out.stdout          # 4 ha in the zone, written the Vietnamese way
     assert "đang khiếu nại" in out.stdout
 
 
+@pytest.mark.backends("gpkg")  # output format only
 def test_xlsx_has_a_sheet_per_table_with_units(store, script, tmp_path):
     xlsx = tmp_path / "quy_dat.xlsx"
-    out = script("parcel_area.py", "--db", store.path, "--parcels", "--out", xlsx)
+    out = script("parcel_area.py", "--db", store.url, "--parcels", "--out", xlsx)
     assert out.returncode == 0, out.stderr
     wb = openpyxl.load_workbook(xlsx)
     assert {"by_zone", "clearance", "auction", "parcel_areas", "about"} <= set(wb.sheetnames)
@@ -28,13 +31,14 @@ def test_xlsx_has_a_sheet_per_table_with_units(store, script, tmp_path):
     assert [round(r[plane], 6) for r in rows] == [10_000.0] * 4
 
 
+@pytest.mark.backends("gpkg")  # output format only
 def test_json_and_csv_keep_dot_decimals(store, script, tmp_path):
     js = tmp_path / "t.json"
-    assert script("parcel_area.py", "--db", store.path, "--out", js).returncode == 0
+    assert script("parcel_area.py", "--db", store.url, "--out", js).returncode == 0
     doc = json.loads(js.read_text())
     assert doc["tables"]["by_zone"][0]["area_ha"] == 4.0
     csv = tmp_path / "t.csv"
-    assert script("parcel_area.py", "--db", store.path, "--as-of", "2019-03-31",
+    assert script("parcel_area.py", "--db", store.url, "--as-of", "2019-03-31",
                   "--out", csv).returncode == 0
     clearance = pd.read_csv(tmp_path / "t-clearance.csv")
     assert "inventoried" in set(clearance["status"])
@@ -43,7 +47,7 @@ def test_json_and_csv_keep_dot_decimals(store, script, tmp_path):
 
 def test_filters(store, script, tmp_path):
     js = tmp_path / "f.json"
-    out = script("parcel_area.py", "--db", store.path, "--status", "disputed", "--out", js)
+    out = script("parcel_area.py", "--db", store.url, "--status", "disputed", "--out", js)
     assert out.returncode == 0, out.stderr
     assert json.loads(js.read_text())["tables"]["by_zone"][0]["parcels"] == 1
 
@@ -53,7 +57,7 @@ def test_polygon_file_areas_and_parcels(store, script, tmp_path):
     geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": lonlat_square(50, 50, 100)}]}))
     js = tmp_path / "p.json"
-    out = script("parcel_area.py", "--db", store.path, "--polygon", geojson, "--out", js)
+    out = script("parcel_area.py", "--db", store.url, "--polygon", geojson, "--out", js)
     assert out.returncode == 0, out.stderr
     doc = json.loads(js.read_text())["tables"]
     assert abs(doc["polygons"][0]["plane_area_m2"] - 10_000) < 0.05
@@ -61,28 +65,30 @@ def test_polygon_file_areas_and_parcels(store, script, tmp_path):
     assert len(doc["touched"]) == 4
 
 
+@pytest.mark.backends("gpkg")  # argument checks only
 def test_bad_inputs(store, script, tmp_path):
-    assert script("parcel_area.py", "--db", store.path, "--out", tmp_path / "x.pdf"
+    assert script("parcel_area.py", "--db", store.url, "--out", tmp_path / "x.pdf"
                   ).returncode == 2
-    bad = script("parcel_area.py", "--db", store.path, "--as-of", "not-a-date")
+    bad = script("parcel_area.py", "--db", store.url, "--as-of", "not-a-date")
     assert bad.returncode == 1 and "not-a-date" in bad.stderr
     nocrs = tmp_path / "v.csv"
     nocrs.write_text("WKT\n\"POLYGON ((0 0, 1 0, 1 1, 0 0))\"\n")
-    out = script("parcel_area.py", "--db", store.path, "--polygon", nocrs)
+    out = script("parcel_area.py", "--db", store.url, "--polygon", nocrs)
     assert out.returncode == 2 and "--crs" in out.stderr
 
 
+@pytest.mark.backends("gpkg")  # areas of a file; its store reads: test_polygon_file_areas…
 def test_polygon_areas_on_a_named_plane_and_refusals(store, script, tmp_path):
     geojson = tmp_path / "ve.geojson"
     geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": lonlat_square(50, 50, 100)}]}))
     js = tmp_path / "q.json"
-    out = script("parcel_area.py", "--db", store.path, "--polygon", geojson,
+    out = script("parcel_area.py", "--db", store.url, "--polygon", geojson,
                  "--plane", "VN-2000 Quảng Ngãi", "--out", js)
     assert out.returncode == 0, out.stderr
     # on the Quảng Ngãi plane, 3 km from its meridian, the square is 0.7 m² smaller
     assert abs(json.loads(js.read_text())["tables"]["polygons"][0]["plane_area_m2"]
                - 9_999.33) < 0.05
-    refused = script("parcel_area.py", "--db", store.path, "--polygon", geojson,
+    refused = script("parcel_area.py", "--db", store.url, "--polygon", geojson,
                      "--plane", "3857")
     assert refused.returncode == 1 and "6.5 %" in refused.stderr

@@ -5,7 +5,7 @@ from webmap import create_app
 
 @pytest.fixture
 def app(store, tmp_path):
-    return create_app({"database_url": str(store.path),
+    return create_app({"database_url": store.url,
                        "instance_dir": str(tmp_path / "instance"), "TESTING": True})
 
 

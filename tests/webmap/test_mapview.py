@@ -47,7 +47,7 @@ def test_values_from_data_are_escaped(store, tmp_path, zones_gdf):
     hostile = zones_gdf.copy()
     hostile["name_vi"] = "<img src=x onerror=alert(1)>"
     store.write_layer("zones", hostile)
-    app = create_app({"database_url": str(store.path), "instance_dir": str(tmp_path / "i")})
+    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "i")})
     html = page_text(app.test_client().get("/"))
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -80,7 +80,7 @@ def test_missing_store_is_a_503_with_a_message(tmp_path):
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path, store):
-    cfg = {"database_url": str(store.path), "instance_dir": str(tmp_path / "inst")}
+    cfg = {"database_url": store.url, "instance_dir": str(tmp_path / "inst")}
     first = create_app(cfg).config["SECRET_KEY"]
     assert len(first) == 64
     assert create_app(cfg).config["SECRET_KEY"] == first
