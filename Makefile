@@ -15,7 +15,7 @@ ifeq ($(CI),true)
 export LANDGIS_REQUIRE_ALL := 1
 endif
 
-.PHONY: run test bench layers venv assets clean
+.PHONY: run test bench layers venv assets postgres clean
 
 venv: $(STAMP)
 
@@ -39,14 +39,33 @@ $(DB): $(STAMP) scripts/make_demo_layers.py $(wildcard landgis/demo/*.py layers/
 layers: $(DB)
 
 run: $(STAMP) $(ASSETS) $(DB)
+	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
+		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	@echo "landgis: http://$(HOST):$(PORT)/"
 	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 --call webmap:create_app
 
-test: $(STAMP) $(ASSETS) $(DB)
+# The PostgreSQL + PostGIS server of the PostGIS tests: Debian's cluster 15/main, installed when
+# missing, started when down, with a superuser role for this OS user (LANDGIS_TEST_POSTGRES_URL
+# names another server). Outside CI a machine without it only skips those tests.
+postgres: $(STAMP)
+	test -e /usr/share/postgresql/15/extension/postgis.control || \
+		(apt-get update -qq && apt-get install -y -qq postgresql-15-postgis-3) || \
+		test "$(LANDGIS_REQUIRE_ALL)" != 1
+	$(BIN)/python scripts/ensure_postgres.py
+
+test: $(STAMP) $(ASSETS) $(DB) postgres
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
+	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
+		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) $(DB)
+bench: $(STAMP) $(ASSETS) $(DB)
 	command -v ogr2ogr >/dev/null || (apt-get update -qq && apt-get install -y -qq gdal-bin)
+	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
+		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	test -e /usr/share/postgresql/15/extension/postgis.control || \
 		(apt-get update -qq && apt-get install -y -qq postgresql-15-postgis-3 gdal-bin)
 	$(BIN)/python scripts/bench.py
