@@ -100,7 +100,10 @@ def ellipsoidal_area(gdf) -> np.ndarray:
     k = _tm_scale(shapely.get_x(centre), shapely.get_y(centre), lon0)
     out[small] = shapely.area(tm[small]) / k**2
     for i in np.flatnonzero(present & ~small):
-        out[i] = abs(WGS84_GEOD.geometry_area_perimeter(ll[i])[0])
+        # Geod's area is signed by winding: orient every part first (exteriors
+        # counter-clockwise, holes clockwise) so that parts never cancel out
+        oriented = shapely.orient_polygons(ll[i], exterior_cw=False)
+        out[i] = WGS84_GEOD.geometry_area_perimeter(oriented)[0]
     return out
 
 

@@ -88,3 +88,12 @@ def test_polygon_areas_and_parcels_touched(parcels_gdf):
     assert table["parcels"].iloc[0] == 4
     # through WGS 84 and back each vertex moves by well under a millimetre
     assert touched["overlap_m2"].tolist() == pytest.approx([2_500] * 4, abs=0.05)
+
+
+def test_large_multipolygon_parts_wound_differently_still_add_up():
+    a = shapely.box(X0, Y0, X0 + 10_000, Y0 + 10_000)                  # counter-clockwise
+    b = shapely.box(X0 + 20_000, Y0, X0 + 30_000, Y0 + 10_000).reverse()  # clockwise
+    both = layer(shapely.MultiPolygon([a, b]))
+    parts = areas.ellipsoidal_area(layer(a)) + areas.ellipsoidal_area(layer(b.reverse()))
+    assert areas.ellipsoidal_area(both) == pytest.approx(parts, abs=0.01)
+    assert areas.ellipsoidal_area(both)[0] > 2e8 * 0.999
