@@ -387,6 +387,53 @@ def web_page(path: Path, repeat: int, runs: int):
         ("js_heap", ours["heap_mb"], ref, plain["heap_mb"], "after load and moves", "MB"),
     ]
 
+@case
+def dossier(path: Path, repeat: int, runs: int):
+    """An auction lot of 500 neighbouring parcels exported with every file (GeoJSON,
+    GeoPackage, coordinate tables, PDF, manifest, Shapefile, KML) to a zip; and the RFC 7946
+    GeoJSON of every parcel (landgis.dossier.parcels_geojson, with statuses) against
+    `ogr2ogr -f GeoJSON -t_srs EPSG:4326 -lco RFC7946=YES` from the same store."""
+    import numpy as np
+    import shapely
+
+    from landgis.dossier import export_dossier, parcels_geojson
+    from landgis.ledger import current_status
+
+    if shutil.which("ogr2ogr") is None:
+        raise SystemExit("ogr2ogr is missing: apt-get install gdal-bin")
+    store = open_store(path)
+    parcels = store.read_layer("parcels", columns=["parcel_id", "zone_code"])
+    status = current_status(store.read_layer("status_events"), parcels["parcel_id"])
+    free = parcels[(status["auction_status"] != "sold").to_numpy()]
+    zone = free[free["zone_code"] == free["zone_code"].value_counts().index[0]]
+    b = shapely.bounds(zone.geometry.values)
+    centre = shapely.points(np.median((b[:, 0] + b[:, 2]) / 2), np.median((b[:, 1] + b[:, 3]) / 2))
+    nearest = np.argsort(shapely.distance(zone.geometry.values, centre))[:500]
+    ids = zone["parcel_id"].to_numpy()[nearest].tolist()
+    work = Path(tempfile.mkdtemp(prefix="landgis-bench-dossier-"))
+    try:
+        lot = best_of(repeat, lambda: export_dossier(
+            store, work / "lot.zip", code="BENCH-500", name="Lô 500 thửa", parcels=ids,
+            allow_uncleared=True, formats=["shp", "kml"]))
+        ours = best_of(repeat, lambda: parcels_geojson(store, work / "ours.geojson"))
+
+        def ogr2ogr():
+            (work / "ogr.geojson").unlink(missing_ok=True)
+            subprocess.run(["ogr2ogr", "-f", "GeoJSON", "-t_srs", "EPSG:4326", "-lco",
+                            "RFC7946=YES", str(work / "ogr.geojson"), str(path), "parcels"],
+                           check=True, capture_output=True)
+
+        ref = best_of(repeat, ogr2ogr)
+        size = (work / "ours.geojson").stat().st_size / 2**20
+        ref_size = (work / "ogr.geojson").stat().st_size / 2**20
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return [("dossier_500", lot, "— (drawn by hand today)", None,
+             f"best of {repeat}; 500 parcels, all files + shp, kml, zipped", "s"),
+            ("geojson_all", ours, "ogr2ogr GeoJSON RFC7946=YES", ref,
+             f"best of {repeat}; {size:.0f} MB vs {ref_size:.0f} MB; target ≤ 1.5", "s")]
+
+
 def main() -> int:
     p = _cli.parser(__doc__.splitlines()[0])
     p.add_argument("--parcels", type=int, default=100_000, help="parcels in the data (100000)")

@@ -82,6 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(raster_tiles.bp)
     app.register_blueprint(tiles.bp)
     app.register_blueprint(edit.bp)
+    from webmap import export
+    app.register_blueprint(export.bp)
     auth.init_app(app)
     auth.csrf.exempt(api.area)  # read-only: measures a drawn polygon, changes nothing
     api.init_app(app)

@@ -25,6 +25,10 @@ var landgis = (function () {
       written: "Đã ghi", conflict: "Đã có người khác cập nhật trong lúc bạn xem",
       yourView: "Bạn thấy", theirs: "Hiện tại", upload: "Tải danh sách (.xlsx, .csv)",
       check: "Kiểm tra", by: "bởi", length: "Chiều dài trên mặt phẳng VN-2000",
+      exportTitle: "Xuất hồ sơ đấu giá", lotCode: "Mã lô", lotName: "Tên lô",
+      exportGo: "Xuất hồ sơ (.zip)", exportUses: "Dùng các thửa đã chọn ở trên",
+      exportNone: "Chưa chọn thửa", exporting: "Đang lập hồ sơ…", exported: "Đã tải hồ sơ",
+      allowUncleared: "Cho phép thửa chưa bàn giao mặt bằng", moreFormats: "Thêm Shapefile và KML",
     },
     en: {
       mode: "Colour parcels by", clearance_status: "Site clearance",
@@ -45,6 +49,10 @@ var landgis = (function () {
       written: "Recorded", conflict: "Someone else changed these while you were looking",
       yourView: "You saw", theirs: "Now", upload: "Upload a list (.xlsx, .csv)",
       check: "Check", by: "by", length: "Length on the VN-2000 plane",
+      exportTitle: "Export auction dossier", lotCode: "Lot code", lotName: "Lot name",
+      exportGo: "Export dossier (.zip)", exportUses: "Uses the parcels picked above",
+      exportNone: "No parcel picked", exporting: "Building the dossier…", exported: "Dossier downloaded",
+      allowUncleared: "Allow parcels not yet handed over", moreFormats: "Add Shapefile and KML",
     },
   };
 
@@ -302,6 +310,7 @@ var landgis = (function () {
     panel.appendChild(el("div", { id: "landgis-zoom-hint", text: t("zoomIn") }));
     panel.appendChild(accountBox());
     if (state.me.can_edit) { panel.appendChild(editBox()); }
+    panel.appendChild(exportBox());
     var lang = el("button", { id: "landgis-lang", type: "button", text: t("lang") });
     lang.addEventListener("click", function () {
       state.lang = state.lang === "vi" ? "en" : "vi";
@@ -449,6 +458,70 @@ var landgis = (function () {
     var sendBtn = el("button", { type: "button", text: t("confirm") });
     sendBtn.addEventListener("click", function () { send(true); });
     box.appendChild(el("div", { class: "landgis-upload" }, [el("b", { text: t("upload") }), file, checkBtn, sendBtn, report]));
+    return box;
+  }
+
+  // ------------------------------------------------------------------ auction dossier export
+
+  function pickControls(box) {
+    // parcel picking for viewers (editors have it in their box): click or draw on the map
+    var pick = el("input", { type: "checkbox", id: "landgis-pick" });
+    pick.checked = state.picking;
+    pick.addEventListener("change", function () { state.picking = pick.checked; });
+    box.appendChild(el("label", {}, [pick, " " + t("pick")]));
+    var count = el("span", { id: "landgis-selected-count",
+                             text: t("selected") + ": " + Object.keys(state.selected).length });
+    var clear = el("button", { type: "button", text: t("clear") });
+    clear.addEventListener("click", function () { state.selected = {}; toggleSelected([]); });
+    box.appendChild(el("div", {}, [count, " ", clear]));
+  }
+
+  function exportBox() {
+    var box = el("div", { id: "landgis-export" }, [el("b", { text: TEXT.vi.exportTitle + " / " +
+      TEXT.en.exportTitle })]);
+    if (state.me.can_edit) { box.appendChild(el("div", { class: "landgis-hint", text: t("exportUses") })); }
+    else { pickControls(box); }
+    var code = el("input", { type: "text", id: "landgis-export-lot", maxlength: "64" });
+    var name = el("input", { type: "text", id: "landgis-export-name", maxlength: "200" });
+    var allow = el("input", { type: "checkbox", id: "landgis-export-allow" });
+    var more = el("input", { type: "checkbox", id: "landgis-export-formats" });
+    [field(t("lotCode"), code), field(t("lotName"), name)].forEach(function (n) { box.appendChild(n); });
+    box.appendChild(el("label", { class: "landgis-field" }, [allow, " " + t("allowUncleared")]));
+    box.appendChild(el("label", { class: "landgis-field" }, [more, " " + t("moreFormats")]));
+    var out = el("div", { id: "landgis-export-result" });
+    var go = el("button", { type: "button", id: "landgis-export-go", text: t("exportGo") });
+    go.addEventListener("click", function () {
+      var ids = Object.keys(state.selected);
+      out.textContent = "";
+      if (!ids.length) { out.appendChild(el("p", { class: "landgis-error", text: t("exportNone") })); return; }
+      var params = new URLSearchParams({ lot: code.value, name: name.value, parcels: ids.join(",") });
+      if (allow.checked) { params.set("allow_uncleared", "1"); }
+      if (more.checked) { params.set("formats", "shp,kml"); }
+      out.appendChild(el("p", { text: t("exporting") }));
+      fetch("/export/dossier.zip?" + params.toString()).then(function (r) {
+        var type = r.headers.get("Content-Type") || "";
+        if (r.ok && type.indexOf("application/zip") === 0) {
+          return r.blob().then(function (blob) {
+            var header = r.headers.get("Content-Disposition") || "";
+            var m = /filename="?([^";]+)"?/.exec(header);
+            var a = el("a", { href: URL.createObjectURL(blob), download: m ? m[1] : "ho_so.zip" });
+            document.body.appendChild(a); a.click(); document.body.removeChild(a);
+            window.setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+            out.textContent = "";
+            out.appendChild(el("p", { class: "landgis-ok", text: t("exported") + ": " + (m ? m[1] : "") }));
+          });
+        }
+        return r.json().then(function (b) {
+          out.textContent = "";
+          out.appendChild(el("p", { class: "landgis-error", text: b.error || (t("error") + " " + r.status) }));
+        });
+      }).catch(function (err) {
+        out.textContent = "";
+        out.appendChild(el("p", { class: "landgis-error", text: t("error") + " " + err.message }));
+      });
+    });
+    box.appendChild(go);
+    box.appendChild(out);
     return box;
   }
 
