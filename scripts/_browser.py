@@ -40,19 +40,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 800}
 
-#: folium's asset names -> files the app serves below /vendor/ (the same npm packages as
-#: webmap/assets.py; the glyphicons and rotate style sheets are no npm package and unused)
-FOLIUM_ASSETS = {
-    "leaflet": "leaflet/dist/leaflet.js",
-    "jquery": "jquery/dist/jquery.min.js",
-    "bootstrap": "bootstrap/dist/js/bootstrap.bundle.min.js",
-    "awesome_markers": "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
-    "leaflet_css": "leaflet/dist/leaflet.css",
-    "bootstrap_css": "bootstrap/dist/css/bootstrap.min.css",
-    "awesome_markers_font_css": "@fortawesome/fontawesome-free/css/all.min.css",
-    "awesome_markers_css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
-}
-FOLIUM_DROPPED = {"glyphicons_css", "awesome_rotate_css"}
+#: folium's asset names -> files the app serves below /vendor/, and the style sheets it drops:
+#: the app's own table (scripts may not import webmap, so it is read as data)
+_ASSET_TABLE = json.loads((ROOT / "webmap" / "assets.json").read_text("utf-8"))
+FOLIUM_ASSETS: dict[str, str] = _ASSET_TABLE["assets"]
+FOLIUM_DROPPED = set(_ASSET_TABLE["dropped"])
 
 
 def free_port() -> int:

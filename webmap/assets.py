@@ -10,33 +10,18 @@ does not know, so that no CDN address can slip into the page. The packages are p
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory
 
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 
-#: folium's asset name -> file below node_modules
-ASSETS = {
-    "leaflet": "leaflet/dist/leaflet.js",
-    "jquery": "jquery/dist/jquery.min.js",
-    "bootstrap": "bootstrap/dist/js/bootstrap.bundle.min.js",
-    "awesome_markers": "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
-    "leaflet_css": "leaflet/dist/leaflet.css",
-    "bootstrap_css": "bootstrap/dist/css/bootstrap.min.css",
-    "awesome_markers_font_css": "@fortawesome/fontawesome-free/css/all.min.css",
-    "awesome_markers_css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
-    "leaflet_draw_js": "leaflet-draw/dist/leaflet.draw.js",
-    "leaflet_draw_css": "leaflet-draw/dist/leaflet.draw.css",
-    "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
-    "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
-    "Control_MiniMap_js": "leaflet-minimap/dist/Control.MiniMap.min.js",
-    "Control_MiniMap_css": "leaflet-minimap/dist/Control.MiniMap.min.css",
-    "vectorGrid": "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
-    "proj4": "proj4/dist/proj4.js",
-}
-#: style sheets folium asks for that are no npm package and that the map does not use
-DROPPED = {"glyphicons_css", "awesome_rotate_css"}
+#: folium's asset name -> file below node_modules, and the style sheets folium asks for that
+#: are no npm package and that the map does not use (webmap/assets.json: the bench reads it too)
+_TABLE = json.loads((Path(__file__).resolve().parent / "assets.json").read_text("utf-8"))
+ASSETS: dict[str, str] = _TABLE["assets"]
+DROPPED = set(_TABLE["dropped"])
 #: the packages whose files may be served
 PACKAGES = ("leaflet", "jquery", "bootstrap", "@fortawesome", "leaflet.awesome-markers",
             "leaflet-draw", "leaflet.fullscreen", "leaflet-minimap",
