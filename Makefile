@@ -42,7 +42,7 @@ run: $(STAMP) $(ASSETS) $(DB)
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	@echo "landgis: http://$(HOST):$(PORT)/"
-	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 --call webmap:create_app
+	LANDGIS_WARM=1 $(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 --call webmap:create_app
 
 # The PostgreSQL + PostGIS server of the PostGIS tests: Debian's cluster 15/main, installed when
 # missing, started when down, with a superuser role for this OS user (LANDGIS_TEST_POSTGRES_URL

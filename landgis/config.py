@@ -51,6 +51,10 @@ class Settings:
     secure_cookies: bool = False
     #: The GeoTIFF served as raster basemap tiles (an orthophoto or a hillshade); "" for none.
     basemap_raster: str = str(DEFAULT_BASEMAP_RASTER)
+    #: Prepare at start-up, in the background, what the first visitor would otherwise wait for
+    #: (the page, the parcels' index and status snapshot, the tile pyramid). ``make run`` sets
+    #: it; tests leave it off so that each app starts cold and quiet.
+    warm: bool = False
 
 
 _ENV = {
@@ -61,6 +65,7 @@ _ENV = {
     "LANDGIS_MAX_FEATURES": "max_features",
     "LANDGIS_AREA_TOLERANCE_PCT": "area_tolerance_pct",
     "LANDGIS_BASEMAP_RASTER": "basemap_raster",
+    "LANDGIS_WARM": "warm",
 }
 
 

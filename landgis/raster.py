@@ -423,6 +423,26 @@ def _info_for(path: str, mtime: tuple[int, int]) -> _RasterInfo:
     return info
 
 
+def native_zoom(path, *, size: int = TILE_SIZE, highest: int = 22) -> int:
+    """The first zoom whose tile pixels are as fine as the raster's own, on the ground at the
+    raster's centre (a 30 m DEM: 13; a 10 cm orthophoto: 21), capped at ``highest``.
+
+    The map asks for no finer tiles and enlarges these instead: finer ones would only be the
+    same pixels resampled, rendered and sent again on every pan.
+    """
+    path = os.fspath(Path(path).resolve())
+    stat = os.stat(path)
+    info = _info_for(path, (stat.st_mtime_ns, stat.st_size))
+    w, s, e, n = info.bounds_3857
+    lat = math.degrees(math.atan(math.sinh(((s + n) / 2) / MERCATOR_HALF * math.pi)))
+    # the raster's pixel on the ground: metres, or degrees of latitude in a geographic CRS
+    metres = info.resolution * (111_320.0 if info.crs.is_geographic else 1.0)
+    if metres <= 0:
+        return highest
+    ground_z0 = 2 * MERCATOR_HALF * math.cos(math.radians(lat)) / size
+    return max(0, min(highest, math.ceil(math.log2(ground_z0 / metres))))
+
+
 def read_xyz_tile(path, z: int, x: int, y: int, *, size: int = TILE_SIZE) -> bytes | None:
     """PNG bytes of Web-Mercator XYZ tile z/x/y (``size`` x ``size`` pixels) of the GeoTIFF at
     ``path``, transparent outside its data; None when the tile shows none of it.
@@ -444,3 +464,32 @@ def read_xyz_tile(path, z: int, x: int, y: int, *, size: int = TILE_SIZE) -> byt
     value = _render(path, _info_for(path, mtime), z, x, y, int(size))
     TILE_CACHE.put(key, value)
     return value
+
+
+def warm_tiles(path, *, max_zoom: int | None = None, limit: int = 2000) -> int:
+    """Render into :data:`TILE_CACHE` the tiles of the raster from zoom 0 up to ``max_zoom``
+    (its :func:`native_zoom` by default), coarsest first, at most ``limit`` of them; the count
+    rendered.
+
+    A server calls it once at start: a map opening on the whole zone asks for a few dozen
+    basemap tiles at once, and rendering each on request (about 20 ms) kept the browser's
+    few connections busy while the parcel tiles queued behind them.
+    """
+    path = os.fspath(Path(path).resolve())
+    stat = os.stat(path)
+    info = _info_for(path, (stat.st_mtime_ns, stat.st_size))
+    top = native_zoom(path) if max_zoom is None else max_zoom
+    w, s, e, n = info.bounds_3857
+    done = 0
+    for z in range(0, min(top, MAX_ZOOM) + 1):
+        side = 2 * MERCATOR_HALF / (1 << z)
+        x0, x1 = (int((v + MERCATOR_HALF) // side) for v in (w, e))
+        y0, y1 = (int((MERCATOR_HALF - v) // side) for v in (n, s))
+        last = (1 << z) - 1
+        for x in range(max(0, x0), min(last, x1) + 1):
+            for y in range(max(0, y0), min(last, y1) + 1):
+                if done >= limit:
+                    return done
+                read_xyz_tile(path, z, x, y)
+                done += 1
+    return done

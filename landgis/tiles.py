@@ -3,10 +3,11 @@
 What a tile carries
 -------------------
 Geometry, the feature key and the attributes that change only on import (:data:`LAYERS`):
-parcels from zoom 13 (below it the page shows zones), zones and zoning plots from zoom 8. Never
-the clearance or auction status: statuses change daily and come from the bounded status request
-(:func:`landgis.service.parcel_statuses`), so a status edit neither rebuilds nor invalidates a
-single tile. For the same reason the tiles' data version (:func:`data_version`, the ETag) is that
+parcels from zoom 13 (below it the page shows zones), zones and zoning plots from zoom 8. A
+parcel also carries ``k`` (:data:`ORDINAL`), its position in the layer as read for this data
+version. Never the clearance or auction status: statuses change daily, and the page takes them
+from one compact snapshot indexed by ``k`` (:mod:`landgis.status_snapshot`), so a status edit
+neither rebuilds nor invalidates a single tile. For the same reason the tiles' data version (:func:`data_version`, the ETag) is that
 of the three tiled layers only, not the store's :meth:`~landgis.store.base.Store.version`, which
 also moves on every ledger append: in a GeoPackage it is taken from ``gpkg_contents`` (GDAL
 stamps ``last_change`` and the extent when a layer is written), elsewhere from the store's own
@@ -94,27 +95,39 @@ PYRAMID_MAX_ZOOM = 16
 #: Half the side of the EPSG:3857 world square, in metres.
 WORLD_HALF = 20037508.342789244
 #: Changes when what a tile holds changes, so that browsers and pyramids refresh.
-TILE_FORMAT = "1"
+TILE_FORMAT = "2"
+#: The property holding a feature's position in its layer (layers with ``ordinal``).
+ORDINAL = "k"
 #: Media type of a tile.
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
 @dataclasses.dataclass(frozen=True)
 class TileLayer:
-    """A tiled layer: its key, the columns a tile carries (key first) and its first zoom."""
+    """A tiled layer: its key, the columns a tile carries (key first) and its first zoom.
+
+    With ``ordinal``, a tile's feature also carries ``k``: the feature's position in the layer
+    as read for this data version (:func:`read_tile_layer`). The page looks the parcel's
+    status up by it in one compact snapshot (:func:`landgis.service.status_snapshot`).
+    """
 
     name: str
     columns: tuple[str, ...]
     minzoom: int
+    ordinal: bool = False
 
     @property
     def key(self) -> str:
         return self.columns[0]
 
+    @property
+    def tile_columns(self) -> tuple[str, ...]:
+        return (*self.columns, ORDINAL) if self.ordinal else self.columns
+
 
 LAYERS: dict[str, TileLayer] = {
     "parcels": TileLayer("parcels", ("parcel_id", "zone_code", "land_use_code", "sheet_no",
-                                     "parcel_no"), minzoom=13),
+                                     "parcel_no"), minzoom=13, ordinal=True),
     "zones": TileLayer("zones", ("zone_code", "kind", "name_vi"), minzoom=8),
     "zoning_plots": TileLayer("zoning_plots", ("plot_code", "zone_code", "function",
                                                "lease_status"), minzoom=8),
@@ -246,7 +259,9 @@ def read_tile_layer(store, spec: TileLayer):
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     gdf = gdf[keep].reset_index(drop=True)
     gdf = crsmod.to_crs(gdf, crsmod.WEB_MERCATOR)
-    return gdf[[*spec.columns, gdf.geometry.name]]
+    if spec.ordinal:  # the store reads in a stable order (fid), so every reader agrees
+        gdf[ORDINAL] = np.arange(len(gdf), dtype=np.int32)
+    return gdf[[*spec.tile_columns, gdf.geometry.name]]
 
 
 def _native(values: np.ndarray) -> np.ndarray:
@@ -271,7 +286,7 @@ class LayerIndex:
         self.token = token
         self.geoms = np.asarray(gdf.geometry.values, dtype=object)
         self.tree = shapely.STRtree(self.geoms)
-        self.columns = {c: _native(gdf[c].to_numpy()) for c in spec.columns}
+        self.columns = {c: _native(gdf[c].to_numpy()) for c in spec.tile_columns}
         self.keys = self.columns[spec.key]
 
     def __len__(self) -> int:

@@ -78,6 +78,7 @@ class Server:
                                                                os.environ.get("PYTHONPATH")]))}
         if basemap is not None:
             self.env["LANDGIS_BASEMAP_RASTER"] = str(basemap)
+        self.env.setdefault("LANDGIS_WARM", "1")  # as `make run` starts it
         self.proc = None
 
     def __enter__(self):
@@ -278,8 +279,9 @@ OURS_FIRST = """(() => {
             setTimeout(start, 2); return; }
         const s = landgis.state;
         const onTile = (e) => {  // a tile with parcels in it (empty tiles do not count)
-            const r = s.parcels._vectorTiles[s.parcels._tileCoordsToKey(e.coords)];
-            if (r && Object.keys(r._layers).length) { s.parcels.off("tileload", onTile); painted(); }
+            const entry = s.parcels._cache.get(s.parcels._source(e.coords).key);
+            if (entry && entry.data && entry.data.features.length) {
+                s.parcels.off("tileload", onTile); painted(); }
         };
         s.parcels.on("tileload", onTile);
         s.map.setView([view.lat, view.lon], view.zoom, {animate: false});

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from dataclasses import fields
 from pathlib import Path
 
@@ -89,4 +90,27 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     data.init_app(app)
     app.after_request(_security_headers)
+    if settings.warm:
+        threading.Thread(target=_warm, args=(app,), name="landgis-warm", daemon=True).start()
     return app
+
+
+def _warm(app: Flask) -> None:
+    """Build, once, what the first visitor of the map would otherwise wait for: the page, the
+    parcels' index with today's status snapshot, (in a child process) the tile pyramid, and the
+    basemap's tiles down to its own resolution."""
+    from landgis import raster, status_snapshot
+    from webmap import mapview, tiles
+    from webmap.data import get_store
+
+    try:
+        with app.test_request_context("/"):
+            mapview.index()
+            store = get_store()
+            status_snapshot.snapshot_gzip(store)
+            tiles.tile_service().pyramid(store)
+        basemap = app.config["LANDGIS"].basemap_raster
+        if basemap and Path(basemap).is_file():
+            raster.warm_tiles(basemap)
+    except Exception:  # noqa: BLE001 - the first requests build the same and report errors
+        app.logger.exception("warming up the map failed")

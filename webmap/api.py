@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+import gzip
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from landgis import service
+from landgis.status_snapshot import snapshot_gzip
 from webmap.data import get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -93,4 +96,23 @@ def status():
     response = jsonify(service.parcel_statuses(get_store(), request.args.get("bbox"),
                                                max_parcels=limit))
     response.headers["Cache-Control"] = "no-cache"  # statuses change any day
+    return response
+
+
+@bp.get("/status/snapshot")
+def status_snapshot():
+    """Today's statuses of every parcel, one byte per parcel and field, keyed by the tiles'
+    ``k`` (:mod:`landgis.status_snapshot`): what the page colours the tiles with. Revalidated
+    by ETag, so an unchanged ledger costs a 304."""
+    etag, body = snapshot_gzip(get_store())
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    elif "gzip" in request.accept_encodings:
+        response = Response(body, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(body), mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Encoding")
     return response

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, current_app
 
-from landgis import service
+from landgis import raster, service, tiles
 from webmap.data import get_store
 from webmap.pagemap import build_map, page_config
 
 bp = Blueprint("mapview", __name__)
+
+
+def _basemap_native_zoom() -> int:
+    """The zoom the basemap raster's own pixels show at (16 when there is none to read)."""
+    name = current_app.config["LANDGIS"].basemap_raster
+    try:
+        return raster.native_zoom(name) if name and Path(name).is_file() else 16
+    except (OSError, ValueError) as exc:  # the tile route reports an unreadable raster
+        current_app.logger.warning("basemap raster %s: %s", name, exc)
+        return 16
 
 
 @bp.route("/")
@@ -18,8 +30,11 @@ def index():
     cache = current_app.extensions.setdefault("landgis_page", {})
     if cache.get("key") != key:
         layers = service.map_layers(store)
-        m = build_map(layers, page_config(layers["bounds"], layers["vn2000"]))
-        cache.update(key=key, html=m.get_root().render())
+        config = page_config(layers["bounds"], layers["vn2000"],
+                             tile_version=tiles.data_version(store),
+                             parcel_native_zoom=tiles.PYRAMID_MAX_ZOOM,
+                             basemap_native_zoom=_basemap_native_zoom())
+        cache.update(key=key, html=build_map(layers, config).get_root().render())
     return cache["html"]
 
 

@@ -1,9 +1,9 @@
 """The Folium map of the page, built from core layers.
 
 Small layers (zones, zoning plots, projects: a few hundred features) are embedded as GeoJSON;
-parcels arrive as vector tiles (``/tiles/parcels/{z}/{x}/{y}.pbf``) and their statuses through
-bounded requests (``/api/status?bbox=…``), so the page stays small whatever the number of
-parcels. Every asset is served by the app (:func:`webmap.assets.offline`). Strings from the data
+parcels arrive as vector tiles (``/tiles/parcels/{z}/{x}/{y}.pbf``, drawn by
+``static/parcel-tiles.js``) and their statuses as one compact snapshot
+(``/api/status/snapshot``), so the page stays small whatever the number of parcels. Every asset is served by the app (:func:`webmap.assets.offline`). Strings from the data
 are HTML-escaped before they reach folium, whose tooltips and popups insert values as HTML; the
 page's own script builds its popups with ``textContent``.
 """
@@ -66,12 +66,17 @@ def _labels(vocab, colours=None) -> dict:
             for code, (vi, en) in vocab.labels.items()}
 
 
-def page_config(bounds, vn2000_proj4: str) -> dict:
-    """What the page's script needs: labels in both languages, colours, the VN-2000 plane."""
+def page_config(bounds, vn2000_proj4: str, *, tile_version: str = "",
+                parcel_native_zoom: int = 16, basemap_native_zoom: int = 16) -> dict:
+    """What the page's script needs: labels in both languages, colours, the VN-2000 plane,
+    the tiles' data version and the zooms the parcel and basemap tiles exist at."""
     return {
         "bounds": bounds,
         "vn2000": vn2000_proj4,
         "parcelMinZoom": 13,
+        "parcelNativeZoom": parcel_native_zoom,
+        "basemapNativeZoom": basemap_native_zoom,
+        "tileVersion": tile_version,
         "vocab": {
             "clearance_status": _labels(CLEARANCE_STATUS, CLEARANCE_COLOURS),
             "auction_status": _labels(AUCTION_STATUS, AUCTION_COLOURS),
@@ -102,15 +107,42 @@ class PageScript(folium.MacroElement):
         self.config_json = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
 
 
-PARCEL_OPTIONS = """{
-    rendererFactory: L.canvas.tile,
-    interactive: true,
-    getFeatureId: function (f) { return f.properties.parcel_id; },
-    vectorTileLayerStyles: { parcels: function (p, z) { return landgis.parcelStyle(p, z); } },
-    pane: "parcels",
-    minZoom: 13, maxNativeZoom: 20, maxZoom: 20,
-    attribution: "Thửa đất: landgis (minh họa / illustrative)"
-}"""
+class FitBounds(folium.MacroElement):
+    """Opens the map on ``bounds`` at once (folium's ``fit_bounds`` animates a zoom from the
+    map's starting view, and the page waits for it before it draws anything)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds_json }}, {animate: false});
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds):
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds_json = json.dumps(bounds)
+
+
+class ParcelTiles(folium.map.Layer):
+    """The parcels: vector tiles drawn on canvas by the page's own layer
+    (``static/parcel-tiles.js``), coloured by the page's script once it starts."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.landgisParcelTiles({{ this.options_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, *, version: str, max_native_zoom: int, min_zoom: int):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "ParcelTiles"
+        options = {
+            "url": "/tiles/parcels/{z}/{x}/{y}.pbf", "version": version,
+            "maxNativeZoom": max_native_zoom, "minZoom": min_zoom, "maxZoom": 20,
+            "pane": "parcels",
+            "attribution": "Thửa đất: landgis (minh họa / illustrative)",
+        }
+        self.options_json = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _geojson_layer(fc, name, style, tooltip_fields, aliases, show=True):
@@ -128,12 +160,12 @@ def build_map(layers: dict, config: dict) -> folium.Map:
     w, s, e, n = config["bounds"]
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=11, tiles=None,
                    control_scale=True, max_zoom=20)
-    m.fit_bounds([[s, w], [n, e]])
+    FitBounds([[s, w], [n, e]]).add_to(m)
 
     folium.TileLayer(
         tiles="/tiles/basemap/{z}/{x}/{y}.png", name="Nền địa hình (minh họa) / Hillshade",
         attr="Nền địa hình tổng hợp, minh họa / synthetic hillshade, illustrative",
-        overlay=False, max_zoom=20, max_native_zoom=16).add_to(m)
+        overlay=False, max_zoom=20, max_native_zoom=config["basemapNativeZoom"]).add_to(m)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap (cần internet / needs internet)",
                      overlay=False, show=False, max_zoom=20).add_to(m)
     folium.FeatureGroup(name="Không nền / No basemap", overlay=False, show=False).add_to(m)
@@ -160,8 +192,9 @@ def build_map(layers: dict, config: dict) -> folium.Map:
     # parcels draw in a pane of their own above the zones' outlines, which would otherwise
     # catch the clicks meant for them
     folium.map.CustomPane("parcels", z_index=450).add_to(m)
-    parcels = plugins.VectorGridProtobuf("/tiles/parcels/{z}/{x}/{y}.pbf",
-                                         "Thửa đất / Parcels", PARCEL_OPTIONS)
+    parcels = ParcelTiles("Thửa đất / Parcels", version=config["tileVersion"],
+                          max_native_zoom=config["parcelNativeZoom"],
+                          min_zoom=config["parcelMinZoom"])
     parcels.add_to(m)
 
     folium.GeoJson(
@@ -192,6 +225,9 @@ def build_map(layers: dict, config: dict) -> folium.Map:
     root = m.get_root()
     root.header.add_child(folium.CssLink("/static/landgis.css"))
     root.header.add_child(folium.JavascriptLink("/vendor/proj4/dist/proj4.js"))
+    # the parcel layer's class extends Leaflet's, so it loads after folium's header scripts
+    root.html.add_child(folium.JavascriptLink("/vendor/pbf/dist/pbf.js"))
+    root.html.add_child(folium.JavascriptLink("/static/parcel-tiles.js"))
     root.header.add_child(folium.JavascriptLink("/static/landgis.js"))
     m.add_child(PageScript(parcels, f"drawnItems_{draw.get_name()}", config))
     offline(m)

@@ -51,8 +51,13 @@ def _unknown_layer(exc):
 
 def _cache_headers(response: Response, version: str) -> Response:
     response.set_etag(version, weak=True)  # gzip or not, pyramid or not: the same features
-    max_age = int(current_app.config.get("LANDGIS_TILES_MAX_AGE", 60))
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    if request.args.get("v") == version:
+        # the page asks for the data version it was made for: that answer never changes, so
+        # zooming back and forth costs no request at all (a new version has a new address)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        max_age = int(current_app.config.get("LANDGIS_TILES_MAX_AGE", 60))
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.vary.add("Accept-Encoding")
     return response
 

@@ -188,3 +188,32 @@ def test_cached_tiles_are_bounded():
         cache.put(i, b"x" * 4)
     assert len(cache) == 2  # 3 items would be 12 bytes
     assert cache.get(4) == (True, b"xxxx") and cache.get(0) == (False, None)
+
+
+@pytest.mark.parametrize("epsg,pixel,expected", [(9216, 30.0, 13), (9216, 0.1, 21),
+                                                  (4326, 0.0001, 14)])
+def test_native_zoom_is_where_tile_pixels_reach_the_rasters(tmp_path, epsg, pixel, expected):
+    path = write_marker_raster(tmp_path / f"r-{epsg}-{pixel}.tif", epsg, (107.95, 14.35), pixel)
+    z = raster.native_zoom(path)
+    assert z == expected
+    # the tile pixel on the ground at that zoom is no coarser than the raster's, and one zoom
+    # less would be
+    ground = 2 * raster.MERCATOR_HALF * math.cos(math.radians(14.35)) / raster.TILE_SIZE
+    metres = pixel * (111_320.0 if epsg == 4326 else 1.0)
+    assert ground / 2 ** z <= metres * 1.01 < ground / 2 ** (z - 1)
+
+
+def test_warming_renders_the_tiles_a_map_would_ask_for(tmp_path, hillshade_tif):
+    raster.TILE_CACHE.clear()
+    count = raster.warm_tiles(hillshade_tif, max_zoom=12)
+    assert count == len(raster.TILE_CACHE) > 0
+    # the tile under the raster's centre at zoom 12 is among them, and a far one is not
+    with rasterio.open(hillshade_tif) as src:
+        cx, cy = (src.bounds.left + src.bounds.right) / 2, (src.bounds.bottom + src.bounds.top) / 2
+    lon, lat = transformer(9216, 4326).transform(cx, cy)
+    x, y = tile_of(lon, lat, 12)
+    path = os.fspath(hillshade_tif.resolve())
+    cached = {k[3:] for k in raster.TILE_CACHE._items}
+    assert (12, x, y) in cached and (12, x + 40, y) not in cached
+    assert {k[0] for k in raster.TILE_CACHE._items} == {path}
+    assert raster.warm_tiles(hillshade_tif, max_zoom=12, limit=3) == 3

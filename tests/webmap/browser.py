@@ -127,6 +127,20 @@ PAINTED_AT = """([lat, lon]) => {
     return false;
 }"""
 
+#: the RGBA of the parcel tile's canvas under a latitude/longitude (null when none is there)
+PIXEL_AT = """([lat, lon]) => {
+    const m = landgis.state.map, p = m.latLngToContainerPoint([lat, lon]);
+    const r = m.getContainer().getBoundingClientRect(), x = r.left + p.x, y = r.top + p.y;
+    for (const c of landgis.state.parcels.getContainer().querySelectorAll("canvas")) {
+        const b = c.getBoundingClientRect();
+        if (x < b.left || x >= b.right || y < b.top || y >= b.bottom) { continue; }
+        return Array.from(c.getContext("2d").getImageData(
+            Math.floor((x - b.left) * c.width / b.width),
+            Math.floor((y - b.top) * c.height / b.height), 1, 1).data);
+    }
+    return null;
+}"""
+
 #: the page coordinates of a latitude/longitude on the map
 PAGE_POINT = """([lat, lon]) => {
     const m = landgis.state.map, p = m.latLngToContainerPoint([lat, lon]);

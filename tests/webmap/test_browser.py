@@ -31,6 +31,7 @@ from landgis.store.geopackage import GeoPackageStore
 from tests.conftest import need
 from tests.webmap import browser as br
 from webmap import create_app
+from webmap.pagemap import AUCTION_COLOURS, CLEARANCE_COLOURS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -54,6 +55,7 @@ class Parcel:
     y: float
     plane_area_m2: float
     clearance_vi: str
+    clearance: str  # its code
 
 
 def _pick(parcels, status, unique, exclude=()):
@@ -69,9 +71,9 @@ def _pick(parcels, status, unique, exclude=()):
                 or status.loc[row.parcel_id, "clearance_status"] == "not_started"):
             continue
         lon, lat = crsmod.transformer(9216, 4326).transform(c.x, c.y)
+        code = status.loc[row.parcel_id, "clearance_status"]
         return Parcel(row.parcel_id, int(row.sheet_no), int(row.parcel_no), lat, lon, c.x, c.y,
-                      float(areas[i]),
-                      CLEARANCE_STATUS.label(status.loc[row.parcel_id, "clearance_status"]))
+                      float(areas[i]), CLEARANCE_STATUS.label(code), code)
     raise AssertionError("no parcel fits")
 
 
@@ -208,14 +210,14 @@ def test_layer_control_lists_the_layers(web):
 def test_parcels_are_drawn_and_a_click_opens_the_parcel(web, web_data):
     page, known = web.page, web_data.known
     with page.expect_response(lambda r: "/tiles/parcels/" in r.url) as tile:
-        with page.expect_response(lambda r: "/api/status?" in r.url) as status:
-            zoom_to(page, known)
+        zoom_to(page, known)
     assert tile.value.status == 200
-    assert status.value.status == 200
+    assert page.evaluate("landgis.state.snap !== null")  # today's statuses came with the page
     assert page.evaluate("landgis.state.parcels.getContainer().querySelectorAll('canvas')"
                          ".length") > 0
-    # the tile under the parcel has painted pixels where the parcel is
+    # the tile under the parcel is painted there in the colour of its clearance status
     assert page.evaluate(br.PAINTED_AT, [known.lat, known.lon])
+    assert_colour_at(page, known, CLEARANCE_COLOURS[known.clearance])
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "map.png"
     page.screenshot(path=str(shot))  # the parcels, coloured by clearance status
@@ -229,6 +231,30 @@ def test_parcels_are_drawn_and_a_click_opens_the_parcel(web, web_data):
     page.screenshot(path=str(shot))  # … with the parcel's popup
     assert shot.stat().st_size > 10_000
     assert web.errors == [] and web.outside == []
+
+
+def assert_colour_at(page, parcel: Parcel, colour: str) -> None:
+    r, g, b, a = page.evaluate(br.PIXEL_AT, [parcel.lat, parcel.lon])
+    want = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    assert a == pytest.approx(0.65 * 255, abs=3), (r, g, b, a)  # the fill's opacity
+    assert max(abs(r - want[0]), abs(g - want[1]), abs(b - want[2])) <= 3, ((r, g, b), colour)
+
+
+def test_legend_filter_hides_a_status_and_the_auction_mode_recolours(web, web_data):
+    page, known = web.page, web_data.known
+    zoom_to(page, known)
+    box = page.locator(f"#landgis-legend input[data-status='{known.clearance}']")
+    box.uncheck()
+    assert not page.evaluate(br.PAINTED_AT, [known.lat, known.lon])  # hidden, not white
+    assert page.evaluate("(p) => landgis.state.parcels.featureAt(p)",
+                         {"lat": known.lat, "lng": known.lon}) is None  # nor clickable
+    box.check()
+    assert_colour_at(page, known, CLEARANCE_COLOURS[known.clearance])
+    page.check("#mode-auction_status")
+    code = page.evaluate("(p) => landgis.statusOf('auction_status', "
+                         "landgis.state.parcels.featureAt(p))", {"lat": known.lat, "lng": known.lon})
+    assert code in AUCTION_COLOURS
+    assert_colour_at(page, known, AUCTION_COLOURS[code])
 
 
 def test_search_by_sheet_and_parcel_zooms_to_it(web, web_data):

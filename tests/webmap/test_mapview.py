@@ -37,6 +37,34 @@ def test_page_loads_every_script_and_style_from_the_app(client):
         assert client.get(url).status_code == 200, url
 
 
+def test_page_leaves_out_the_folium_defaults_it_does_not_use(client):
+    html = client.get("/").get_data(as_text=True)
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    for unused in ("jquery", "bootstrap", "fontawesome", "awesome-markers"):
+        assert not [u for u in urls if unused in u], unused
+    assert "$(" not in html  # nothing on the page calls jQuery
+    # the parcel layer's code loads after Leaflet, whose class it extends
+    order = [u.rsplit("/", 1)[-1] for u in urls]
+    assert order.index("leaflet.js") < order.index("pbf.js") < order.index("parcel-tiles.js")
+
+
+def test_parcel_layer_asks_for_the_tiles_of_this_data_version(client, store, tmp_path):
+    from landgis import raster, tiles
+
+    html = client.get("/").get_data(as_text=True)
+    options = json.loads(re.search(r"L\.landgisParcelTiles\((\{.*?\})\)", html).group(1))
+    assert options["version"] == tiles.data_version(store)
+    assert options["maxNativeZoom"] == tiles.PYRAMID_MAX_ZOOM
+    assert "fitBounds(" in html and "{animate: false}" in html
+    # the basemap is asked for down to its own resolution, and enlarged past it
+    tif = raster.make_demo_hillshade(tmp_path / "hs.tif", None, resolution=100.0)
+    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "i"),
+                      "basemap_raster": str(tif), "TESTING": True})
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert f'"maxNativeZoom": {raster.native_zoom(tif)}' in html
+    assert raster.native_zoom(tif) == 11  # 100 m pixels
+
+
 def test_vendor_route_serves_only_the_installed_packages(client):
     assert client.get("/vendor/leaflet/dist/leaflet.js").status_code == 200
     assert client.get("/vendor/../package.json").status_code == 404

@@ -1,8 +1,11 @@
-"""GET /tiles/<layer>/<z>/<x>/<y>.pbf and GET /api/status, through the Flask app."""
+"""GET /tiles/<layer>/<z>/<x>/<y>.pbf, GET /api/status and GET /api/status/snapshot, through
+the Flask app."""
 
 from __future__ import annotations
 
+import base64
 import gzip
+import json
 
 import mapbox_vector_tile
 import numpy as np
@@ -65,7 +68,9 @@ def test_a_parcel_tile_decodes_with_keys_and_import_attributes(on_the_fly):
     assert set(features) == {"23296-1-1", "23296-1-2", "23296-1-3", "23296-1-4"}
     assert features["23296-1-1"]["properties"] == {
         "parcel_id": "23296-1-1", "zone_code": "KCN-T1", "land_use_code": "CLN",
-        "sheet_no": 1, "parcel_no": 1}  # no clearance or auction status: they change daily
+        "sheet_no": 1, "parcel_no": 1, "k": 0}  # no clearance or auction status: they change
+    # daily; k is the parcel's place in the status snapshot
+    assert sorted(f["properties"]["k"] for f in features.values()) == [0, 1, 2, 3]
     drawn = in_storage(features["23296-1-1"]["geometry"], 14, x, y)
     # one tile unit at z14 (0.60 m of Web Mercator, less on the ground)
     assert shapely.hausdorff_distance(drawn, square(0, 0)) < tiles.tile_unit_m(14)
@@ -184,3 +189,73 @@ def test_status_refuses_bad_boxes(client):
         resp = client.get(f"/api/status{query}")
         assert resp.status_code == 400, query
         assert "bbox" in resp.get_json()["error"]
+
+
+# --------------------------------------------------------------------------- /api/status/snapshot
+
+
+def snapshot(client, **headers):
+    resp = client.get("/api/status/snapshot", headers=headers)
+    body = None
+    if resp.status_code == 200:
+        data = resp.data
+        if resp.headers.get("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)
+        body = json.loads(data)
+    return resp, body
+
+
+def statuses_by_parcel(client, body) -> dict:
+    """parcel_id -> (clearance, auction) as the page reads them: the tiles' k into the bytes."""
+    x, y = parcel_tile(14)
+    features = decode(client.get(f"/tiles/parcels/14/{x}/{y}.pbf"))
+    fields = [body["fields"][f] for f in ("clearance_status", "auction_status")]
+    data = [base64.b64decode(f["data"]) for f in fields]
+    return {f["properties"]["parcel_id"]: tuple(field["codes"][raw[f["properties"]["k"]]]
+                                                 for field, raw in zip(fields, data))
+            for f in features}
+
+
+def test_snapshot_colours_every_parcel_by_its_tile_key(client, store):
+    store.append_events(pd.DataFrame([event("23296-1-3", "auction_status", "sold",
+                                            "2020-03-01", 63)]))
+    resp, body = snapshot(client)
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    assert resp.headers["Cache-Control"] == "no-cache" and resp.headers["ETag"]
+    assert body["count"] == 4
+    assert body["version"] == tiles.data_version(store)  # the tiles' k belong to this version
+    assert body["fields"]["clearance_status"]["codes"][0] is None
+    assert statuses_by_parcel(client, body) == {
+        "23296-1-1": ("compensated", "planned"), "23296-1-2": ("disputed", "not_planned"),
+        "23296-1-3": ("not_started", "sold"),  # no event: the land fund's starting status
+        "23296-1-4": ("not_started", "not_planned")}
+
+
+def test_snapshot_is_revalidated_until_the_ledger_moves(client, store):
+    first, _ = snapshot(client)
+    etag = first.headers["ETag"]
+    again, _ = snapshot(client, **{"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    packed, body = snapshot(client, **{"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and body["count"] == 4
+    store.append_events(pd.DataFrame([event("23296-1-4", "clearance_status", "inventoried",
+                                            "2020-01-02", 62)]))
+    after, body = snapshot(client, **{"If-None-Match": etag})
+    assert after.status_code == 200 and after.headers["ETag"] != etag
+    assert statuses_by_parcel(client, body)["23296-1-4"] == ("inventoried", "not_planned")
+
+
+def test_tiles_asked_for_their_version_are_kept_for_good(client, store, parcels_gdf):
+    x, y = parcel_tile(14)
+    version = tiles.data_version(store)
+    pinned = client.get(f"/tiles/parcels/14/{x}/{y}.pbf?v={version}")
+    assert pinned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    stale = client.get(f"/tiles/parcels/14/{x}/{y}.pbf?v=older")
+    assert stale.headers["Cache-Control"].startswith("public, max-age=")
+    assert "immutable" not in stale.headers["Cache-Control"]
+    moved = parcels_gdf.copy()
+    moved.loc[0, "geometry"] = square(30, 30, 50)
+    store.write_layer("parcels", moved)
+    assert tiles.data_version(store) != version  # an import gives the tiles a new address
+    _, body = snapshot(client)
+    assert body["version"] == tiles.data_version(store)

@@ -1,6 +1,7 @@
-/* landgis: the page's own script. Colours the parcel tiles by status or land use, fetches
- * statuses for the visible area, opens parcel popups, searches, measures drawn polygons through
- * /api/area, shows the pointer in WGS 84 and VN-2000, and switches Vietnamese / English.
+/* landgis: the page's own script. Colours the parcel tiles (parcel-tiles.js) by status or land
+ * use from one snapshot of every parcel's status, opens parcel popups, searches, measures drawn
+ * polygons through /api/area, shows the pointer in WGS 84 and VN-2000, and switches Vietnamese /
+ * English.
  * Every value from the data reaches the page through textContent, never as HTML. */
 var landgis = (function () {
   "use strict";
@@ -58,7 +59,7 @@ var landgis = (function () {
 
   var state = {
     cfg: null, map: null, parcels: null, lang: "vi", mode: "clearance_status",
-    hidden: {}, status: {}, props: {}, panel: null, position: null,
+    hidden: {}, snap: null, snapAt: 0, snapEtag: null, snapLoading: null, panel: null,
     me: { user: null, can_edit: false, csrf_token: null }, picking: false, selected: {},
   };
 
@@ -88,65 +89,66 @@ var landgis = (function () {
 
   // ------------------------------------------------------------------ parcel styling
 
-  function colour(id, props) {
-    var field = state.mode, code;
-    if (field === "land_use_code") { code = props.land_use_code; } else {
-      var s = state.status[id];
-      if (!s) { return null; }
-      code = field === "clearance_status" ? s[0] : s[1];
-    }
-    if (state.hidden[field + ":" + code]) { return false; }
+  // Today's statuses of every parcel (/api/status/snapshot): per field, the codes and one
+  // byte per parcel, found by the tiles' "k" (the parcel's position in the layer).
+  function decodeSnapshot(body) {
+    var snap = { version: body.version, count: body.count, fields: {} };
+    Object.keys(body.fields).forEach(function (field) {
+      var f = body.fields[field], text = window.atob(f.data), bytes = new Uint8Array(text.length);
+      for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
+      snap.fields[field] = { codes: f.codes, data: bytes };
+    });
+    return snap;
+  }
+
+  function statusOf(field, props) {
+    var f = state.snap && state.snap.fields[field];
+    if (!f || props.k == null || props.k >= f.data.length) { return null; }
+    return f.codes[f.data[props.k]];
+  }
+
+  // A parcel's fill colour; "" when it has no status; null when the legend hides it.
+  function colour(props) {
+    var field = state.mode;
+    var code = field === "land_use_code" ? props.land_use_code : statusOf(field, props);
+    if (code == null) { return state.hidden[field + ":null"] ? null : ""; }
+    if (state.hidden[field + ":" + code]) { return null; }
     var entry = state.cfg.vocab[field][code];
     return entry && entry.colour ? entry.colour : "#ffffff";
   }
 
-  function parcelStyle(props, zoom) {
-    var id = props.parcel_id;
-    state.props[id] = props;
-    var fill = colour(id, props);
-    if (fill === false) { return { weight: 0, opacity: 0, fill: false, fillOpacity: 0 }; }
-    if (state.selected[id]) {
-      return { weight: 3, color: "#0d47a1", opacity: 1, fill: true,
-               fillColor: fill || "#ffffff", fillOpacity: 0.8 };
-    }
-    return {
-      weight: zoom >= 16 ? 0.8 : 0.4, color: "#37474f", opacity: 0.9,
-      fill: true, fillColor: fill || "#ffffff", fillOpacity: fill ? 0.65 : 0.15,
-    };
+  function isSelected(props) { return !!state.selected[props.parcel_id]; }
+
+  function restyle() {
+    if (!state.parcels) { return; }
+    state.parcels.options.selected = Object.keys(state.selected).length ? isSelected : null;
+    state.parcels.restyle();
   }
 
-  function restyle(ids) {
-    var zoom = state.map.getZoom();
-    (ids || Object.keys(state.props)).forEach(function (id) {
-      if (state.props[id]) { state.parcels.setFeatureStyle(id, parcelStyle(state.props[id], zoom)); }
-    });
-  }
-
-  function bboxParam() {
-    var b = state.map.getBounds(), c = b.getCenter();
-    var half = 0.12;  // the API answers boxes up to 0.25 degrees
-    var w = Math.max(b.getWest(), c.lng - half), e = Math.min(b.getEast(), c.lng + half);
-    var s = Math.max(b.getSouth(), c.lat - half), n = Math.min(b.getNorth(), c.lat + half);
-    return [w, s, e, n].map(function (v) { return v.toFixed(6); }).join(",");
-  }
-
-  function loadStatus() {
+  // Fetches the snapshot when the page opens, then revalidates it (a 304 while the ledger is
+  // unchanged) after moves at most every 15 s, and at once after an edit (force).
+  function loadStatus(force) {
     var hint = document.getElementById("landgis-zoom-hint");
     var visible = state.map.getZoom() >= state.cfg.parcelMinZoom;
     if (hint) { hint.style.display = visible ? "none" : "block"; }
-    if (!visible) { return; }
-    fetch("/api/status?bbox=" + bboxParam()).then(function (r) { return r.json(); })
-      .then(function (body) {
-        var parcels = body.parcels || {}, changed = [];
-        Object.keys(parcels).forEach(function (id) {
-          var old = state.status[id], now = parcels[id];
-          if (!old || old[0] !== now[0] || old[1] !== now[1]) { changed.push(id); }
-          state.status[id] = now;
-        });
-        // only the parcels whose colour changed are drawn again: tiles drawn later take
-        // their colours from the style function
-        if (state.mode !== "land_use_code" && changed.length) { restyle(changed); }
-      }).catch(function () { /* the tiles still show; colours come with the next move */ });
+    var now = Date.now();
+    if (!force && (state.snapLoading || now - state.snapAt < 15000)) { return state.snapLoading; }
+    state.snapAt = now;
+    state.snapLoading = fetch("/api/status/snapshot", { cache: "no-cache" }).then(function (r) {
+      if (!r.ok) { throw new Error(r.status); }
+      var etag = r.headers.get("ETag");
+      if (etag && etag === state.snapEtag) { return null; }  // unchanged
+      state.snapEtag = etag;
+      return r.json();
+    }).then(function (body) {
+      if (!body) { return; }
+      state.snap = decodeSnapshot(body);
+      if (body.version !== state.parcels.options.version) {
+        state.parcels.setVersion(body.version);  // the parcels were imported again
+      } else if (state.mode !== "land_use_code") { restyle(); }
+    }).catch(function () { state.snapAt = 0; /* the tiles still show; retried on the next move */ })
+      .then(function () { state.snapLoading = null; });
+    return state.snapLoading;
   }
 
   // ------------------------------------------------------------------ popups
@@ -321,7 +323,7 @@ var landgis = (function () {
     panel.appendChild(lang);
     L.DomEvent.disableClickPropagation(panel);
     L.DomEvent.disableScrollPropagation(panel);
-    loadStatus();
+    loadStatus(false);
   }
 
   // ------------------------------------------------------------------ accounts and editing
@@ -416,7 +418,7 @@ var landgis = (function () {
             out.textContent = "";
             if (r2.status === 201) {
               out.appendChild(el("p", { class: "landgis-ok", text: t("written") + ": " + r2.body.written }));
-              state.selected = {}; state.status = {}; loadStatus();
+              state.selected = {}; loadStatus(true);
             } else if (r2.status === 409) {
               out.appendChild(el("p", { class: "landgis-error", text: t("conflict") }));
               var ct = el("table", { class: "landgis-conflicts" });
@@ -450,7 +452,7 @@ var landgis = (function () {
       if (confirm) { form.append("confirm", "1"); }
       post("/edit/upload", form).then(function (res) {
         report.textContent = res.body.report || res.body.error || "";
-        if (res.status === 201) { report.textContent += "\n" + t("written") + ": " + res.body.written; loadStatus(); }
+        if (res.status === 201) { report.textContent += "\n" + t("written") + ": " + res.body.written; loadStatus(true); }
       });
     }
     var checkBtn = el("button", { type: "button", text: t("check") });
@@ -544,9 +546,11 @@ var landgis = (function () {
 
   function init(map, parcels, drawn, cfg) {
     state.map = map; state.parcels = parcels; state.cfg = cfg;
-    // VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.9 dropped: every parcel click
-    // would throw. Leaflet 1.x's fakeStop only marked the event as stopped.
-    if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = function (e) { e._stopped = true; }; }
+    parcels.options.style = colour;
+    // fetched alongside the first tiles, which wait for it (a little) to be drawn in their
+    // colours; a slow answer colours them when it comes
+    parcels.options.ready = Promise.race([loadStatus(true), new Promise(function (resolve) {
+      window.setTimeout(resolve, 500); })]);
     try { state.lang = window.localStorage.getItem("landgis-lang") || "vi"; } catch (e) { state.lang = "vi"; }
     if (/[?&]lang=en/.test(window.location.search)) { state.lang = "en"; }
     document.documentElement.lang = state.lang;
@@ -557,11 +561,12 @@ var landgis = (function () {
     state.panel = new Panel().addTo(map).getContainer();
     buildPanel();
     positionControl();
-    parcels.on("click", function (e) {
-      var id = e.layer.properties.parcel_id;
-      if (state.picking) { toggleSelected([id]); } else { showParcel(id, e.latlng); }
+    map.on("click", function (e) {
+      var props = map.hasLayer(parcels) ? parcels.featureAt(e.latlng) : null;
+      if (!props) { return; }
+      if (state.picking) { toggleSelected([props.parcel_id]); } else { showParcel(props.parcel_id, e.latlng); }
     });
-    map.on("moveend", loadStatus);
+    map.on("moveend", function () { loadStatus(false); });
     map.on("draw:created", function (e) {
       window.setTimeout(function () {
         if (e.layerType === "polyline") { measureLine(e.layer); } else { measureDrawn(e.layer); }
@@ -573,5 +578,5 @@ var landgis = (function () {
     window.landgisReady = true;
   }
 
-  return { init: init, parcelStyle: parcelStyle, showParcel: showParcel, state: state };
+  return { init: init, colour: colour, statusOf: statusOf, showParcel: showParcel, state: state };
 })();
