@@ -137,7 +137,8 @@ class ParcelTiles(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "ParcelTiles"
         options = {
-            "url": "/tiles/parcels/{z}/{x}/{y}.pbf", "version": version,
+            "url": "/tiles/parcels/{z}/{x}/{y}.pbf", "batchUrl": "/tiles/parcels/{z}/batch",
+            "version": version,
             "maxNativeZoom": max_native_zoom, "minZoom": min_zoom, "maxZoom": 20,
             "pane": "parcels",
             "attribution": "Thửa đất: landgis (minh họa / illustrative)",

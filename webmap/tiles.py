@@ -7,6 +7,12 @@ to clients that accept it. ``ETag`` is the data version of the tiled layers, so 
 revalidates after an import (304 while nothing changed) and a status edit changes nothing.
 What a tile holds and how it is made fast: :mod:`landgis.tiles`.
 
+``GET /tiles/<layer>/<z>/batch?xy=x,y;x,y;…`` answers up to :data:`MAX_BATCH` tiles of one zoom
+at once (:func:`batch`): the page asks for every tile a pan or a zoom reveals in one request.
+Measured on the bench's 100,000 parcels (2 cores, Chromium alongside): twelve tile requests at
+once took 100-280 ms through waitress, each a few milliseconds of Python queued behind the
+others, while the tiles themselves cost 0.2-0.7 ms each to look up.
+
 Flask settings: ``LANDGIS_TILES_BUILD`` (``process``, the default: build the pyramid in a child
 process; ``inline``; ``off``) and ``LANDGIS_TILES_MAX_AGE`` (seconds a browser uses a tile
 before revalidating it, default 60: the longest a tile can look stale after an import).
@@ -15,6 +21,7 @@ before revalidating it, default 60: the longest a tile can look stale after an i
 from __future__ import annotations
 
 import gzip
+import struct
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -79,3 +86,48 @@ def tile(layer: str, z: int, x: int, y: int):
         response = Response(gzip.decompress(answer.data), mimetype=tiles.MEDIA_TYPE)
     response.headers["X-Tile-Source"] = answer.source
     return _cache_headers(response, answer.version)
+
+
+#: The most tiles one batch answers (a 1920 x 1080 screen shows about 40 tiles of 256 px).
+MAX_BATCH = 64
+
+
+def _tile_list(text: str | None) -> list[tuple[int, int]]:
+    if not text:
+        raise tiles.TileError("xy: give the tiles as x,y;x,y;…")
+    pairs = []
+    for item in text.split(";"):
+        parts = item.split(",")
+        try:
+            x, y = (int(v) for v in parts)
+        except ValueError:
+            raise tiles.TileError(f"xy: {item!r} is not a pair of whole numbers x,y") from None
+        pairs.append((x, y))
+    if len(pairs) > MAX_BATCH:
+        raise tiles.TileError(f"xy: {len(pairs)} tiles asked for; at most {MAX_BATCH}")
+    return pairs
+
+
+@bp.get("/<layer>/<int(signed=True):z>/batch")
+def batch(layer: str, z: int):
+    """Several tiles of one zoom in one answer (``application/x-landgis-tiles``): a uint32
+    count, then for each tile asked for, in order, uint32 x, y and byte length and the MVT bytes
+    (length 0: an empty tile); all little-endian, the whole gzip-encoded for clients that
+    accept it. Caching as for a single tile."""
+    pairs = _tile_list(request.args.get("xy"))
+    service, store = tile_service(), get_store()
+    for x, y in pairs:  # every address checked before any work
+        version = service.version(store, layer, z, x, y)
+    parts = [struct.pack("<I", len(pairs))]
+    for x, y in pairs:
+        answer = service.tile(store, layer, z, x, y)
+        data = gzip.decompress(answer.data) if answer.data else b""
+        parts += [struct.pack("<III", x, y, len(data)), data]
+    body = b"".join(parts)
+    response = Response(mimetype="application/x-landgis-tiles")
+    if "gzip" in request.accept_encodings:
+        response.set_data(gzip.compress(body, compresslevel=1))  # speed over size on a LAN
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(body)
+    return _cache_headers(response, version)

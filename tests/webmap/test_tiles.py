@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import struct
 
 import mapbox_vector_tile
 import numpy as np
@@ -259,3 +260,46 @@ def test_tiles_asked_for_their_version_are_kept_for_good(client, store, parcels_
     assert tiles.data_version(store) != version  # an import gives the tiles a new address
     _, body = snapshot(client)
     assert body["version"] == tiles.data_version(store)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def unpack_batch(resp) -> dict:
+    data = resp.data
+    if resp.headers.get("Content-Encoding") == "gzip":
+        data = gzip.decompress(data)
+    (count,), pos, out = struct.unpack_from("<I", data), 4, {}
+    for _ in range(count):
+        x, y, length = struct.unpack_from("<III", data, pos)
+        out[(x, y)] = data[pos + 12:pos + 12 + length]
+        pos += 12 + length
+    assert pos == len(data)
+    return out
+
+
+def test_a_batch_holds_the_same_tiles_as_single_requests(on_the_fly):
+    x, y = parcel_tile(16)
+    asked = [(x, y), (x + 1, y), (x, y + 1), (0, 0)]
+    xy = ";".join(f"{a},{b}" for a, b in asked)
+    resp = on_the_fly.get(f"/tiles/parcels/16/batch?xy={xy}",
+                          headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200 and resp.headers["Content-Encoding"] == "gzip"
+    got = unpack_batch(resp)
+    assert list(got) == asked
+    for a, b in asked:
+        single = on_the_fly.get(f"/tiles/parcels/16/{a}/{b}.pbf")
+        assert got[(a, b)] == (single.data if single.status_code == 200 else b"")
+    assert got[(0, 0)] == b"" and len(got[(x, y)]) > 0
+    plain = unpack_batch(on_the_fly.get(f"/tiles/parcels/16/batch?xy={xy}"))
+    assert plain == got
+
+
+def test_bad_batches_are_refused_with_a_message(on_the_fly):
+    for query, words in (("", "xy"), ("?xy=", "xy"), ("?xy=1,2;3", "pair"),
+                         ("?xy=a,b", "pair"), ("?xy=" + ";".join(["1,1"] * 65), "at most"),
+                         ("?xy=70000,1", "outside")):
+        resp = on_the_fly.get(f"/tiles/parcels/16/batch{query}")
+        assert resp.status_code == 400, query
+        assert words in resp.get_json()["error"], (query, resp.get_json())
+    assert on_the_fly.get("/tiles/nothing/16/batch?xy=1,1").status_code == 404

@@ -101,23 +101,26 @@ var landgis = (function () {
     return snap;
   }
 
-  function statusOf(field, props) {
+  function statusAt(field, k) {
     var f = state.snap && state.snap.fields[field];
-    if (!f || props.k == null || props.k >= f.data.length) { return null; }
-    return f.codes[f.data[props.k]];
+    if (!f || k == null || k < 0 || k >= f.data.length) { return null; }
+    return f.codes[f.data[k]];
   }
 
-  // A parcel's fill colour; "" when it has no status; null when the legend hides it.
-  function colour(props) {
+  function statusOf(field, props) { return props ? statusAt(field, props.k) : null; }
+
+  // A parcel's fill colour (by its place k in the snapshot, or its land use); "" when it has
+  // no status; null when the legend hides it.
+  function colour(k, landUse) {
     var field = state.mode;
-    var code = field === "land_use_code" ? props.land_use_code : statusOf(field, props);
+    var code = field === "land_use_code" ? landUse : statusAt(field, k);
     if (code == null) { return state.hidden[field + ":null"] ? null : ""; }
     if (state.hidden[field + ":" + code]) { return null; }
     var entry = state.cfg.vocab[field][code];
     return entry && entry.colour ? entry.colour : "#ffffff";
   }
 
-  function isSelected(props) { return !!state.selected[props.parcel_id]; }
+  function isSelected(parcelId) { return !!state.selected[parcelId]; }
 
   function restyle() {
     if (!state.parcels) { return; }

@@ -11,8 +11,8 @@
  *   parent tile (vector data needs no resampling).
  * - The address carries the data version (`?v=`), so the browser keeps a tile for good and
  *   zooming back costs neither a request nor a decode.
- * - `style(props)` says how a parcel is drawn: a fill colour, "" (no status: faint white) or
- *   null (filtered out); `selected(props)` draws a heavy outline. `restyle()` redraws the tiles
+ * - `style(k, landUse)` says how a parcel is drawn: a fill colour, "" (no status: faint white)
+ *   or null (filtered out); `selected(parcelId)` draws a heavy outline. `restyle()` redraws the tiles
  *   from the cache after a status, filter or selection change. A tile loaded before the
  *   promise `ready` has settled waits for it, so the parcels first appear in their colours.
  *
@@ -45,65 +45,86 @@
     return value;
   }
 
-  function readGeometry(pbf, f, xy) {
-    var end = pbf.readVarint() + pbf.pos, cmd = 1, count = 0, x = 0, y = 0;
+  // A layer is decoded into flat arrays, not an object per feature: feature i has rings
+  // first[i] .. first[i + 1] - 1; ring r has the x, y pairs xy[rings[r]] .. xy[rings[r + 1] - 1];
+  // its box is box[4i .. 4i + 3]; its tags (key, value index pairs) are tags[tagAt[i] ..
+  // tagAt[i + 1] - 1]. k, id and landUse hold what drawing needs; props(i) builds the rest.
+  function readFeature(pbf, g, i) {
+    var end = pbf.readVarint() + pbf.pos, type = 0;
     var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    f.rings = [];
-    while (pbf.pos < end) {
-      if (count <= 0) { var c = pbf.readVarint(); cmd = c & 7; count = c >> 3; }
-      count--;
-      if (cmd === 1 || cmd === 2) {
-        x += pbf.readSVarint(); y += pbf.readSVarint();
-        if (cmd === 1) { f.rings.push(xy.length); }
-        xy.push(x, y);
-        if (x < minX) { minX = x; } if (x > maxX) { maxX = x; }
-        if (y < minY) { minY = y; } if (y > maxY) { maxY = y; }
-      }  // 7, ClosePath: a ring is drawn closed anyway
-    }
-    f.end = xy.length;
-    f.box = [minX, minY, maxX, maxY];
-  }
-
-  function readFeature(pbf, layer, xy) {
-    var end = pbf.readVarint() + pbf.pos, f = { props: {}, type: 0, rings: [], end: 0, box: null };
+    g.tagAt[i] = g.tags.length;
+    g.first[i] = g.rings.length;
     while (pbf.pos < end) {
       var val = pbf.readVarint(), tag = val >> 3;
       if (tag === 2) {
         var tagsEnd = pbf.readVarint() + pbf.pos;
-        while (pbf.pos < tagsEnd) {
-          var key = layer.keys[pbf.readVarint()];
-          f.props[key] = layer.values[pbf.readVarint()];
+        while (pbf.pos < tagsEnd) { g.tags.push(pbf.readVarint()); }
+      } else if (tag === 3) { type = pbf.readVarint(); }
+      else if (tag === 4) {
+        var geomEnd = pbf.readVarint() + pbf.pos, cmd = 1, count = 0, x = 0, y = 0;
+        while (pbf.pos < geomEnd) {
+          if (count <= 0) { var c = pbf.readVarint(); cmd = c & 7; count = c >> 3; }
+          count--;
+          if (cmd === 1 || cmd === 2) {
+            x += pbf.readSVarint(); y += pbf.readSVarint();
+            if (cmd === 1) { g.rings.push(g.xy.length); }
+            g.xy.push(x, y);
+            if (x < minX) { minX = x; } if (x > maxX) { maxX = x; }
+            if (y < minY) { minY = y; } if (y > maxY) { maxY = y; }
+          }  // 7, ClosePath: a ring is drawn closed anyway
         }
-      } else if (tag === 3) { f.type = pbf.readVarint(); }
-      else if (tag === 4) { readGeometry(pbf, f, xy); }
-      else { pbf.type = val & 7; pbf.skip(val); }
+      } else { pbf.type = val & 7; pbf.skip(val); }
     }
-    return f;
+    g.polygon[i] = type === 3 && g.rings.length > g.first[i] ? 1 : 0;
+    g.box[4 * i] = minX; g.box[4 * i + 1] = minY; g.box[4 * i + 2] = maxX; g.box[4 * i + 3] = maxY;
   }
 
   function readLayer(pbf, end) {
-    var layer = { name: "", extent: 4096, keys: [], values: [], at: [] };
+    var meta = { name: "", extent: 4096, keys: [], values: [], at: [] };
     pbf.readFields(function (tag, l, p) {
       if (tag === 1) { l.name = p.readString(); }
       else if (tag === 5) { l.extent = p.readVarint(); }
       else if (tag === 2) { l.at.push(p.pos); }  // read below, once keys and values are known
       else if (tag === 3) { l.keys.push(p.readString()); }
       else if (tag === 4) { l.values.push(readValue(p)); }
-    }, layer, end);
-    var xy = [];
-    layer.features = layer.at.map(function (pos) {
-      pbf.pos = pos;
-      return readFeature(pbf, layer, xy);
-    }).filter(function (f) { return f.type === 3 && f.rings.length; });
+    }, meta, end);
+    var n = meta.at.length;
+    var g = { xy: [], rings: [], tags: [], first: new Int32Array(n + 1),
+              tagAt: new Int32Array(n + 1), box: new Float64Array(4 * n),
+              polygon: new Uint8Array(n) };
+    for (var i = 0; i < n; i++) { pbf.pos = meta.at[i]; readFeature(pbf, g, i); }
     pbf.pos = end;  // past the layer, wherever its last feature was
-    layer.xy = Int32Array.from(xy);
-    delete layer.at; delete layer.keys; delete layer.values;
+    g.first[n] = g.rings.length;
+    g.tagAt[n] = g.tags.length;
+    g.rings.push(g.xy.length);  // the end of the last ring
+    var layer = { name: meta.name, extent: meta.extent, count: n, keys: meta.keys,
+                  values: meta.values, xy: Int32Array.from(g.xy),
+                  rings: Int32Array.from(g.rings), first: g.first, box: g.box,
+                  polygon: g.polygon, tags: Int32Array.from(g.tags), tagAt: g.tagAt,
+                  k: new Int32Array(n).fill(-1), id: new Array(n), landUse: new Array(n) };
+    var kKey = meta.keys.indexOf("k"), idKey = meta.keys.indexOf("parcel_id");
+    var luKey = meta.keys.indexOf("land_use_code");
+    for (i = 0; i < n; i++) {
+      for (var t = layer.tagAt[i]; t < layer.tagAt[i + 1]; t += 2) {
+        var key = layer.tags[t], value = meta.values[layer.tags[t + 1]];
+        if (key === kKey) { layer.k[i] = value; }
+        else if (key === idKey) { layer.id[i] = value; }
+        else if (key === luKey) { layer.landUse[i] = value; }
+      }
+    }
+    layer.props = function (j) {
+      var props = {};
+      for (var u = this.tagAt[j]; u < this.tagAt[j + 1]; u += 2) {
+        props[this.keys[this.tags[u]]] = this.values[this.tags[u + 1]];
+      }
+      return props;
+    };
     return layer;
   }
 
-  /** The layers of an MVT tile: {name: {extent, features: [{props, rings, end, box}], xy}}. */
+  /** The layers of an MVT tile, each decoded into flat arrays (see readFeature). */
   function decodeTile(buffer) {
-    var pbf = new Pbf(new Uint8Array(buffer)), layers = {};
+    var pbf = new Pbf(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer)), layers = {};
     pbf.readFields(function (tag, out, p) {
       if (tag === 3) { var layer = readLayer(p, p.readVarint() + p.pos); out[layer.name] = layer; }
     }, layers);
@@ -121,14 +142,12 @@
     return inside;
   }
 
-  function contains(layer, f, x, y) {
-    var b = f.box;
-    if (x < b[0] || x > b[2] || y < b[1] || y > b[3]) { return false; }
+  function contains(layer, i, x, y) {
+    var b = layer.box;
+    if (x < b[4 * i] || x > b[4 * i + 2] || y < b[4 * i + 1] || y > b[4 * i + 3]) { return false; }
     var inside = false;  // even-odd over every ring: holes and multipolygons alike
-    for (var r = 0; r < f.rings.length; r++) {
-      if (inRing(layer.xy, f.rings[r], r + 1 < f.rings.length ? f.rings[r + 1] : f.end, x, y)) {
-        inside = !inside;
-      }
+    for (var r = layer.first[i]; r < layer.first[i + 1]; r++) {
+      if (inRing(layer.xy, layer.rings[r], layer.rings[r + 1], x, y)) { inside = !inside; }
     }
     return inside;
   }
@@ -137,10 +156,12 @@
 
   L.LandgisParcelTiles = L.GridLayer.extend({
     options: {
-      url: "", version: "", layer: "parcels", maxNativeZoom: 16, cacheTiles: 256,
+      url: "", batchUrl: "", version: "", layer: "parcels", maxNativeZoom: 16, cacheTiles: 256,
+      batchSize: 32,
       keepCanvases: 160,  // drawn tiles kept off the map (256 kB each at 256 px)
       preload: 1,  // rings of tiles around the view drawn ahead while the browser is idle
-      style: function () { return ""; }, selected: null,  // null: nothing is selected
+      // style(k, landUse) -> colour; selected(parcelId) -> bool, or null: nothing is selected
+      style: function () { return ""; }, selected: null,
       ready: null,  // a promise the first drawing waits for (the statuses that colour it)
       fillOpacity: 0.65, emptyFillOpacity: 0.15, lineColour: "#37474f",
       selectedColour: "#0d47a1",
@@ -199,29 +220,41 @@
         }
       }
       this._queue = queue;
+      var self = this;
+      queue.forEach(function (c) {  // one batch request for the whole ring
+        self._load(self._source(c)).catch(function () { /* asked for again when in view */ });
+      });
       if (queue.length) { this._idle(this._preloadNext); }
     },
 
     _idle: function (fn) {
       var self = this;
       if (window.requestIdleCallback) {
-        window.requestIdleCallback(function () { fn.call(self); }, { timeout: 1000 });
-      } else { window.setTimeout(function () { fn.call(self); }, 16); }
+        window.requestIdleCallback(function (deadline) { fn.call(self, deadline); },
+                                   { timeout: 1000 });
+      } else { window.setTimeout(function () { fn.call(self, null); }, 16); }
     },
 
-    _preloadNext: function () {
-      var coords = this._queue.shift();
-      if (!coords || !this._map || coords.z !== this._tileZoom) { return; }
-      var self = this, key = this._tileCoordsToKey(coords), generation = this._generation;
-      this._load(this._source(coords)).then(function () {
-        if (self._tiles[key] || self._canvases.has(key) || generation !== self._generation) {
-          return;
+    // Draws the ring's tiles, as many as fit in the idle time the browser grants.
+    _preloadNext: function (deadline) {
+      while (this._queue.length && this._map) {
+        var coords = this._queue[0];
+        if (coords.z !== this._tileZoom) { this._queue = []; return; }
+        var key = this._tileCoordsToKey(coords), entry = this._cache.get(this._source(coords).key);
+        if (!this._tiles[key] && !this._canvases.has(key)) {
+          if (!entry) { this._queue.shift(); continue; }  // failed or dropped
+          if (entry.data === undefined) {  // on its way: come back when it is here
+            entry.promise.then(this._idle.bind(this, this._preloadNext), function () {});
+            return;
+          }
+          var canvas = this._newCanvas();
+          this._draw(canvas, coords);
+          this._canvases.set(key, canvas);
         }
-        var canvas = self._newCanvas();
-        self._draw(canvas, coords);
-        self._canvases.set(key, canvas);
-      }).catch(function () { /* asked for again when it comes into view */ })
-        .then(function () { if (self._queue.length) { self._idle(self._preloadNext); } });
+        this._queue.shift();
+        if (deadline && deadline.timeRemaining() < 8) { break; }
+      }
+      if (this._queue.length) { this._idle(this._preloadNext); }
     },
 
     /** The tile of the pyramid a display tile is drawn from, and where in it. */
@@ -232,27 +265,76 @@
                ox: coords.x - x * f, oy: coords.y - y * f };
     },
 
+    // A tile's decoded data, once. Tiles asked for in the same moment (a pan, a zoom, the ring
+    // to preload) go to the server in one batch request: per request, a Python server spends
+    // more than per tile.
     _load: function (src) {
       var entry = this._cache.get(src.key);
       if (entry) {  // most recently used last
         this._cache.delete(src.key); this._cache.set(src.key, entry);
         return entry.promise;
       }
-      var url = L.Util.template(this.options.url, { z: src.z, x: src.x, y: src.y }) +
-        (this.options.version ? "?v=" + encodeURIComponent(this.options.version) : "");
-      var cache = this._cache, name = this.options.layer;
-      entry = { data: undefined, promise: null };
-      entry.promise = fetch(url).then(function (r) {
-        if (r.status === 204) { return null; }
-        if (!r.ok) { throw new Error("tile " + src.key + ": HTTP " + r.status); }
+      entry = { data: undefined, promise: null, src: src };
+      entry.promise = new Promise(function (resolve, reject) {
+        entry.resolve = resolve; entry.reject = reject;
+      });
+      this._cache.set(src.key, entry);
+      while (this._cache.size > this.options.cacheTiles) {
+        var oldest = this._cache.keys().next().value;
+        if (this._cache.get(oldest).data === undefined) { break; }  // still on its way
+        this._cache.delete(oldest);
+      }
+      if (!this._pending) {
+        this._pending = [];
+        Promise.resolve().then(this._sendPending.bind(this));
+      }
+      this._pending.push(entry);
+      return entry.promise;
+    },
+
+    _sendPending: function () {
+      var pending = this._pending, byZoom = {}, self = this;
+      this._pending = null;
+      pending.forEach(function (e) { (byZoom[e.src.z] = byZoom[e.src.z] || []).push(e); });
+      Object.keys(byZoom).forEach(function (z) {
+        // spread over the browser's parallel connections (six per server), so that the
+        // first tiles come, and are drawn, while the server looks up the others
+        var list = byZoom[z], size = Math.min(self.options.batchSize,
+                                              Math.max(1, Math.ceil(list.length / 6)));
+        for (var i = 0; i < list.length; i += size) {
+          self._fetchBatch(Number(z), list.slice(i, i + size));
+        }
+      });
+    },
+
+    _fetchBatch: function (z, entries) {
+      var self = this, name = this.options.layer;
+      var url = L.Util.template(this.options.batchUrl, { z: z }) + "?xy=" +
+        entries.map(function (e) { return e.src.x + "," + e.src.y; }).join(";") +
+        (this.options.version ? "&v=" + encodeURIComponent(this.options.version) : "");
+      fetch(url).then(function (r) {
+        if (!r.ok) { throw new Error("tiles " + z + ": HTTP " + r.status); }
         return r.arrayBuffer();
       }).then(function (buffer) {
-        entry.data = buffer ? (decodeTile(buffer)[name] || null) : null;
-        return entry.data;
-      }, function (err) { cache.delete(src.key); throw err; });
-      cache.set(src.key, entry);
-      while (cache.size > this.options.cacheTiles) { cache.delete(cache.keys().next().value); }
-      return entry.promise;
+        var view = new DataView(buffer), pos = 4, n = view.getUint32(0, true), found = {};
+        for (var i = 0; i < n; i++) {
+          var x = view.getUint32(pos, true), y = view.getUint32(pos + 4, true);
+          var length = view.getUint32(pos + 8, true);
+          pos += 12;
+          found[x + "/" + y] = length ? new Uint8Array(buffer, pos, length) : null;
+          pos += length;
+        }
+        entries.forEach(function (e) {
+          var bytes = found[e.src.x + "/" + e.src.y];
+          e.data = bytes ? (decodeTile(bytes)[name] || null) : null;
+          e.resolve(e.data);
+        });
+      }).catch(function (err) {
+        entries.forEach(function (e) {
+          if (self._cache.get(e.src.key) === e) { self._cache.delete(e.src.key); }
+          e.reject(err);
+        });
+      });
     },
 
     createTile: function (coords, done) {
@@ -288,22 +370,22 @@
       // the tile's pixels in tile units, with a few pixels' margin for the outlines
       var loX = (offX - 4) / scale, hiX = (offX + size + 4) / scale;
       var loY = (offY - 4) / scale, hiY = (offY + size + 4) / scale;
-      var groups = {}, picked = [], features = layer.features, selected = o.selected;
-      for (var i = 0; i < features.length; i++) {
-        var f = features[i], b = f.box;
-        if (b[2] < loX || b[0] > hiX || b[3] < loY || b[1] > hiY) { continue; }
-        var colour = o.style(f.props);
+      var groups = {}, picked = [], selected = o.selected, box = layer.box;
+      for (var i = 0; i < layer.count; i++) {
+        if (!layer.polygon[i] || box[4 * i + 2] < loX || box[4 * i] > hiX ||
+            box[4 * i + 3] < loY || box[4 * i + 1] > hiY) { continue; }
+        var colour = o.style(layer.k[i], layer.landUse[i]);
         if (colour === null) { continue; }  // filtered out
-        (groups[colour] || (groups[colour] = [])).push(f);
-        if (selected && selected(f.props)) { picked.push(f); }
+        (groups[colour] || (groups[colour] = [])).push(i);
+        if (selected && selected(layer.id[i])) { picked.push(i); }
       }
       // One path per colour, filled then outlined: a few canvas calls per tile, not per parcel.
+      var rings = layer.rings, first = layer.first;
       function trace(list) {
         ctx.beginPath();
         for (var n = 0; n < list.length; n++) {
-          var g = list[n];
-          for (var r = 0; r < g.rings.length; r++) {
-            var from = g.rings[r], to = r + 1 < g.rings.length ? g.rings[r + 1] : g.end;
+          for (var r = first[list[n]]; r < first[list[n] + 1]; r++) {
+            var from = rings[r], to = rings[r + 1];
             var x0 = xy[from] * scale - offX, y0 = xy[from + 1] * scale - offY;
             ctx.moveTo(x0, y0);
             for (var k = from + 2; k < to; k += 2) { ctx.lineTo(xy[k] * scale - offX, xy[k + 1] * scale - offY); }
@@ -353,9 +435,9 @@
       if (!layer) { return null; }
       var x = (p.x / size.x / src.f - src.x) * layer.extent;
       var y = (p.y / size.y / src.f - src.y) * layer.extent;
-      for (var i = layer.features.length - 1; i >= 0; i--) {  // the one drawn last is on top
-        var f = layer.features[i];
-        if (contains(layer, f, x, y) && this.options.style(f.props) !== null) { return f.props; }
+      for (var i = layer.count - 1; i >= 0; i--) {  // the one drawn last is on top
+        if (layer.polygon[i] && contains(layer, i, x, y) &&
+            this.options.style(layer.k[i], layer.landUse[i]) !== null) { return layer.props(i); }
       }
       return null;
     },
