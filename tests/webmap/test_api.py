@@ -1,7 +1,12 @@
-import pytest
+import json
 
-from landgis import crs as crsmod
-from tests.conftest import X0, Y0
+import pandas as pd
+import pytest
+import shapely
+
+from landgis import crs as crsmod, service
+from tests.conftest import X0, Y0, event, square
+from webmap import create_app
 
 
 def lonlat_square(x, y, size):
@@ -104,6 +109,71 @@ def test_parcels_in_a_bbox_with_status_filters(client):
     disputed = client.get(f"/api/parcels?bbox={everything}&clearance_status=disputed").get_json()
     assert [f["id"] for f in disputed["features"]] == ["23296-1-2"]
     assert len(client.get(f"/api/parcels?bbox={everything}").get_json()["features"]) == 4
+
+
+def test_parcels_answer_what_the_layer_holds(client, store):
+    """Properties as stored, geometry in WGS 84 on the 1e-7° grid, in layer order."""
+    fc = client.get(f"/api/parcels?bbox={lonlat_bbox(-10, -10, 220)}").get_json()
+    layer = crsmod.to_wgs84(store.read_layer("parcels"))
+    assert [f["id"] for f in fc["features"]] == list(layer["parcel_id"])
+    for feature, geom in zip(fc["features"], layer.geometry):
+        expected = shapely.geometry.mapping(shapely.set_precision(geom, 1e-7))
+        assert feature["geometry"] == json.loads(json.dumps(expected))
+    assert fc["features"][0]["properties"] == {
+        "parcel_id": "23296-1-1", "commune_code": "23296", "commune_name": "Phường Ngô Mây",
+        "sheet_no": 1, "parcel_no": 1, "land_use_code": "CLN", "legal_area_m2": 10_001.0,
+        "zone_code": "KCN-T1", "owner_kind": "household", "clearance_status": "compensated",
+        "auction_status": "planned"}
+    assert fc["truncated"] is False
+
+
+def test_parcels_follow_the_ledger_and_a_rewritten_layer(client, store, parcels_gdf):
+    """The parcels are kept in memory per data version: a new ledger event shows at once
+    (without reading the layer again), and so does a rewritten layer."""
+    everything = lonlat_bbox(-10, -10, 220)
+
+    def answer(query=""):
+        fc = client.get(f"/api/parcels?bbox={everything}{query}").get_json()
+        return {f["id"]: f["properties"] for f in fc["features"]}
+
+    assert answer()["23296-1-3"]["clearance_status"] == "not_started"
+    index = service.parcel_index(store)
+    store.append_events(pd.DataFrame([event("23296-1-3", "clearance_status", "disputed",
+                                            "2020-01-02", 9)]))
+    assert answer()["23296-1-3"]["clearance_status"] == "disputed"
+    assert set(answer("&clearance_status=disputed")) == {"23296-1-2", "23296-1-3"}
+    assert service.parcel_index(store) is index
+    rewritten = parcels_gdf.copy()
+    rewritten.loc[1, "commune_name"] = "Xã Mới"
+    rewritten.loc[3, "geometry"] = square(300, 300)  # out of the box
+    store.write_layer("parcels", rewritten)
+    now = answer()
+    assert sorted(now) == ["23296-1-1", "23296-1-2", "23296-1-3"]
+    assert now["23296-1-2"]["commune_name"] == "Xã Mới"
+    assert now["23296-1-3"]["clearance_status"] == "disputed"
+    assert service.parcel_index(store) is not index
+
+
+def test_parcels_meet_the_box_with_their_shape(client, store, parcels_gdf):
+    """A parcel whose bounding box meets the box but whose shape does not is not answered,
+    on either backend (as GDAL's spatial filter; PostGIS's && alone would keep it)."""
+    triangle = parcels_gdf.copy()
+    triangle.loc[3, "geometry"] = shapely.Polygon([(X0 + 100, Y0 + 100), (X0 + 200, Y0 + 100),
+                                                   (X0 + 200, Y0 + 200)])
+    store.write_layer("parcels", triangle)
+    above = client.get(f"/api/parcels?bbox={lonlat_bbox(105, 150, 20)}").get_json()
+    assert above["features"] == []
+    below = client.get(f"/api/parcels?bbox={lonlat_bbox(150, 105, 20)}").get_json()
+    assert [f["id"] for f in below["features"]] == ["23296-1-4"]
+
+
+def test_parcels_truncated_in_layer_order(store, tmp_path):
+    """At most ``max_features``, the first in layer order, on either backend."""
+    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "instance"),
+                      "max_features": 3, "TESTING": True})
+    fc = app.test_client().get(f"/api/parcels?bbox={lonlat_bbox(-10, -10, 220)}").get_json()
+    assert [f["id"] for f in fc["features"]] == ["23296-1-1", "23296-1-2", "23296-1-3"]
+    assert fc["truncated"] is True
 
 
 @pytest.mark.parametrize("query,message", [
