@@ -95,22 +95,57 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _warm(app: Flask) -> None:
-    """Build, once, what the first visitor of the map would otherwise wait for: the page, the
-    parcels' index with today's status snapshot, (in a child process) the tile pyramid, and the
-    basemap's tiles down to its own resolution."""
-    from landgis import raster, status_snapshot
+#: Seconds between two looks at the store's version by the warm-up thread.
+WATCH_SECONDS = 5.0
+
+
+def _prepare(app: Flask) -> str:
+    """The page, the parcels' index with today's status snapshot and (in a child process) the
+    tile pyramid of the store's current data; returns the store version they are for."""
+    from landgis import service, status_snapshot
     from webmap import mapview, tiles
     from webmap.data import get_store
 
+    with app.test_request_context("/"):
+        store = get_store()
+        version = store.version()
+        mapview.index()
+        status_snapshot.snapshot_gzip(store)
+        service.parcel_index(store)
+        tiles.tile_service().pyramid(store)
+    return version
+
+
+def _warm(app: Flask, *, rounds: int | None = None) -> None:
+    """Build what the first visitor of the map would otherwise wait for (:func:`_prepare`, and
+    the basemap's tiles down to its own resolution), then look at the store every
+    :data:`WATCH_SECONDS` and prepare again when an import or a status edit changed it, so that
+    the tile pyramid is rebuilt after an import rather than on the first request for a tile.
+    ``rounds`` bounds the looks (tests); by default the thread lives as long as the server."""
+    import time
+
+    from landgis import raster
+    from landgis.store import open_store
+
+    seen = None
     try:
-        with app.test_request_context("/"):
-            mapview.index()
-            store = get_store()
-            status_snapshot.snapshot_gzip(store)
-            tiles.tile_service().pyramid(store)
+        seen = _prepare(app)
         basemap = app.config["LANDGIS"].basemap_raster
         if basemap and Path(basemap).is_file():
             raster.warm_tiles(basemap)
     except Exception:  # noqa: BLE001 - the first requests build the same and report errors
         app.logger.exception("warming up the map failed")
+    url = app.config["LANDGIS"].database_url
+    while rounds is None or rounds > 0:
+        rounds = None if rounds is None else rounds - 1
+        time.sleep(WATCH_SECONDS)
+        try:
+            store = open_store(url)
+            try:
+                changed = store.version() != seen
+            finally:
+                store.close()
+            if changed:
+                seen = _prepare(app)
+        except Exception:  # noqa: BLE001 - looked at again in a few seconds
+            app.logger.exception("preparing the map after a data change failed")

@@ -117,3 +117,39 @@ def test_secret_key_is_generated_once_and_kept(tmp_path, store):
 
 def test_assets_are_installed():
     assert assets.missing() == [], "run `make` to install the browser libraries"
+
+
+def test_warm_start_prepares_the_map_and_follows_an_import(store, parcels_gdf, tmp_path,
+                                                           monkeypatch):
+    import threading
+    import time
+
+    import webmap
+    from landgis import tiles
+    from tests.conftest import square
+
+    monkeypatch.setattr(webmap, "WATCH_SECONDS", 0.1)
+    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "i"),
+                      "TESTING": True, "LANDGIS_TILES_BUILD": "inline"})
+    pyramids = tmp_path / "i" / "tiles"
+
+    def built(version: str) -> bool:
+        return (pyramids / version / "manifest.json").exists()
+
+    before = tiles.data_version(store)
+    watcher = threading.Thread(target=webmap._warm, args=(app,), kwargs={"rounds": 50},
+                               daemon=True)
+    watcher.start()
+    deadline = time.monotonic() + 30
+    while not built(before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert built(before), "no tile pyramid after the warm start"
+    assert app.extensions["landgis_page"]["html"]  # the page is made before anyone asks
+    moved = parcels_gdf.copy()
+    moved.loc[0, "geometry"] = square(30, 30, 50)
+    store.write_layer("parcels", moved)  # an import: a new data version
+    after = tiles.data_version(store)
+    while not built(after) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert after != before and built(after), "the pyramid was not rebuilt after the import"
+    watcher.join(30)
