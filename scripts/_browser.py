@@ -280,7 +280,7 @@ OURS_FIRST = """(() => {
         const s = landgis.state;
         const onTile = (e) => {  // a tile with parcels in it (empty tiles do not count)
             const entry = s.parcels._cache.get(s.parcels._source(e.coords).key);
-            if (entry && entry.data && entry.data.count) {
+            if (entry && entry.ready && s.parcels._data(entry) && entry.data.count) {
                 s.parcels.off("tileload", onTile); painted(); }
         };
         s.parcels.on("tileload", onTile);

@@ -228,6 +228,8 @@ def build_map(layers: dict, config: dict) -> folium.Map:
     root.header.add_child(folium.JavascriptLink("/vendor/proj4/dist/proj4.js"))
     # the parcel layer's class extends Leaflet's, so it loads after folium's header scripts
     root.html.add_child(folium.JavascriptLink("/vendor/pbf/dist/pbf.js"))
+    root.html.add_child(folium.JavascriptLink("/vendor/fflate/umd/index.js"))
+    root.html.add_child(folium.JavascriptLink("/static/mvt.js"))
     root.html.add_child(folium.JavascriptLink("/static/parcel-tiles.js"))
     root.header.add_child(folium.JavascriptLink("/static/landgis.js"))
     m.add_child(PageScript(parcels, f"drawnItems_{draw.get_name()}", config))

@@ -3,19 +3,20 @@
  * Why not Leaflet.VectorGrid: it made a Leaflet path object per parcel and per tile (with its
  * events, bounds and style), read every tile through a Blob and a FileReader and turned every
  * vertex into an object; at zoom 15 a screen holds about 20,000 parcels, and a pan or a zoom
- * spent a second in that bookkeeping. Here a tile is decoded once into flat arrays (Mapbox
- * Vector Tile 2.1 over pbf's protobuf reader), kept in a small cache, and drawn with one path
- * per colour; a click is answered by a point-in-polygon test on the decoded tile.
+ * spent a second in that bookkeeping. Here a tile is decoded once into flat arrays (mvt.js:
+ * Mapbox Vector Tile 2.1 over pbf's protobuf reader), kept in a small cache, and drawn with one
+ * path per colour; a click is answered by a point-in-polygon test on the decoded tile.
  *
  * - Tiles come from the pyramid up to `maxNativeZoom` and are drawn sharp above it from their
  *   parent tile (vector data needs no resampling).
- * - The address carries the data version (`?v=`), so the browser keeps a tile for good and
- *   zooming back costs neither a request nor a decode.
- * - `style(k, landUse)` says how a parcel is drawn: a fill colour, "" (no status: faint white)
- *   or null (filtered out); `selected(parcelId)` draws a heavy outline. `restyle()` redraws the tiles
- *   from the cache after a status, filter or selection change. A tile loaded before the
- *   promise `ready` has settled waits for it, so the parcels first appear in their colours.
- *
+ * - The tiles a move reveals are asked for in a few batch requests (`batchUrl`, with the data
+ *   version `?v=`); each tile comes gzip-compressed as the server stores it, and is inflated
+ *   (fflate) and decoded when first drawn.
+ * - `style(k, landUse)` says how a parcel is drawn: a fill colour, "" (no status: faint
+ *   white) or null (filtered out); `selected(parcelId)` draws a heavy outline. `restyle()`
+ *   redraws the tiles from the cache after a status, filter or selection change. A tile
+ *   loaded before the promise `ready` has settled waits for it, so that the parcels first
+ *   appear in their colours.
  * - Drawn tiles that leave the map are kept (a zoom out and back in redraws nothing), and
  *   once the view is complete the ring of tiles around it is fetched and drawn while the
  *   browser is idle, so that a pan mostly finds its tiles ready.
@@ -23,113 +24,9 @@
  * Events: the GridLayer's own (`tileload`, `load`, …); `featureAt(latlng)` gives the parcel's
  * properties under a point of the map, or null.
  */
-/* global L, Pbf */
+/* global L, fflate, landgisMVT */
 (function () {
   "use strict";
-
-  // ------------------------------------------------------------------ decoding
-
-  function readValue(pbf) {
-    var end = pbf.readVarint() + pbf.pos, value = null;
-    while (pbf.pos < end) {
-      var tag = pbf.readVarint() >> 3;
-      if (tag === 1) { value = pbf.readString(); }
-      else if (tag === 2) { value = pbf.readFloat(); }
-      else if (tag === 3) { value = pbf.readDouble(); }
-      else if (tag === 4) { value = pbf.readVarint(true); }
-      else if (tag === 5) { value = pbf.readVarint(); }
-      else if (tag === 6) { value = pbf.readSVarint(); }
-      else if (tag === 7) { value = pbf.readBoolean(); }
-      else { value = null; }
-    }
-    return value;
-  }
-
-  // A layer is decoded into flat arrays, not an object per feature: feature i has rings
-  // first[i] .. first[i + 1] - 1; ring r has the x, y pairs xy[rings[r]] .. xy[rings[r + 1] - 1];
-  // its box is box[4i .. 4i + 3]; its tags (key, value index pairs) are tags[tagAt[i] ..
-  // tagAt[i + 1] - 1]. k, id and landUse hold what drawing needs; props(i) builds the rest.
-  function readFeature(pbf, g, i) {
-    var end = pbf.readVarint() + pbf.pos, type = 0;
-    var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    g.tagAt[i] = g.tags.length;
-    g.first[i] = g.rings.length;
-    while (pbf.pos < end) {
-      var val = pbf.readVarint(), tag = val >> 3;
-      if (tag === 2) {
-        var tagsEnd = pbf.readVarint() + pbf.pos;
-        while (pbf.pos < tagsEnd) { g.tags.push(pbf.readVarint()); }
-      } else if (tag === 3) { type = pbf.readVarint(); }
-      else if (tag === 4) {
-        var geomEnd = pbf.readVarint() + pbf.pos, cmd = 1, count = 0, x = 0, y = 0;
-        while (pbf.pos < geomEnd) {
-          if (count <= 0) { var c = pbf.readVarint(); cmd = c & 7; count = c >> 3; }
-          count--;
-          if (cmd === 1 || cmd === 2) {
-            x += pbf.readSVarint(); y += pbf.readSVarint();
-            if (cmd === 1) { g.rings.push(g.xy.length); }
-            g.xy.push(x, y);
-            if (x < minX) { minX = x; } if (x > maxX) { maxX = x; }
-            if (y < minY) { minY = y; } if (y > maxY) { maxY = y; }
-          }  // 7, ClosePath: a ring is drawn closed anyway
-        }
-      } else { pbf.type = val & 7; pbf.skip(val); }
-    }
-    g.polygon[i] = type === 3 && g.rings.length > g.first[i] ? 1 : 0;
-    g.box[4 * i] = minX; g.box[4 * i + 1] = minY; g.box[4 * i + 2] = maxX; g.box[4 * i + 3] = maxY;
-  }
-
-  function readLayer(pbf, end) {
-    var meta = { name: "", extent: 4096, keys: [], values: [], at: [] };
-    pbf.readFields(function (tag, l, p) {
-      if (tag === 1) { l.name = p.readString(); }
-      else if (tag === 5) { l.extent = p.readVarint(); }
-      else if (tag === 2) { l.at.push(p.pos); }  // read below, once keys and values are known
-      else if (tag === 3) { l.keys.push(p.readString()); }
-      else if (tag === 4) { l.values.push(readValue(p)); }
-    }, meta, end);
-    var n = meta.at.length;
-    var g = { xy: [], rings: [], tags: [], first: new Int32Array(n + 1),
-              tagAt: new Int32Array(n + 1), box: new Float64Array(4 * n),
-              polygon: new Uint8Array(n) };
-    for (var i = 0; i < n; i++) { pbf.pos = meta.at[i]; readFeature(pbf, g, i); }
-    pbf.pos = end;  // past the layer, wherever its last feature was
-    g.first[n] = g.rings.length;
-    g.tagAt[n] = g.tags.length;
-    g.rings.push(g.xy.length);  // the end of the last ring
-    var layer = { name: meta.name, extent: meta.extent, count: n, keys: meta.keys,
-                  values: meta.values, xy: Int32Array.from(g.xy),
-                  rings: Int32Array.from(g.rings), first: g.first, box: g.box,
-                  polygon: g.polygon, tags: Int32Array.from(g.tags), tagAt: g.tagAt,
-                  k: new Int32Array(n).fill(-1), id: new Array(n), landUse: new Array(n) };
-    var kKey = meta.keys.indexOf("k"), idKey = meta.keys.indexOf("parcel_id");
-    var luKey = meta.keys.indexOf("land_use_code");
-    for (i = 0; i < n; i++) {
-      for (var t = layer.tagAt[i]; t < layer.tagAt[i + 1]; t += 2) {
-        var key = layer.tags[t], value = meta.values[layer.tags[t + 1]];
-        if (key === kKey) { layer.k[i] = value; }
-        else if (key === idKey) { layer.id[i] = value; }
-        else if (key === luKey) { layer.landUse[i] = value; }
-      }
-    }
-    layer.props = function (j) {
-      var props = {};
-      for (var u = this.tagAt[j]; u < this.tagAt[j + 1]; u += 2) {
-        props[this.keys[this.tags[u]]] = this.values[this.tags[u + 1]];
-      }
-      return props;
-    };
-    return layer;
-  }
-
-  /** The layers of an MVT tile, each decoded into flat arrays (see readFeature). */
-  function decodeTile(buffer) {
-    var pbf = new Pbf(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer)), layers = {};
-    pbf.readFields(function (tag, out, p) {
-      if (tag === 3) { var layer = readLayer(p, p.readVarint() + p.pos); out[layer.name] = layer; }
-    }, layers);
-    return layers;
-  }
 
   // ------------------------------------------------------------------ geometry helpers
 
@@ -156,7 +53,8 @@
 
   L.LandgisParcelTiles = L.GridLayer.extend({
     options: {
-      url: "", batchUrl: "", version: "", layer: "parcels", maxNativeZoom: 16, cacheTiles: 256,
+      url: "", batchUrl: "", version: "", layer: "parcels", maxNativeZoom: 16,
+      cacheTiles: 256,
       batchSize: 32,
       keepCanvases: 160,  // drawn tiles kept off the map (256 kB each at 256 px)
       preload: 1,  // rings of tiles around the view drawn ahead while the browser is idle
@@ -175,6 +73,17 @@
       this._queue = [];  // display tiles to draw ahead, while the browser is idle
       this.on("tileunload", this._keepCanvas, this);
       this.on("load", this._preload, this);
+    },
+
+    _settle: function (entry, raw) {
+      entry.raw = raw;  // inflated and decoded when first drawn (_data)
+      entry.ready = true;
+      entry.resolve(entry);
+    },
+
+    _fail: function (entry, err) {
+      if (this._cache.get(entry.src.key) === entry) { this._cache.delete(entry.src.key); }
+      entry.reject(err);
     },
 
     setVersion: function (version) {
@@ -221,8 +130,8 @@
       }
       this._queue = queue;
       var self = this;
-      queue.forEach(function (c) {  // one batch request for the whole ring
-        self._load(self._source(c)).catch(function () { /* asked for again when in view */ });
+      queue.forEach(function (c) {  // batched: a few requests for the whole ring
+        self._load(self._source(c), true).catch(function () { /* asked for again in view */ });
       });
       if (queue.length) { this._idle(this._preloadNext); }
     },
@@ -243,12 +152,15 @@
         var key = this._tileCoordsToKey(coords), entry = this._cache.get(this._source(coords).key);
         if (!this._tiles[key] && !this._canvases.has(key)) {
           if (!entry) { this._queue.shift(); continue; }  // failed or dropped
-          if (entry.data === undefined) {  // on its way: come back when it is here
+          if (!entry.ready) {  // on its way: come back when it is here
             entry.promise.then(this._idle.bind(this, this._preloadNext), function () {});
             return;
           }
           var canvas = this._newCanvas();
           this._draw(canvas, coords);
+          // a canvas rasterises its drawing when first shown or read: read a pixel now, so
+          // that the work is done while idle and not in the frame of the pan that shows it
+          canvas.getContext("2d").getImageData(0, 0, 1, 1);
           this._canvases.set(key, canvas);
         }
         this._queue.shift();
@@ -268,20 +180,22 @@
     // A tile's decoded data, once. Tiles asked for in the same moment (a pan, a zoom, the ring
     // to preload) go to the server in one batch request: per request, a Python server spends
     // more than per tile.
-    _load: function (src) {
+    // `ahead`: for the preload ring, which leaves most connections to the tiles on the screen.
+    _load: function (src, ahead) {
       var entry = this._cache.get(src.key);
       if (entry) {  // most recently used last
         this._cache.delete(src.key); this._cache.set(src.key, entry);
         return entry.promise;
       }
-      entry = { data: undefined, promise: null, src: src };
+      entry = { ready: false, raw: undefined, data: null, promise: null, src: src,
+                ahead: !!ahead };
       entry.promise = new Promise(function (resolve, reject) {
         entry.resolve = resolve; entry.reject = reject;
       });
       this._cache.set(src.key, entry);
       while (this._cache.size > this.options.cacheTiles) {
         var oldest = this._cache.keys().next().value;
-        if (this._cache.get(oldest).data === undefined) { break; }  // still on its way
+        if (!this._cache.get(oldest).ready) { break; }  // still on its way
         this._cache.delete(oldest);
       }
       if (!this._pending) {
@@ -292,23 +206,41 @@
       return entry.promise;
     },
 
+    // A tile is inflated (fflate) and decoded (mvt.js) when first drawn, not when it arrives:
+    // tiles preloaded for later do not hold up the frames of the present. (A worker doing it
+    // off the page's thread was measured slower on the bench's two cores: 25-45 ms a tile
+    // against 5-6 ms here.)
+    _data: function (entry) {
+      if (entry.raw !== undefined) {
+        var raw = entry.raw;
+        entry.raw = undefined;
+        var layer = raw ? landgisMVT.decodeTile(fflate.gunzipSync(raw))[this.options.layer] : null;
+        entry.data = layer ? landgisMVT.attach(layer) : null;
+      }
+      return entry.data;
+    },
+
     _sendPending: function () {
-      var pending = this._pending, byZoom = {}, self = this;
+      var pending = this._pending, groups = {}, self = this;
       this._pending = null;
-      pending.forEach(function (e) { (byZoom[e.src.z] = byZoom[e.src.z] || []).push(e); });
-      Object.keys(byZoom).forEach(function (z) {
+      pending.forEach(function (e) {
+        var key = e.src.z + (e.ahead ? "a" : "");
+        (groups[key] = groups[key] || []).push(e);
+      });
+      Object.keys(groups).forEach(function (key) {
         // spread over the browser's parallel connections (six per server), so that the
-        // first tiles come, and are drawn, while the server looks up the others
-        var list = byZoom[z], size = Math.min(self.options.batchSize,
-                                              Math.max(1, Math.ceil(list.length / 6)));
+        // first tiles come, and are drawn, while the server looks up the others; the ring
+        // takes two, leaving four to what a move reveals
+        var list = groups[key], ways = /a$/.test(key) ? 2 : 6;
+        var size = Math.min(self.options.batchSize, Math.max(1, Math.ceil(list.length / ways)));
         for (var i = 0; i < list.length; i += size) {
-          self._fetchBatch(Number(z), list.slice(i, i + size));
+          self._fetchBatch(list[0].src.z, list.slice(i, i + size));
         }
       });
     },
 
     _fetchBatch: function (z, entries) {
-      var self = this, name = this.options.layer;
+      var self = this;
       var url = L.Util.template(this.options.batchUrl, { z: z }) + "?xy=" +
         entries.map(function (e) { return e.src.x + "," + e.src.y; }).join(";") +
         (this.options.version ? "&v=" + encodeURIComponent(this.options.version) : "");
@@ -324,16 +256,11 @@
           found[x + "/" + y] = length ? new Uint8Array(buffer, pos, length) : null;
           pos += length;
         }
-        entries.forEach(function (e) {
-          var bytes = found[e.src.x + "/" + e.src.y];
-          e.data = bytes ? (decodeTile(bytes)[name] || null) : null;
-          e.resolve(e.data);
+        entries.forEach(function (e) {  // each tile gzip-compressed, as the server stores it
+          self._settle(e, found[e.src.x + "/" + e.src.y] || null);
         });
       }).catch(function (err) {
-        entries.forEach(function (e) {
-          if (self._cache.get(e.src.key) === e) { self._cache.delete(e.src.key); }
-          e.reject(err);
-        });
+        entries.forEach(function (e) { self._fail(e, err); });
       });
     },
 
@@ -346,7 +273,7 @@
       }
       var canvas = this._newCanvas();
       var self = this, src = this._source(coords), entry = this._cache.get(src.key);
-      if (entry && entry.data !== undefined) {  // decoded already: draw at once
+      if (entry && entry.ready) {  // here already: draw at once
         this._draw(canvas, coords);
         Promise.resolve().then(function () { done(null, canvas); });
       } else {
@@ -363,7 +290,7 @@
       var ctx = canvas.getContext("2d");
       canvas._landgisGeneration = this._generation;
       ctx.clearRect(0, 0, canvas.width, canvas.height);
-      var layer = entry && entry.data;
+      var layer = entry && entry.ready ? this._data(entry) : null;
       if (!layer) { return; }
       var o = this.options, size = canvas.width, xy = layer.xy, ratio = size / this.getTileSize().x;
       var scale = size * src.f / layer.extent, offX = src.ox * size, offY = src.oy * size;
@@ -377,7 +304,7 @@
         var colour = o.style(layer.k[i], layer.landUse[i]);
         if (colour === null) { continue; }  // filtered out
         (groups[colour] || (groups[colour] = [])).push(i);
-        if (selected && selected(layer.id[i])) { picked.push(i); }
+        if (selected && selected(layer.parcelId(i))) { picked.push(i); }
       }
       // One path per colour, filled then outlined: a few canvas calls per tile, not per parcel.
       var rings = layer.rings, first = layer.first;
@@ -388,7 +315,9 @@
             var from = rings[r], to = rings[r + 1];
             var x0 = xy[from] * scale - offX, y0 = xy[from + 1] * scale - offY;
             ctx.moveTo(x0, y0);
-            for (var k = from + 2; k < to; k += 2) { ctx.lineTo(xy[k] * scale - offX, xy[k + 1] * scale - offY); }
+            for (var k = from + 2; k < to; k += 2) {
+              ctx.lineTo(xy[k] * scale - offX, xy[k + 1] * scale - offY);
+            }
             ctx.lineTo(x0, y0);
           }
         }
@@ -431,7 +360,7 @@
       var coords = L.point(Math.floor(p.x / size.x), Math.floor(p.y / size.y));
       coords.z = z;
       var src = this._source(coords), entry = this._cache.get(src.key);
-      var layer = entry && entry.data;
+      var layer = entry && entry.ready ? this._data(entry) : null;
       if (!layer) { return null; }
       var x = (p.x / size.x / src.f - src.x) * layer.extent;
       var y = (p.y / size.y / src.f - src.y) * layer.extent;
@@ -444,5 +373,5 @@
   });
 
   L.landgisParcelTiles = function (options) { return new L.LandgisParcelTiles(options); };
-  L.LandgisParcelTiles.decodeTile = decodeTile;
+  L.LandgisParcelTiles.decodeTile = landgisMVT.decodeTile;
 })();
