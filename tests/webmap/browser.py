@@ -113,33 +113,27 @@ SET_VIEW_AND_WAIT = """([lat, lon, zoom]) => new Promise((resolve, reject) => {
     if (s.parcels._noTilesToLoad()) { s.parcels.off("load", done); done(); }
 })"""
 
-#: whether the parcel tile under a latitude/longitude has paint at that pixel
-PAINTED_AT = """([lat, lon]) => {
+#: the RGBA, at a latitude/longitude, of every parcel tile canvas there
+PIXELS_AT = """([lat, lon]) => {
     const m = landgis.state.map, p = m.latLngToContainerPoint([lat, lon]);
     const r = m.getContainer().getBoundingClientRect(), x = r.left + p.x, y = r.top + p.y;
+    const found = [];
     for (const c of landgis.state.parcels.getContainer().querySelectorAll("canvas")) {
         const b = c.getBoundingClientRect();
         if (x < b.left || x >= b.right || y < b.top || y >= b.bottom) { continue; }
-        const px = c.getContext("2d").getImageData(Math.floor((x - b.left) * c.width / b.width),
-            Math.floor((y - b.top) * c.height / b.height), 1, 1).data;
-        if (px[3] > 0) { return true; }
+        found.push(Array.from(c.getContext("2d").getImageData(
+            Math.floor((x - b.left) * c.width / b.width),
+            Math.floor((y - b.top) * c.height / b.height), 1, 1).data));
     }
-    return false;
+    return found;
 }"""
 
-#: the RGBA of the parcel tile's canvas under a latitude/longitude (null when none is there)
-PIXEL_AT = """([lat, lon]) => {
-    const m = landgis.state.map, p = m.latLngToContainerPoint([lat, lon]);
-    const r = m.getContainer().getBoundingClientRect(), x = r.left + p.x, y = r.top + p.y;
-    for (const c of landgis.state.parcels.getContainer().querySelectorAll("canvas")) {
-        const b = c.getBoundingClientRect();
-        if (x < b.left || x >= b.right || y < b.top || y >= b.bottom) { continue; }
-        return Array.from(c.getContext("2d").getImageData(
-            Math.floor((x - b.left) * c.width / b.width),
-            Math.floor((y - b.top) * c.height / b.height), 1, 1).data);
-    }
-    return null;
-}"""
+#: whether the parcel tiles have paint at a latitude/longitude
+PAINTED_AT = "(ll) => (%s)(ll).some((px) => px[3] > 0)" % PIXELS_AT
+
+#: the RGBA of the parcel tiles at a latitude/longitude (the painted one; null when none)
+PIXEL_AT = "(ll) => { const all = (%s)(ll); return all.find((px) => px[3] > 0) || null; }" \
+    % PIXELS_AT
 
 #: the page coordinates of a latitude/longitude on the map
 PAGE_POINT = """([lat, lon]) => {

@@ -234,7 +234,9 @@ def test_parcels_are_drawn_and_a_click_opens_the_parcel(web, web_data):
 
 
 def assert_colour_at(page, parcel: Parcel, colour: str) -> None:
-    r, g, b, a = page.evaluate(br.PIXEL_AT, [parcel.lat, parcel.lon])
+    pixel = page.evaluate(br.PIXEL_AT, [parcel.lat, parcel.lon])
+    assert pixel is not None, f"nothing is drawn at parcel {parcel.parcel_id}"
+    r, g, b, a = pixel
     want = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
     assert a == pytest.approx(0.65 * 255, abs=3), (r, g, b, a)  # the fill's opacity
     assert max(abs(r - want[0]), abs(g - want[1]), abs(b - want[2])) <= 3, ((r, g, b), colour)
