@@ -231,7 +231,12 @@
         // spread over the browser's parallel connections (six per server), so that the
         // first tiles come, and are drawn, while the server looks up the others; the ring
         // takes two, leaving four to what a move reveals
-        var list = groups[key], ways = /a$/.test(key) ? 2 : 6;
+        var list = groups[key], ahead = /a$/.test(key), ways = ahead ? 2 : 6;
+        if (!ahead && list.length > ways) {  // Leaflet asks for the centre first: send it alone,
+          self._fetchBatch(list[0].src.z, list.slice(0, 1));  // to be drawn while the rest come
+          list = list.slice(1);
+          ways -= 1;
+        }
         var size = Math.min(self.options.batchSize, Math.max(1, Math.ceil(list.length / ways)));
         for (var i = 0; i < list.length; i += size) {
           self._fetchBatch(list[0].src.z, list.slice(i, i + size));
