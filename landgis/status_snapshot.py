@@ -32,7 +32,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from landgis import tiles
+from landgis import service, tiles
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
 
 FIELDS = {"clearance_status": CLEARANCE_STATUS, "auction_status": AUCTION_STATUS}
@@ -59,8 +59,6 @@ def _codes(values: np.ndarray, vocabulary) -> tuple[list, bytes]:
 
 def build(store) -> dict:
     """The snapshot of ``store`` today (see the module's docstring)."""
-    from landgis import service  # service imports this module's callers; keep it lazy
-
     index = tiles.layer_index(store, "parcels")
     version = tiles.data_version(store)
     if index is None:
