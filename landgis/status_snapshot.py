@@ -33,9 +33,7 @@ from collections import OrderedDict
 import numpy as np
 
 from landgis import service, tiles
-from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
-
-FIELDS = {"clearance_status": CLEARANCE_STATUS, "auction_status": AUCTION_STATUS}
+from landgis.contract import STATUS_FIELDS
 
 _lock = threading.Lock()
 _cache: OrderedDict = OrderedDict()
@@ -63,11 +61,11 @@ def build(store) -> dict:
     version = tiles.data_version(store)
     if index is None:
         return {"version": version, "count": 0,
-                "fields": {f: {"codes": [None], "data": ""} for f in FIELDS}}
-    columns = service._statuses_along(service.cached_land_fund(store), index)
+                "fields": {f: {"codes": [None], "data": ""} for f in STATUS_FIELDS}}
+    along = service.statuses_along(service.cached_land_fund(store), index)
     fields = {}
-    for (field, vocabulary), values in zip(FIELDS.items(), columns):
-        codes, data = _codes(values, vocabulary)
+    for field, vocabulary in STATUS_FIELDS.items():
+        codes, data = _codes(along[field], vocabulary)
         fields[field] = {"codes": codes, "data": base64.b64encode(data).decode("ascii")}
     return {"version": index.token, "count": len(index), "fields": fields}
 

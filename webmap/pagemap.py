@@ -1,7 +1,7 @@
 """The Folium map of the page, built from core layers.
 
 Small layers (zones, zoning plots, projects: a few hundred features) are embedded as GeoJSON;
-parcels arrive as vector tiles (``/tiles/parcels/{z}/{x}/{y}.pbf``, drawn by
+parcels arrive as vector tiles (batches of ``/tiles/parcels/{z}/…``, drawn by
 ``static/parcel-tiles.js``) and their statuses as one compact snapshot
 (``/api/status/snapshot``), so the page stays small whatever the number of parcels. Every asset is served by the app (:func:`webmap.assets.offline`). Strings from the data
 are HTML-escaped before they reach folium, whose tooltips and popups insert values as HTML; the
@@ -137,7 +137,7 @@ class ParcelTiles(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "ParcelTiles"
         options = {
-            "url": "/tiles/parcels/{z}/{x}/{y}.pbf", "batchUrl": "/tiles/parcels/{z}/batch",
+            "batchUrl": "/tiles/parcels/{z}/batch",
             "version": version,
             "maxNativeZoom": max_native_zoom, "minZoom": min_zoom, "maxZoom": 20,
             "pane": "parcels",

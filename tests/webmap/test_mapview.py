@@ -20,7 +20,7 @@ def test_map_page_lists_the_layers_in_vietnamese_first(client):
                  "OpenStreetMap (cần internet / needs internet)"):
         assert name in html, name
     assert "KCN-T1" in html
-    assert "/tiles/parcels/{z}/{x}/{y}.pbf" in html
+    assert "/tiles/parcels/{z}/batch" in html
 
 
 def test_parcels_are_not_embedded_in_the_page(client):

@@ -53,7 +53,7 @@
 
   L.LandgisParcelTiles = L.GridLayer.extend({
     options: {
-      url: "", batchUrl: "", version: "", layer: "parcels", maxNativeZoom: 16,
+      batchUrl: "", version: "", layer: "parcels", maxNativeZoom: 16,
       cacheTiles: 256,
       batchSize: 32,
       keepCanvases: 160,  // drawn tiles kept off the map (256 kB each at 256 px)
@@ -378,5 +378,4 @@
   });
 
   L.landgisParcelTiles = function (options) { return new L.LandgisParcelTiles(options); };
-  L.LandgisParcelTiles.decodeTile = landgisMVT.decodeTile;
 })();
