@@ -10,6 +10,16 @@ Passwords are hashed with scrypt (RFC 7914, Python's ``hashlib.scrypt``) with a 
 password, stored as ``scrypt$n$r$p$salt$hash``; a password is never stored or logged. With a
 GeoPackage store the accounts live in ``instance/accounts.sqlite``; with PostGIS, in the same
 database (table ``landgis_users``), so that every office sees the same accounts.
+
+Logging in (:meth:`Accounts.log_in`) costs one scrypt whatever the account (unknown, disabled or
+not), so that the answer's time does not tell which user names exist. Failed logins are counted
+per user name and per client address in the same database (``landgis_login_throttle``), so that
+every app process and server sees them: after :attr:`LoginPolicy.max_failures` failures within
+:attr:`LoginPolicy.lockout_seconds` the name (or address) is refused for that long
+(:class:`LoginLocked`). A login opens a server-side session (``landgis_sessions``, keyed by a
+hash of a random token the session cookie carries) that ends on logout, after
+:attr:`LoginPolicy.session_seconds`, or for every session of the account when its password
+changes or it is disabled.
 """
 
 from __future__ import annotations
@@ -18,8 +28,10 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import math
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -41,10 +53,51 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.String(32), nullable=False),
 )
+#: failed logins per key (``name:<user name>`` or ``addr:<client address>``); times in epoch s
+throttle = sa.Table(
+    "landgis_login_throttle", _metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.Float, nullable=False),
+    sa.Column("locked_until", sa.Float, nullable=False),
+)
+#: open sessions: the SHA-256 of the token in the session cookie, whose account, until when
+sessions = sa.Table(
+    "landgis_sessions", _metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
 
 
 class AccountError(ValueError):
     """An account that cannot be made or changed as asked; the message says why."""
+
+
+class LoginLocked(Exception):
+    """Too many failed logins for this user name or client address; ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(f"sai quá nhiều lần, đăng nhập tạm khóa; thử lại sau {minutes} phút / "
+                         f"too many failed logins; try again in {minutes} minute(s)")
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failed logins lock a user name or a client address (0: no limit), for how
+    long (the failures are counted over the same span), and how long a login lasts."""
+    max_failures: int = 5
+    max_failures_per_address: int = 20
+    lockout_seconds: float = 15 * 60
+    session_seconds: float = 8 * 3600
+
+    @classmethod
+    def from_settings(cls, settings) -> "LoginPolicy":
+        return cls(settings.login_max_failures, settings.login_max_failures_per_address,
+                   settings.login_lockout_minutes * 60, settings.session_hours * 3600)
 
 
 @dataclass(frozen=True)
@@ -77,6 +130,20 @@ def check_password(password: str, stored: str) -> bool:
     got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), dklen=32,
                          n=int(n), r=int(r), p=int(p))
     return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown and disabled accounts (same cost)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_hex(16)))
+    return _DUMMY_HASH[0]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def open_accounts(database_url: str, instance_dir: str) -> "Accounts":
@@ -114,14 +181,105 @@ class Accounts:
         return Account(row.username, row.full_name, row.role, bool(row.active))
 
     def authenticate(self, username: str, password: str) -> Account | None:
-        """The account if the password is right and the account active, else None."""
+        """The account if the password is right and the account active, else None. One scrypt
+        whatever the account: the disabled check comes after the hash, never before."""
         row = self._row(username)
-        if row is None:
-            check_password(password, hash_password("timing"))  # same time either way
-            return None
-        if not row.active or not check_password(password, row.password_hash):
+        right = check_password(password, row.password_hash if row is not None else _dummy_hash())
+        if row is None or not right or not row.active:
             return None
         return Account(row.username, row.full_name, row.role, True)
+
+    def log_in(self, username: str, password: str, address: str | None,
+               policy: LoginPolicy = LoginPolicy(), *, now: float | None = None
+               ) -> tuple[Account, str] | None:
+        """The account and a new session token if the password is right, else None (and the
+        failure counted against the name and the address). Raises :class:`LoginLocked`
+        without looking at the password while either is locked."""
+        now = time.time() if now is None else now
+        keys = {f"name:{username[:200]}": policy.max_failures,
+                f"addr:{address or '-'}": policy.max_failures_per_address}
+        keys = {k: limit for k, limit in keys.items() if limit > 0}
+        wait = self._locked_for(list(keys), now)
+        if wait > 0:
+            raise LoginLocked(math.ceil(wait))
+        account = self.authenticate(username, password)
+        if account is None:
+            self._count_failure(keys, now, policy.lockout_seconds)
+            return None
+        with self.engine.begin() as con:
+            con.execute(throttle.delete().where(throttle.c.key == f"name:{username[:200]}"))
+        return account, self._open_session(account.username, now, policy.session_seconds)
+
+    def _locked_for(self, keys: list[str], now: float) -> float:
+        if not keys:
+            return 0.0
+        with self.engine.connect() as con:
+            until = con.execute(sa.select(sa.func.max(throttle.c.locked_until))
+                                .where(throttle.c.key.in_(keys))).scalar()
+        return max(0.0, (until or 0.0) - now)
+
+    def _count_failure(self, keys: dict[str, int], now: float, span: float) -> None:
+        """One more failure per key, in one transaction of atomic updates (so that concurrent
+        processes lose no count); a key that reaches its limit is locked for ``span``."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        c = throttle.c
+        with self.engine.begin() as con:
+            con.execute(throttle.delete().where(c.window_start < now - span,
+                                                c.locked_until < now))
+            for key, limit in keys.items():
+                con.execute(insert(throttle).values(key=key, failures=0, window_start=now,
+                                                    locked_until=0.0).on_conflict_do_nothing())
+                stale = c.window_start < now - span
+                con.execute(throttle.update().where(c.key == key, c.locked_until <= now).values(
+                    failures=sa.case((stale, 1), else_=c.failures + 1),
+                    window_start=sa.case((stale, now), else_=c.window_start)))
+                con.execute(throttle.update().where(c.key == key, c.failures >= limit)
+                            .values(failures=0, window_start=now, locked_until=now + span))
+
+    def unlock(self, username: str | None = None, address: str | None = None) -> int:
+        """Forget the failed logins of a user name and/or a client address; how many locks
+        (or counts) were lifted."""
+        keys = ([f"name:{username}"] if username else []) + ([f"addr:{address}"] if address else [])
+        with self.engine.begin() as con:
+            return con.execute(throttle.delete().where(throttle.c.key.in_(keys))).rowcount
+
+    def locked_until(self, username: str) -> float | None:
+        """When the lock of a user name ends (epoch seconds), or None if it is not locked."""
+        with self.engine.connect() as con:
+            until = con.execute(sa.select(throttle.c.locked_until)
+                                .where(throttle.c.key == f"name:{username}")).scalar()
+        return until if until and until > time.time() else None
+
+    def _open_session(self, username: str, now: float, lifetime: float) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as con:
+            con.execute(sessions.delete().where(sessions.c.expires_at < now))
+            con.execute(sessions.insert().values(token_hash=_token_hash(token), username=username,
+                                                 created_at=now, expires_at=now + lifetime))
+        return token
+
+    def session_account(self, token: str, *, now: float | None = None) -> Account | None:
+        """The active account whose open, unexpired session ``token`` names, else None."""
+        now = time.time() if now is None else now
+        with self.engine.connect() as con:
+            row = con.execute(sa.select(users).join(
+                sessions, sessions.c.username == users.c.username).where(
+                sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > now,
+                users.c.active)).first()
+        return None if row is None else Account(row.username, row.full_name, row.role, True)
+
+    def end_session(self, token: str) -> None:
+        """Log one session out: its token no longer names an account."""
+        with self.engine.begin() as con:
+            con.execute(sessions.delete().where(sessions.c.token_hash == _token_hash(token)))
+
+    def end_sessions(self, username: str) -> int:
+        """Log every session of an account out; how many there were."""
+        with self.engine.begin() as con:
+            return con.execute(sessions.delete().where(sessions.c.username == username)).rowcount
 
     @staticmethod
     def _check(username: str | None = None, password: str | None = None,
@@ -164,6 +322,10 @@ class Accounts:
                                .values(**values)).rowcount
         if not done:
             raise AccountError(f"không có tài khoản / no account {username!r}")
+        if password is not None or active is False:
+            self.end_sessions(username)  # a copied cookie dies with the old password
+        if active:
+            self.unlock(username)
         return self.get(username)
 
     def list(self) -> list[Account]:

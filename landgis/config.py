@@ -55,6 +55,16 @@ class Settings:
     #: (the page, the parcels' index and status snapshot, the tile pyramid). ``make run`` sets
     #: it; tests leave it off so that each app starts cold and quiet.
     warm: bool = False
+    #: Failed logins of one user name, within ``login_lockout_minutes``, that lock it for
+    #: that long (0: no limit); the lock is kept in the accounts database, seen by every server.
+    login_max_failures: int = 5
+    #: The same for one client address, whatever the names tried (0: no limit; behind a
+    #: reverse proxy every client has the proxy's address).
+    login_max_failures_per_address: int = 20
+    #: Minutes over which failed logins are counted, and how long a lock lasts.
+    login_lockout_minutes: float = 15.0
+    #: How long a login lasts (the session cookie and the server-side session), in hours.
+    session_hours: float = 8.0
 
 
 _ENV = {

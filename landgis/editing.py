@@ -4,7 +4,9 @@ An edit names parcels (by id, or those a drawn polygon touches), the status fiel
 value, its effective date and the document it rests on. :func:`preview_edit` says, per parcel,
 what the status is now and whether the change goes backwards; :func:`apply_edit` records one
 event per parcel in one transaction, checking that each status is still the one the editor saw
-(``expected``), else :class:`landgis.store.base.ConflictError` and nothing is written.
+(``expected``), else :class:`landgis.store.base.ConflictError` and nothing is written. That
+check comes first: an edit made stale by someone else is a conflict (both versions shown), even
+when against the status it finds now it would also go backwards.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from landgis import crs as crsmod
 from landgis.contract import STATUS_FIELDS
 from landgis.ingest.status_list import is_backwards
 from landgis.ledger import current_status
+from landgis.store.base import check_expected
 
 
 class EditError(ValueError):
@@ -98,6 +101,11 @@ def parcels_touched(store, geojson_geometry) -> list[str]:
 
 def preview_edit(store, edit: StatusEdit, *, max_parcels: int = 2000) -> dict:
     """Per parcel: its status now, the new one, and whether the change goes backwards."""
+    return _preview(store, edit, max_parcels)[0]
+
+
+def _preview(store, edit: StatusEdit, max_parcels: int = 2000) -> tuple[dict, pd.DataFrame]:
+    """The preview and the ledger rows of the edit's parcels it was made from."""
     if not edit.parcel_ids:
         raise EditError("chưa chọn thửa / no parcel selected")
     if len(edit.parcel_ids) > max_parcels:
@@ -124,7 +132,7 @@ def preview_edit(store, edit: StatusEdit, *, max_parcels: int = 2000) -> dict:
         })
     return {"field": edit.field, "value": edit.value, "effective_date": edit.effective_date,
             "document_no": edit.document_no, "parcels": rows, "unknown": unknown,
-            "expected": {r["parcel_id"]: r["current"] for r in rows if "current" in r}}
+            "expected": {r["parcel_id"]: r["current"] for r in rows if "current" in r}}, ledger
 
 
 def _scalar(v):
@@ -133,9 +141,12 @@ def _scalar(v):
 
 def apply_edit(store, edit: StatusEdit, *, user: str, allow_backwards: bool = False) -> dict:
     """Record the edit; returns the events written. ConflictError if a status changed."""
-    preview = preview_edit(store, edit)
+    preview, ledger = _preview(store, edit)
     if preview["unknown"]:
         raise EditError(f"không có thửa / no such parcel: {', '.join(preview['unknown'][:5])}")
+    if edit.expected is not None:  # stale before anything else: 409 with both versions
+        check_expected({(pid, edit.field): edit.expected.get(pid, "")
+                        for pid in edit.parcel_ids}, ledger)
     backwards = [r["parcel_id"] for r in preview["parcels"] if r["backwards"]]
     if backwards and not allow_backwards and not edit.corrects_event_id:
         raise EditError(f"trạng thái lùi / the status would go backwards for "

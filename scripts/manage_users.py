@@ -6,6 +6,11 @@
     python scripts/manage_users.py password lan
     python scripts/manage_users.py role lan admin
     python scripts/manage_users.py disable lan
+    python scripts/manage_users.py unlock lan                 # after too many failed logins
+    python scripts/manage_users.py unlock --address 10.0.0.7
+
+A new password or disabling an account logs every session of it out; enabling it also lifts a
+lock left by failed logins.
 
 The password is asked for at the prompt (or read from LANDGIS_NEW_PASSWORD for scripts and
 tests), never given on the command line where other users could see it.
@@ -47,6 +52,10 @@ def main() -> int:
     role.add_argument("role", choices=ROLES)
     for name in ("disable", "enable"):
         sub.add_parser(name, parents=[common], help=f"{name} an account").add_argument("username")
+    unlock = sub.add_parser("unlock", parents=[common],
+                            help="lift the lock left by failed logins of a name or an address")
+    unlock.add_argument("username", nargs="?")
+    unlock.add_argument("--address", help="a client address locked by failed logins")
     args = p.parse_args()
     settings = _cli.settings(args)
     accounts = open_accounts(settings.database_url, settings.instance_dir)
@@ -57,6 +66,8 @@ def main() -> int:
     elif args.command == "list":
         for a in accounts.list():
             state = "" if a.active else "  (khóa / disabled)"
+            if accounts.locked_until(a.username):
+                state += "  (tạm khóa đăng nhập / login locked)"
             print(f"{a.username:<24}{a.role:<8}{a.full_name or ''}{state}")
     elif args.command == "password":
         accounts.update(args.username, password=new_password())
@@ -64,6 +75,11 @@ def main() -> int:
     elif args.command == "role":
         accounts.update(args.username, role=args.role)
         print(f"{args.username}: {args.role}")
+    elif args.command == "unlock":
+        if not (args.username or args.address):
+            p.error("unlock: a user name or --address")
+        accounts.unlock(args.username, args.address)
+        print(f"đã mở khóa / unlocked: {args.username or args.address}")
     else:
         accounts.update(args.username, active=args.command == "enable")
         print(f"{args.username}: {args.command}d")

@@ -63,6 +63,8 @@ def create_app(config: dict | None = None) -> Flask:
     names = {f.name for f in fields(Settings)}
     settings = load_settings(overrides={k: config.pop(k) for k in list(config) if k in names})
 
+    from webmap.auth import cookie_config
+
     app = Flask(__name__, instance_path=str(Path(settings.instance_dir).resolve()))
     app.config.update(
         SECRET_KEY=_secret_key(settings),
@@ -70,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
+        **cookie_config(settings),
     )
     app.config.update(config)
 

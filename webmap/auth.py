@@ -3,6 +3,12 @@
 Reading is open or closed by the ``read_open`` setting; writing always needs an editor. Every
 form and every state-changing API call carries a CSRF token (Flask-WTF): forms in a hidden field,
 the page's script in the ``X-CSRFToken`` header, from ``GET /auth/me``.
+
+A login is a server-side session (:meth:`landgis.accounts.Accounts.log_in`): the signed session
+cookie carries its random token, checked against the accounts database on every request, so a
+copied cookie stops working on logout, on a password change and when the account is disabled.
+Failed logins answer 401 with one message whatever was wrong; too many answer 429 with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -12,11 +18,11 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from landgis.accounts import ROLES, open_accounts
+from landgis.accounts import ROLES, Accounts, LoginLocked, LoginPolicy, open_accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -27,9 +33,16 @@ PUBLIC = ("/auth/", "/static/", "/vendor/", "/healthz")
 
 
 class User(UserMixin):
-    def __init__(self, account):
+    """The logged-in account; ``id`` is the user name, ``get_id()`` the session token that
+    Flask-Login keeps in the cookie."""
+
+    def __init__(self, account, token: str):
         self.account = account
         self.id = account.username
+        self.token = token
+
+    def get_id(self) -> str:
+        return self.token
 
     def can(self, role: str) -> bool:
         return self.account.can(role)
@@ -40,9 +53,9 @@ def accounts() -> Accounts:
 
 
 @login_manager.user_loader
-def _load(username: str):
-    account = accounts().get(username)
-    return User(account) if account and account.active else None
+def _load(token: str):
+    account = accounts().session_account(token)
+    return User(account, token) if account else None
 
 
 def _wants_json() -> bool:
@@ -79,18 +92,27 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        account = accounts().authenticate(request.form.get("username", "").strip(),
-                                          request.form.get("password", ""))
-        if account is None:
+        policy = LoginPolicy.from_settings(current_app.config["LANDGIS"])
+        try:
+            done = accounts().log_in(request.form.get("username", "").strip(),
+                                     request.form.get("password", ""), request.remote_addr,
+                                     policy)
+        except LoginLocked as exc:
+            flash(str(exc))
+            return render_template("login.html"), 429, {"Retry-After": str(exc.retry_after)}
+        if done is None:
             flash("Sai tên đăng nhập hoặc mật khẩu / wrong user name or password")
             return render_template("login.html"), 401
-        login_user(User(account))
+        session.permanent = True  # the cookie expires with the server-side session
+        login_user(User(*done))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html")
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        accounts().end_session(current_user.token)
     logout_user()
     return redirect(url_for("auth.login"))
 
@@ -111,15 +133,22 @@ def _csrf_error(exc: CSRFError):
     return f"CSRF: {exc.description}", 400
 
 
+def cookie_config(settings) -> dict:
+    """The Flask keys for the session and remember cookies and the CSRF token from the
+    settings; ``create_app`` sets them before the caller's own keys (``setdefault`` would meet
+    Flask's defaults: no Secure flag, 31 days)."""
+    lifetime = dt.timedelta(hours=settings.session_hours)
+    return {"SESSION_COOKIE_SECURE": settings.secure_cookies,
+            "REMEMBER_COOKIE_SECURE": settings.secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "PERMANENT_SESSION_LIFETIME": lifetime, "REMEMBER_COOKIE_DURATION": lifetime,
+            "WTF_CSRF_TIME_LIMIT": int(lifetime.total_seconds())}
+
+
 def init_app(app) -> None:
     settings = app.config["LANDGIS"]
     app.extensions["landgis_accounts"] = open_accounts(settings.database_url,
                                                        settings.instance_dir)
-    app.config.setdefault("SESSION_COOKIE_SECURE", settings.secure_cookies)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", settings.secure_cookies)
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=8))
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)

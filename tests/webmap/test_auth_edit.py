@@ -115,6 +115,30 @@ def test_a_change_made_meanwhile_answers_409_with_both_versions(app, store):
     assert len(ledger(store)) == before
 
 
+def test_an_edit_made_stale_is_a_409_even_when_it_would_now_go_backwards(app, store):
+    """Two parcels seen not started; meanwhile someone hands one over. Recording "plan
+    approved" on the stale view is a conflict showing both versions, not a 400 "backwards"."""
+    lan, other = app.test_client(), app.test_client()
+    login(lan, "lan")
+    login(other, "lan")
+    pair = ["23296-1-3", "23296-1-4"]
+    seen = lan.post("/edit/preview", json={
+        "parcel_ids": pair, "field": "clearance_status", "value": "plan_approved",
+        "effective_date": "2019-08-01", "document_no": "9/QĐ"},
+        headers={"X-CSRFToken": csrf_token(lan)}).get_json()["expected"]
+    assert seen == {"23296-1-3": "not_started", "23296-1-4": "not_started"}
+    assert edit(other, parcel_ids=["23296-1-4"], value="handed_over", expected=seen,
+                document_no="40/BB-BG").status_code == 201
+    before = len(ledger(store))
+    resp = edit(lan, parcel_ids=pair, value="plan_approved", expected=seen)
+    assert resp.status_code == 409, resp.get_json()
+    [conflict] = resp.get_json()["conflicts"]
+    assert (conflict["parcel_id"], conflict["expected"], conflict["current"]) == \
+        ("23296-1-4", "not_started", "handed_over")
+    assert conflict["current_event"]["document_no"] == "40/BB-BG"
+    assert len(ledger(store)) == before
+
+
 def test_backwards_needs_a_correction(client, store):
     login(client, "lan")
     resp = edit(client, parcel_ids=["23296-1-1"], value="inventoried")  # it is compensated
