@@ -40,7 +40,7 @@ import shapely
 from shapely import STRtree
 
 # The report and the label reader live in their own modules; their names are importable here.
-from landgis.ingest.cad_labels import _label_reading, parse_label, read_text
+from landgis.ingest.cad_labels import _label_reading, _lost, parse_label
 from landgis.ingest.cad_report import (
     BAD_LABEL,
     DUPLICATE_PARCEL,
@@ -230,18 +230,6 @@ def _fmt_xy(x, y) -> str:
     return f"({x:.2f}, {y:.2f})"
 
 
-def _lost(text: str) -> str:
-    """For a text outside every parcel that holds a parcel number: what it means."""
-    try:
-        number = read_text(text)["parcel_no"]
-    except ValueError:
-        return ""
-    if number is None:
-        return ""
-    return (f": parcel {number} has no polygon (its boundary may not close) and would be "
-            f"missing from the import")
-
-
 def _report_dangles(report, dangles, cuts, invalid, edges) -> None:
     """Add the unclosed boundaries, stray lines and invalid rings of polygonize_full."""
     ends = np.vstack([shapely.get_coordinates(shapely.get_point(edges, 0)),
@@ -283,9 +271,11 @@ def polygonize_drawing(drawing: CadDrawing, *, snap_tolerance: float = 0.01
 
     The lines are snapped (ends missing another line by at most ``snap_tolerance``), noded and
     polygonized; each text is assigned to the polygon containing its insertion point. A polygon
-    with exactly one readable label becomes a parcel. When a polygon holds several texts none of
-    which reads alone (a label split into lines, as in DGN text nodes or block attributes), they
-    are read together, top line first. Identical labels drawn twice count once.
+    whose texts give exactly one parcel number becomes a parcel; its other texts may give the
+    land use and the area (``"345"`` above ``"CLN 1234,5"``). When a polygon holds several
+    texts none of which gives a number (a label split into lines, as in DGN text nodes or block
+    attributes), they are read together, top line first. Identical labels drawn twice count
+    once.
 
     Parameters
     ----------

@@ -241,3 +241,15 @@ def _label_reading(texts: list[str]):
 
 def _unread(texts, errors) -> str:
     return (f" and unreadable text {_quoted(texts[i] for i, _ in errors)}" if errors else "")
+
+
+def _lost(text: str) -> str:
+    """For a text outside every parcel that holds a parcel number: what it means."""
+    try:
+        number = read_text(text)["parcel_no"]
+    except ValueError:
+        return ""
+    if number is None:
+        return ""
+    return (f": parcel {number} has no polygon (its boundary may not close) and would be "
+            f"missing from the import")

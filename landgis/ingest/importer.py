@@ -183,6 +183,9 @@ def prepare_import(
     SourceError
         The file cannot be read, has no CRS and none was given, or its coordinates cannot be
         in its CRS. The message names the file.
+    landgis.ingest.derive.MissingColumns
+        A column the layer needs is neither in the file, nor given in ``constants``, nor
+        derived; it names the column and the file's own columns.
     """
     step = progress or (lambda _name: None)
     spec = contract.get_layer(layer)
