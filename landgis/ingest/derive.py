@@ -47,8 +47,9 @@ class MissingColumns(SourceError):
                           for c in missing)
         own = ", ".join(file_columns) or "(không có / none)"
         text = (f"{path}: thiếu cột / missing column(s) for layer {layer}: {named}; no column "
-                f"of the file is recognised as holding it, and no value was given for every "
-                f"feature. Các cột của tệp / the file's columns: {own}")
+                f"of the file is recognised as holding it (or the one that is holds no value), "
+                f"and no value was given for every feature. Các cột của tệp / the file's "
+                f"columns: {own}")
         super().__init__(text + "".join(f"; {h}" for h in hints))
 
 
@@ -57,6 +58,12 @@ def _empty(series: pd.Series) -> np.ndarray:
     empty = series.isna().to_numpy()
     blanks = [v for v in pd.unique(series[~empty]) if isinstance(v, str) and not v.strip()]
     return empty | series.isin(blanks).to_numpy() if blanks else empty
+
+
+def _name(frame, i: int) -> str:
+    """The parcel id of row ``i``, or its row number when it has none."""
+    key = frame["parcel_id"].iloc[i] if "parcel_id" in frame.columns else None
+    return str(key) if isinstance(key, str) and key else f"row {i + 1}"
 
 
 def fill_given(frame, layer: str, values: Mapping[str, object] | None):
@@ -111,7 +118,8 @@ def derive_communes(frame, layer: str, notes: list[str], findings: list[Finding]
                 "error", "commune_code",
                 f"mã xã / commune code {code!r} is not a commune, ward or township of the "
                 f"former Kon Tum province before 1 July 2025, so its name is not known; "
-                f"{len(rows)} parcel(s), the first in row {rows[0] + 1}", f"row {rows[0] + 1}"))
+                f"{len(rows)} parcel(s), the first in row {rows[0] + 1}",
+                _name(frame, rows[0]), *_point(frame.geometry.iloc[rows[0]])))
     if "current_commune_code" not in frame.columns:
         current = table.reindex(codes.to_numpy())
         for column in ("current_commune_code", "current_commune_name", "current_valid_from"):
@@ -125,9 +133,12 @@ def derive_communes(frame, layer: str, notes: list[str], findings: list[Finding]
 
 
 def check_columns(frame, layer: str, path, file_columns: list[str]) -> None:
-    """Raise :class:`MissingColumns` for the required columns still missing."""
+    """Raise :class:`MissingColumns` for the required columns still missing, or empty in
+    every feature (a drawing whose labels never give the sheet)."""
     spec = contract.get_layer(layer)
-    missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
+    missing = [c.name for c in spec.columns if c.required and (
+        c.name not in frame.columns
+        or not c.may_be_empty and len(frame) and _empty(frame[c.name]).all())]
     hints = []
     if layer == contract.PARCELS.name:
         parts = ("commune_code", "sheet_no", "parcel_no")
@@ -172,7 +183,6 @@ def fill_not_stated(frame, layer: str, notes: list[str], findings: list[Finding]
         if empty[column].any():
             frame[column] = frame[column].astype(object).where(~empty[column],
                                                                contract.NOT_STATED)
-    keys = frame["parcel_id"] if "parcel_id" in frame.columns else None
     labels = frame["label"] if "label" in frame.columns else None
     any_empty = empty["land_use_code"] | empty["legal_area_m2"] | empty["owner_kind"]
     for i in np.flatnonzero(any_empty):
@@ -184,7 +194,7 @@ def fill_not_stated(frame, layer: str, notes: list[str], findings: list[Finding]
         x, y = _point(frame.geometry.iloc[i])
         findings.append(Finding(
             "warning", "not_stated", f"không nêu / not stated{said}: {vi} / {en}",
-            str(keys.iloc[i]) if keys is not None else f"row {i + 1}", x, y))
+            _name(frame, i), x, y))
     counts = [f"{what[c][1]} of {int(empty[c].sum()):,}" for c in what if empty[c].any()]
     if counts:
         notes.append(f"not stated in the file: {', '.join(counts)} parcel(s) (land use and owner "

@@ -78,6 +78,20 @@ def test_numbers_only_drawing_without_set_values_is_not_stated(store, tmp_path):
     assert set(back["land_use_code"]) == {NOT_STATED} and back["legal_area_m2"].isna().all()
 
 
+def test_drawing_whose_labels_never_give_the_sheet_asks_for_it(tmp_path):
+    no_sheet = {xy: text.replace("T12-", "") for xy, text in NUMBERS_ONLY.items()}
+    dxf = _dxf(tmp_path / "to.dxf", labels=no_sheet)
+    with pytest.raises(MissingColumns) as info:
+        prepare_import(dxf, "parcels", crs=9216, constants={"commune_code": "23296"})
+    assert info.value.missing == ["sheet_no"]
+    assert info.value.file_columns == ["sheet_no", "parcel_no", "land_use_code",
+                                       "legal_area_m2", "label"]
+    # one label gives its sheet ("T12-348"): the value given fills the others
+    dxf = _dxf(tmp_path / "to12.dxf", labels=NUMBERS_ONLY)
+    plan = prepare_import(dxf, "parcels", crs=9216, constants=SHEET_12)
+    assert plan.ok and set(plan.frame["sheet_no"]) == {12}
+
+
 def test_bad_drawing_places_every_problem_on_the_report(tmp_path):
     labels = {(0, 0): "345", (100, 0): "255/CLN", (0, 100): "347", (100, 100): "348"}
     extra = [("NHAN", "349", (60, 20)),    # a second number in the square of 345
@@ -135,6 +149,7 @@ def test_a_name_the_file_gives_is_kept_and_an_unknown_code_is_an_error(parcels_g
     (err,) = [f for f in plan.report.errors if f.check == "commune_code"]
     assert "'99999' is not a commune, ward or township of the former Kon Tum" in err.message
     assert "2 parcel(s), the first in row 3" in err.message
+    assert err.feature == "99999-1-3" and _inside(err, 0, 100)
 
 
 def test_geojson_without_owner_kind_imports_as_not_stated(parcels_gdf, tmp_path):
