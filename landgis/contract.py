@@ -135,16 +135,23 @@ LEASE_STATUS = Vocabulary(
     },
 )
 
+#: The code of a value the source does not state (a land use or an owner kind the survey
+#: file leaves out): it is a code of those vocabularies, never a national land-use code.
+NOT_STATED = "not_stated"
+_NOT_STATED_LABELS = ("chưa xác định", "not stated")
+
 OWNER_KIND = Vocabulary(
     "owner_kind",
     {
         "household": ("hộ gia đình, cá nhân", "household"),
         "organization": ("tổ chức", "organization"),
         "state": ("nhà nước quản lý", "state"),
+        NOT_STATED: _NOT_STATED_LABELS,
     },
 )
 
-#: The national land-use codes (the list in shared/reference/kontum-facts.md).
+#: The national land-use codes (the list in shared/reference/kontum-facts.md), and
+#: :data:`NOT_STATED` for a parcel whose source gives none.
 LAND_USE = Vocabulary(
     "land_use_code",
     {
@@ -185,6 +192,7 @@ LAND_USE = Vocabulary(
         "BCS": ("đất bằng chưa sử dụng", "unused flat land"),
         "DCS": ("đất đồi núi chưa sử dụng", "unused hill land"),
         "NCS": ("núi đá không có rừng cây", "unused rocky land"),
+        NOT_STATED: _NOT_STATED_LABELS,
     },
 )
 
@@ -206,7 +214,12 @@ VOCABULARIES: dict[str, Vocabulary] = {
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a layer: its name, kind, and whether it may be empty."""
+    """One column of a layer: its name, kind, and whether it may be missing or empty.
+
+    ``required`` columns must be present and filled; a required column with ``may_be_empty``
+    must be present, but a value may be empty (unknown: the legal area of a parcel whose
+    drawing does not give it).
+    """
 
     name: str
     kind: str  # "str" | "int" | "float" | "date" | "datetime"
@@ -214,6 +227,7 @@ class Column:
     vocabulary: Vocabulary | None = None
     label_vi: str = ""
     label_en: str = ""
+    may_be_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,8 +257,8 @@ class Layer:
         raise KeyError(name)
 
 
-def _c(name, kind, required=True, vocabulary=None, vi="", en=""):
-    return Column(name, kind, required, vocabulary, vi, en)
+def _c(name, kind, required=True, vocabulary=None, vi="", en="", may_be_empty=False):
+    return Column(name, kind, required, vocabulary, vi, en, may_be_empty)
 
 
 POLYGONAL = ("Polygon", "MultiPolygon")
@@ -299,9 +313,17 @@ PARCELS = Layer(
         _c("sheet_no", "int", vi="tờ bản đồ", en="map sheet"),
         _c("parcel_no", "int", vi="số thửa", en="parcel number"),
         _c("land_use_code", "str", vocabulary=LAND_USE, vi="loại đất", en="land use"),
-        _c("legal_area_m2", "float", vi="diện tích pháp lý (m²)", en="legal area (m²)"),
+        _c("legal_area_m2", "float", vi="diện tích pháp lý (m²)", en="legal area (m²)",
+           may_be_empty=True),
         _c("zone_code", "str", required=False, vi="mã khu", en="zone code"),
         _c("owner_kind", "str", vocabulary=OWNER_KIND, vi="đối tượng sử dụng", en="owner kind"),
+        # the unit the survey commune belongs to since the 2025 merger, and from when
+        _c("current_commune_code", "str", required=False, vi="mã xã (hiện nay)",
+           en="commune code (current)"),
+        _c("current_commune_name", "str", required=False, vi="xã (hiện nay)",
+           en="commune (current)"),
+        _c("current_valid_from", "date", required=False, vi="xã hiện nay từ ngày",
+           en="current commune since"),
     ),
     key="parcel_id",
     geometry_types=POLYGONAL,
@@ -459,7 +481,7 @@ def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = 
             blanks = [v for v in pd.unique(s[present]) if not str(v).strip()]
             if blanks:
                 present &= ~s.isin(blanks).to_numpy()
-        if col.required and not present.all():
+        if col.required and not col.may_be_empty and not present.all():
             add(f"empty value in {_row_names(df, layer, ~present)}", col.name)
         values = s[present]
         if len(values) and not _KIND_CHECK[col.kind](values):

@@ -307,7 +307,7 @@ def parcel_detail(store, parcel_id: str) -> dict:
     feature["properties"].update({
         "plane_area_m2": float(table["plane_area_m2"]),
         "ellipsoidal_area_m2": float(table["ellipsoidal_area_m2"]),
-        "difference_m2": float(table["difference_m2"]),
+        "difference_m2": _scalar(float(table["difference_m2"])),  # None: no legal area
         "beyond_tolerance": bool(table["beyond_tolerance"]),
         "status": {field: {"value": now[field],
                            "effective_date": _scalar(now[f"{field}_date"]),

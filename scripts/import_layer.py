@@ -22,6 +22,7 @@ import _cli
 from tqdm import tqdm
 
 from landgis.contract import LAYERS
+from landgis.ingest.derive import MissingColumns
 from landgis.ingest.encodings import ENCODINGS
 from landgis.ingest.importer import commit_import, prepare_import
 from landgis.store import open_store
@@ -71,12 +72,21 @@ def main() -> int:
         bar.set_description_str(name)
         bar.update(1)
 
-    plan = prepare_import(
-        args.source, args.layer, crs=args.crs, encoding=args.encoding,
-        field_map=pairs(args.map, "--map"), constants=pairs(args.set, "--set"),
-        repair=args.repair, zones=zones,
-        area_tolerance_pct=args.tolerance or settings.area_tolerance_pct,
-        source_layer=args.source_layer, progress=step)
+    try:
+        plan = prepare_import(
+            args.source, args.layer, crs=args.crs, encoding=args.encoding,
+            field_map=pairs(args.map, "--map"), constants=pairs(args.set, "--set"),
+            repair=args.repair, zones=zones,
+            area_tolerance_pct=args.tolerance or settings.area_tolerance_pct,
+            source_layer=args.source_layer, progress=step)
+    except MissingColumns as exc:
+        bar.close()
+        print(f"lỗi / error: {exc}", file=sys.stderr)
+        for column in exc.missing:
+            print(f"  cách sửa / to fix: --map SOURCE={column} (SOURCE: the file's column that "
+                  f"holds it) or --set {column}=VALUE (one value for every feature)",
+                  file=sys.stderr)
+        return 1
     bar.close()
     report = plan.report
     print(report.to_text())

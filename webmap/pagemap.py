@@ -22,6 +22,7 @@ from landgis.contract import (
     CLEARANCE_STATUS,
     LAND_USE,
     LEASE_STATUS,
+    NOT_STATED,
     PLAN_FUNCTION,
     ZONE_KIND,
 )
@@ -44,6 +45,7 @@ LAND_USE_GROUPS = {  # land-use code -> colour, by family
     **{c: "#aed581" for c in ("CLN", "NKH")},
     **{c: "#2e7d32" for c in ("RSX", "RPH", "RDD")},
     **{c: "#b0bec5" for c in ("CQP", "CAN", "NTD", "BCS", "DCS", "NCS")},
+    NOT_STATED: "#e0e0e0",  # the source gives no land use: shown as "chưa xác định / not stated"
 }
 FUNCTION_COLOURS = {
     "factory": "#ff8a65", "warehouse": "#ffb74d", "admin_services": "#1e88e5",

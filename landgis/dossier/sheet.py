@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 from landgis import __version__
-from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS, LAND_USE
+from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS, LAND_USE, NOT_STATED
 from landgis.dossier.coords import parcel_rings
 from landgis.dossier.selection import DossierError
 from landgis.numbers import vn_number
@@ -327,7 +327,8 @@ def write_pdf(lot, table, neighbours, path, *, date_text: str, font_dir=FONT_DIR
     rows = [header]
     for i, r in enumerate(lot.parcels.itertuples(index=False), start=1):
         rows.append([str(i), fit(r.parcel_id, 22), str(r.sheet_no), str(r.parcel_no),
-                     fit(r.land_use_code, 13), vn_number(r.plane_area_m2, 1),
+                     fit(LAND_USE.label(NOT_STATED) if r.land_use_code == NOT_STATED
+                         else r.land_use_code, 13), vn_number(r.plane_area_m2, 1),
                      vn_number(r.ellipsoidal_area_m2, 1), vn_number(r.legal_area_m2, 1),
                      fit(CLEARANCE_STATUS.label(r.clearance_status)
                          if r.clearance_status in CLEARANCE_STATUS else r.clearance_status, 27),
@@ -383,6 +384,8 @@ def write_pdf(lot, table, neighbours, path, *, date_text: str, font_dir=FONT_DIR
         land_use = (f"{r.land_use_code} – {LAND_USE.label(r.land_use_code)} / "
                     f"{LAND_USE.label(r.land_use_code, 'en')}" if r.land_use_code in LAND_USE
                     else str(r.land_use_code))
+        if r.land_use_code == NOT_STATED:
+            land_use = f"{LAND_USE.label(NOT_STATED)} / {LAND_USE.label(NOT_STATED, 'en')}"
         info = [
             ["Loại đất\nland use", fit(land_use, 58),
              "Khu\nzone", fit(r.zone_code or "", 58)],

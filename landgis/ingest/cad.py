@@ -3,10 +3,12 @@
 Cadastral sheets drawn in MicroStation (DGN v7) or AutoCAD (DXF) rarely hold polygons. They hold
 the parcel boundaries as lines, drawn once per shared edge, and a text label inside each parcel:
 parcel number, land-use code and legal area (``"345 CLN 1234,5"``, ``"345/CLN/1234.5"``, three
-lines of MTEXT, sometimes with the sheet in front, ``"T12-345 …"``). This module builds the
-polygons from the lines, gives each polygon the attributes of the label inside it, and reports
-what a surveyor has to fix: boundaries that do not close, parcels with no label or with two,
-labels outside every parcel, labels that cannot be read.
+lines of MTEXT, sometimes with the sheet in front, ``"T12-345 …"``), or the parcel number alone,
+with the land use and the area in a second text or nowhere (``"345"`` above ``"CLN 1234,5"``).
+This module builds the polygons from the lines, gives each polygon the attributes of the texts
+inside it (land use and area empty when none gives them), and reports what a surveyor has to
+fix: boundaries that do not close, parcels with no number or with two, numbers outside every
+parcel, labels that cannot be read.
 
 The drawing is read with GDAL (through pyogrio): its DXF driver gives one feature per entity with
 the CAD layer in ``Layer`` and text in ``Text``; its DGN driver gives the level in ``Level``.
@@ -38,7 +40,7 @@ import shapely
 from shapely import STRtree
 
 # The report and the label reader live in their own modules; their names are importable here.
-from landgis.ingest.cad_labels import _label_reading, parse_label
+from landgis.ingest.cad_labels import _label_reading, _lost, parse_label
 from landgis.ingest.cad_report import (
     BAD_LABEL,
     DUPLICATE_PARCEL,
@@ -47,6 +49,7 @@ from landgis.ingest.cad_report import (
     LABEL_OUTSIDE,
     NO_LABEL,
     NO_LINEWORK,
+    NO_NUMBER,
     SEVERAL_LABELS,
     STRAY_LINE,
     UNCLOSED,
@@ -268,9 +271,11 @@ def polygonize_drawing(drawing: CadDrawing, *, snap_tolerance: float = 0.01
 
     The lines are snapped (ends missing another line by at most ``snap_tolerance``), noded and
     polygonized; each text is assigned to the polygon containing its insertion point. A polygon
-    with exactly one readable label becomes a parcel. When a polygon holds several texts none of
-    which reads alone (a label split into lines, as in DGN text nodes or block attributes), they
-    are read together, top line first. Identical labels drawn twice count once.
+    whose texts give exactly one parcel number becomes a parcel; its other texts may give the
+    land use and the area (``"345"`` above ``"CLN 1234,5"``). When a polygon holds several
+    texts none of which gives a number (a label split into lines, as in DGN text nodes or block
+    attributes), they are read together, top line first. Identical labels drawn twice count
+    once.
 
     Parameters
     ----------
@@ -284,6 +289,8 @@ def polygonize_drawing(drawing: CadDrawing, *, snap_tolerance: float = 0.01
     parcels : geopandas.GeoDataFrame
         Columns ``sheet_no`` (nullable int), ``parcel_no``, ``land_use_code``,
         ``legal_area_m2``, ``label`` (the text used) and Polygon geometries, in the drawing's CRS.
+        ``land_use_code`` and ``legal_area_m2`` are empty where no text of the parcel gives
+        them.
     report : CadReport
         Unclosed boundaries, parcels with no label or several, labels outside every parcel or
         unreadable, parcel numbers used twice.
@@ -343,13 +350,15 @@ def polygonize_drawing(drawing: CadDrawing, *, snap_tolerance: float = 0.01
         t = strings[t_idx]
         on_line = len(polygons) and bool(shapely.intersects(p, polygons).any())
         where = "lies on a boundary line" if on_line else "is outside every parcel"
-        report.add(LABEL_OUTSIDE, f"label {t!r} {where}", p.x, p.y)
+        report.add(LABEL_OUTSIDE, f"label {t!r} {where}{_lost(t)}", p.x, p.y)
 
     if not rows:
         return empty, report
     parcels = gpd.GeoDataFrame(rows, geometry="geometry", crs=drawing.crs)
     parcels["sheet_no"] = parcels["sheet_no"].astype("Int64")
     parcels["parcel_no"] = parcels["parcel_no"].astype("int64")
+    parcels["legal_area_m2"] = parcels["legal_area_m2"].astype("float64")
+    parcels["land_use_code"] = parcels["land_use_code"].astype(object)
     parcels = parcels[[*PARCEL_COLUMNS, "geometry"]]
     report.n_parcels = len(parcels)
 

@@ -16,9 +16,9 @@ import re
 import unicodedata
 
 from landgis.contract import LAND_USE
-from landgis.ingest.cad_report import BAD_LABEL, SEVERAL_LABELS
+from landgis.ingest.cad_report import BAD_LABEL, NO_NUMBER, SEVERAL_LABELS
 
-__all__ = ["parse_label"]
+__all__ = ["parse_label", "read_text"]
 
 _MTEXT_CODES = re.compile(r"\\[ACcFfHQTWp][^;\\]*;|\\[LlOoKk]|[{}]")
 _SHEET_PARCEL = re.compile(
@@ -61,32 +61,36 @@ def _area(token: str, text: str) -> float:
     return value
 
 
-def parse_label(text: str) -> dict:
-    """Read a parcel label: parcel number, land-use code, legal area, and the sheet if given.
+def read_text(text: str) -> dict:
+    """Read one text of a parcel: whatever it gives of sheet, parcel number, land use and area.
 
-    Accepted: the three parts separated by spaces, new lines, ``/``, ``;`` or ``|`` (``"345 CLN
-    1234,5"``, ``"345\\nCLN\\n1234.5"``, ``"345/CLN/1234.5"``), the parcel number first and the
-    code and area in either order; the area with a decimal point or a Vietnamese decimal comma and
-    optional thousands separators (``"1.234,5"``), optionally followed by ``m2``; the sheet in
-    front of the parcel number as ``"T12-345"``, ``"Tờ 12-345"`` or ``"12-345"``. MTEXT
-    formatting codes are ignored.
+    A parcel's label may hold all of them (``"345 CLN 1234,5"``, ``"T12-345/ONT/1.200,0"``),
+    the parcel number alone (``"345"``, ``"T12-345"``), the number and the land use
+    (``"255/CLN"``), or only the land use and the area: a second text beside the number
+    (``"CLN"``, ``"1234,5"``, ``"CLN 1234,5"``). The parts are separated by spaces, new lines,
+    ``/``, ``;`` or ``|``; MTEXT formatting codes are ignored. The parcel number is the first
+    whole number unless a land-use code comes before it (``"CLN 1234"`` is a code and an area);
+    with two numbers it is the whole one, the other is the area. An area is written with a
+    decimal point or a Vietnamese decimal comma and optional thousands separators
+    (``"1.234,5"``), optionally followed by ``m2``.
 
     Parameters
     ----------
     text : str
-        The label as the drawing holds it.
+        The text as the drawing holds it.
 
     Returns
     -------
     dict
-        ``sheet_no`` (int, or None when the label does not give it), ``parcel_no`` (int),
-        ``land_use_code`` (str, upper case, a code of :data:`landgis.contract.LAND_USE`) and
-        ``legal_area_m2`` (float).
+        ``sheet_no`` (int), ``parcel_no`` (int), ``land_use_code`` (str, a code of
+        :data:`landgis.contract.LAND_USE`) and ``legal_area_m2`` (float), each None when the
+        text does not give it.
 
     Raises
     ------
     ValueError
-        When the label cannot be read or its land-use code is unknown; the message quotes it.
+        When the text cannot be read, holds an unknown land-use code or several, or too many
+        numbers; the message quotes it.
     """
     raw = str(text)
     s = unicodedata.normalize("NFC", raw).replace("\\P", "\n")
@@ -107,60 +111,145 @@ def parse_label(text: str) -> dict:
     other = [t for t in tokens if t not in codes and t not in numbers]
     if other:
         raise ValueError(f"cannot read label {raw!r}: unexpected {' '.join(other)!r}; {_EXAMPLE}")
-    if len(codes) != 1:
-        what = "no land-use code" if not codes else f"several codes ({', '.join(codes)})"
-        raise ValueError(f"cannot read label {raw!r}: {what}; {_EXAMPLE}")
+    if len(codes) > 1:
+        raise ValueError(f"cannot read label {raw!r}: several codes ({', '.join(codes)}); "
+                         f"{_EXAMPLE}")
+    if parcel is None and not codes and not numbers:
+        raise ValueError(f"cannot read label {raw!r}: it is empty; {_EXAMPLE}")
     if parcel is None:
-        plain = [t for t in numbers if t.isdigit()]
-        if len(numbers) != 2 or not plain:
-            raise ValueError(
-                f"cannot read label {raw!r}: expected a parcel number and an area; {_EXAMPLE}")
-        parcel_token = plain[0]
-        numbers.remove(parcel_token)
-        parcel = int(parcel_token)
-    elif len(numbers) != 1:
+        if len(numbers) > 2:
+            raise ValueError(f"cannot read label {raw!r}: {len(numbers)} numbers, expected a "
+                             f"parcel number and an area; {_EXAMPLE}")
+        if len(numbers) == 2:
+            plain = [t for t in numbers if t.isdigit()]
+            if not plain:
+                raise ValueError(f"cannot read label {raw!r}: expected a parcel number and an "
+                                 f"area; {_EXAMPLE}")
+            parcel = int(plain[0])
+            numbers.remove(plain[0])
+        elif numbers and numbers[0].isdigit() and not (
+                codes and tokens.index(codes[0]) < tokens.index(numbers[0])):
+            parcel = int(numbers.pop(0))
+    elif len(numbers) > 1:
         raise ValueError(f"cannot read label {raw!r}: expected one area; {_EXAMPLE}")
-    if parcel <= 0:
+    if parcel == 0:
         raise ValueError(f"cannot read label {raw!r}: parcel number 0")
-    code = codes[0].upper()
-    if "+" in code:
+    code = codes[0].upper() if codes else None
+    if code and "+" in code:
         raise ValueError(f"label {raw!r} has several land-use codes ({code}); "
                          f"a parcel takes one: split it or keep the main use")
-    if code not in LAND_USE:
+    if code and code not in LAND_USE:
         raise ValueError(f"label {raw!r}: unknown land-use code {code!r}")
     return {"sheet_no": sheet, "parcel_no": parcel, "land_use_code": code,
-            "legal_area_m2": _area(numbers[0], raw)}
+            "legal_area_m2": _area(numbers[0], raw) if numbers else None}
+
+
+def parse_label(text: str) -> dict:
+    """Read a parcel label: the parcel number, and the sheet, land use and area it gives.
+
+    The formats of :func:`read_text`; a label must give the parcel number.
+
+    Returns
+    -------
+    dict
+        ``sheet_no``, ``parcel_no`` (int), ``land_use_code`` and ``legal_area_m2``; the sheet,
+        land use and area are None when the label does not give them.
+
+    Raises
+    ------
+    ValueError
+        As :func:`read_text`, and when the label gives no parcel number.
+    """
+    got = read_text(text)
+    if got["parcel_no"] is None:
+        raise ValueError(f"cannot read label {str(text)!r}: no parcel number; {_EXAMPLE}")
+    return got
+
+
+def _quoted(items) -> str:
+    return ", ".join(repr(t) for t in items)
 
 
 def _label_reading(texts: list[str]):
     """Attributes for a polygon holding ``texts`` (top line first): (attrs, used, problems).
 
+    One text with the parcel number gives the parcel; other texts may add the land use and the
+    area (``"255"`` above ``"CLN 1234,5"``); identical texts count once. Two parcel numbers, or
+    two different land uses or areas, are a problem of the polygon; texts that cannot be read
+    are reported where they are and the parcel is still built.
+
     ``problems`` is a list of (kind, message, i) where ``i`` is the index of the text the problem
     is about, or None when it is about the polygon. ``attrs`` is None when the polygon cannot
     become a parcel.
     """
-    parsed, errors = [], []
+    readings, errors = {}, []
     for i, t in enumerate(texts):
         try:
-            parsed.append((t, parse_label(t)))
+            got = read_text(t)
         except ValueError as exc:
             errors.append((i, str(exc)))
-    distinct = {tuple(sorted(p.items())): (t, p) for t, p in parsed}
-    if len(distinct) == 1:
-        t, attrs = next(iter(distinct.values()))
-        return attrs, t, [(BAD_LABEL, f"{msg}; the parcel takes its attributes from {t!r}", i)
-                          for i, msg in errors]
-    if len(distinct) > 1:
-        labels = ", ".join(repr(t) for t, _ in distinct.values())
-        extra = (f" and unreadable text {', '.join(repr(texts[i]) for i, _ in errors)}"
-                 if errors else "")
-        return None, None, [(SEVERAL_LABELS, f"{len(distinct)} labels: {labels}{extra}", None)]
-    if len(texts) > 1:  # a label split into one text per line: read them together
-        joined = "\n".join(texts)
-        try:
-            return parse_label(joined), joined, []
-        except ValueError as exc:
-            quoted = ", ".join(map(repr, texts))
-            return None, None, [(BAD_LABEL, f"the texts {quoted} in one parcel do not read "
-                                            f"as a label, alone or together: {exc}", None)]
-    return None, None, [(BAD_LABEL, msg, i) for i, msg in errors]
+            continue
+        readings.setdefault(tuple(got.items()), (t, got))  # a text drawn twice counts once
+    numbered = [(t, r) for t, r in readings.values() if r["parcel_no"] is not None]
+    if not numbered:
+        if len(texts) > 1:  # one label written as one text per part: read them together
+            joined = "\n".join(texts)
+            try:
+                got = read_text(joined)
+                if got["parcel_no"] is not None:
+                    return got, joined, []
+            except ValueError:
+                pass
+        if not readings:
+            if len(texts) > 1:
+                return None, None, [(BAD_LABEL, f"the texts {_quoted(texts)} in one parcel do "
+                                                f"not read as a label, alone or together: "
+                                                f"{errors[0][1]}", None)]
+            return None, None, [(BAD_LABEL, msg, i) for i, msg in errors]
+        found = _quoted(t for t, _ in readings.values())
+        return None, None, [(NO_NUMBER, f"the parcel's text {found} gives no parcel number", None)]
+
+    def distinct(key, among):
+        return {r[key]: t for t, r in among if r[key] is not None}
+
+    clash = []
+    for key, what in (("parcel_no", "parcel numbers"), ("sheet_no", "sheets")):
+        values = distinct(key, numbered)
+        if len(values) > 1:
+            clash.append(f"{len(values)} {what} in one parcel: "
+                         + ", ".join(f"{v} ({t!r})" for v, t in values.items()))
+    if clash:
+        hint = ("; an area beside the number is written with its decimals (1200,0) or after "
+                "its land use (CLN 1200)")
+        return None, None, [(SEVERAL_LABELS, "; ".join(clash) + _unread(texts, errors) + hint,
+                             None)]
+    attrs = dict(numbered[0][1])
+    for key, what in (("land_use_code", "land uses"), ("legal_area_m2", "areas")):
+        values = distinct(key, readings.values())
+        if len(values) > 1:
+            clash.append(f"{len(values)} {what}: "
+                         + ", ".join(f"{v} ({t!r})" for v, t in values.items()))
+        attrs[key] = next(iter(values), None)
+    attrs["sheet_no"] = next(iter(distinct("sheet_no", numbered)), None)
+    if clash:
+        return None, None, [(SEVERAL_LABELS, f"parcel {attrs['parcel_no']} has "
+                             + "; ".join(clash) + _unread(texts, errors), None)]
+    used = "\n".join(t for t, _ in readings.values())
+    return attrs, used, [(BAD_LABEL, f"{msg}; the parcel takes its attributes from {used!r}", i)
+                         for i, msg in errors]
+
+
+def _unread(texts, errors) -> str:
+    return (f" and unreadable text {_quoted(texts[i] for i, _ in errors)}" if errors else "")
+
+
+def _lost(text: str) -> str:
+    """For a text outside every parcel that holds a parcel number: what it means."""
+    try:
+        number = read_text(text)["parcel_no"]
+    except ValueError:
+        return ""
+    if number is None:
+        return ""
+    return (f": parcel {number} has no polygon (its boundary may not close) and would be "
+            f"missing from the import")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "BAD_LABEL", "DUPLICATE_PARCEL", "INVALID_RING", "ISSUE_TITLES", "LABEL_OUTSIDE",
-    "NO_LABEL", "NO_LINEWORK", "SEVERAL_LABELS", "STRAY_LINE", "UNCLOSED",
+    "NO_LABEL", "NO_LINEWORK", "NO_NUMBER", "SEVERAL_LABELS", "STRAY_LINE", "UNCLOSED",
     "CadIssue", "CadReport",
 ]
 
@@ -20,6 +20,7 @@ UNCLOSED = "unclosed"
 STRAY_LINE = "stray_line"
 INVALID_RING = "invalid_ring"
 NO_LABEL = "no_label"
+NO_NUMBER = "no_number"
 SEVERAL_LABELS = "several_labels"
 LABEL_OUTSIDE = "label_outside"
 BAD_LABEL = "bad_label"
@@ -31,6 +32,7 @@ ISSUE_TITLES = {
     STRAY_LINE: "line encloses nothing",
     INVALID_RING: "invalid ring",
     NO_LABEL: "parcel without label",
+    NO_NUMBER: "parcel without number",
     SEVERAL_LABELS: "parcel with several labels",
     LABEL_OUTSIDE: "label outside every parcel",
     BAD_LABEL: "label cannot be read",

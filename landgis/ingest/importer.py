@@ -19,6 +19,12 @@ import pandas as pd
 import shapely
 
 from landgis import contract, crs as crsmod
+from landgis.ingest.derive import (
+    check_columns,
+    derive_communes,
+    fill_given,
+    fill_not_stated,
+)
 from landgis.ingest.fields import apply_mapping, map_distinct, map_fields
 from landgis.ingest.readers import Source, SourceError, read_source
 from landgis.store.base import Batch, Store
@@ -77,6 +83,14 @@ def parse_number(value) -> float | None:
     return float(text)
 
 
+def _land_use(value: str) -> str:
+    """National codes in capitals; "not stated" by its code or label, in any case."""
+    code = str(value).upper()
+    if code in contract.LAND_USE:
+        return code
+    return contract.LAND_USE.lookup(value) or code
+
+
 def _coerce(df: gpd.GeoDataFrame, layer: contract.Layer, findings: list[Finding]):
     out = df.copy()
     for col in layer.columns:
@@ -108,7 +122,7 @@ def _coerce(df: gpd.GeoDataFrame, layer: contract.Layer, findings: list[Finding]
             else:
                 text = map_distinct(s, lambda v: str(v).strip() or None)
             if col.vocabulary is contract.LAND_USE:
-                text = text.str.upper()
+                text = map_distinct(text, _land_use)
             out[col.name] = text.astype(object).where(text.notna(), None)
     return out
 
@@ -169,6 +183,9 @@ def prepare_import(
     SourceError
         The file cannot be read, has no CRS and none was given, or its coordinates cannot be
         in its CRS. The message names the file.
+    landgis.ingest.derive.MissingColumns
+        A column the layer needs is neither in the file, nor given in ``constants``, nor
+        derived; it names the column and the file's own columns.
     """
     step = progress or (lambda _name: None)
     spec = contract.get_layer(layer)
@@ -187,11 +204,7 @@ def prepare_import(
     step("ánh xạ trường / mapping fields")
     columns = [c for c in source.frame.columns if c != source.frame.geometry.name]
     mapping = map_fields(columns, layer, field_map)
-    frame = apply_mapping(source.frame, mapping)
-    for column, value in (constants or {}).items():
-        if column not in spec.column_names:
-            raise ValueError(f"--set {column}=…: layer {layer!r} has no column {column!r}")
-        frame[column] = value
+    frame = fill_given(apply_mapping(source.frame, mapping), layer, constants)
     findings: list[Finding] = []
     frame = _coerce(frame, spec, findings)
 
@@ -199,6 +212,9 @@ def prepare_import(
     frame = crsmod.to_storage(frame)
     notes = list(source.notes)
     frame = _derive(frame, layer, zones, notes)
+    frame = derive_communes(frame, layer, notes, findings)
+    frame = fill_not_stated(frame, layer, notes, findings)
+    check_columns(frame, layer, path, columns)
     repaired = 0
     if repair:
         frame, repaired = _repair(frame)

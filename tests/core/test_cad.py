@@ -15,6 +15,7 @@ from landgis.ingest.cad import (
     DUPLICATE_PARCEL,
     LABEL_OUTSIDE,
     NO_LABEL,
+    NO_NUMBER,
     SEVERAL_LABELS,
     UNCLOSED,
     CadReport,
@@ -22,6 +23,7 @@ from landgis.ingest.cad import (
     parse_label,
     read_cad,
 )
+from landgis.ingest.cad_labels import read_text
 from tests.conftest import X0, Y0
 
 import ezdxf  # noqa: E402  (a test dependency: missing, the tests must fail, not skip)
@@ -94,7 +96,8 @@ def test_parse_label_reads_the_usual_formats(text, expected):
 
 @pytest.mark.parametrize("text, words", [
     ("345 XYZ 1234.5", "unknown land-use code 'XYZ'"),
-    ("345 CLN", "parcel number and an area"),
+    ("345 12 CLN 1234.5", "3 numbers"),
+    ("CLN 1234,5", "no parcel number"),
     ("Đường Hồ Chí Minh", "cannot read label"),
     ("345 CLN 1.234", "ambiguous"),
     ("345 ONT+CLN 200", "several land-use codes"),
@@ -306,3 +309,122 @@ def test_dgn_v7_short_edge_and_level_filter(tmp_path):
 
     lines_only = read_cad(path, layers=[10])
     assert len(lines_only.texts) == 0 and len(lines_only.lines) == len(edges)
+
+
+# --------------------------------------------------------------------------- number-only labels
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("255", (None, 255, None, None)),
+    ("T12-255", (12, 255, None, None)),
+    ("255/CLN", (None, 255, "CLN", None)),
+    ("255 1234,5", (None, 255, None, 1234.5)),
+    ("CLN", (None, None, "CLN", None)),
+    ("1.234,5", (None, None, None, 1234.5)),
+    ("CLN 1234,5", (None, None, "CLN", 1234.5)),
+    ("CLN 1200", (None, None, "CLN", 1200.0)),  # a code first: the number is the area
+])
+def test_a_text_may_give_the_number_alone_or_only_land_use_and_area(text, expected):
+    got = read_text(text)
+    assert (got["sheet_no"], got["parcel_no"], got["land_use_code"], got["legal_area_m2"]) \
+        == expected
+
+
+NUMBERS_ONLY = {(0, 0): "345", (100, 0): "346", (0, 100): "347", (100, 100): "T12-348"}
+
+
+def test_drawing_with_numbers_only_gives_parcels_with_land_use_and_area_empty(tmp_path):
+    parcels, report = cad_to_parcels(_dxf(tmp_path / "so_thua.dxf", labels=NUMBERS_ONLY))
+    assert report.ok, str(report)
+    got = _by_number(parcels)
+    assert sorted(got) == [345, 346, 347, 348]
+    assert parcels["land_use_code"].isna().all() and parcels["legal_area_m2"].isna().all()
+    assert int(got[348].sheet_no) == 12 and pd.isna(got[345].sheet_no)
+    assert got[346].geometry.equals(shapely.box(X0 + 100, Y0, X0 + 200, Y0 + 100))
+
+
+def test_a_second_text_in_the_parcel_gives_land_use_and_area(tmp_path):
+    extra = [("NHAN", "CLN 1234,5", (30, 40)),                          # under 345
+             ("NHAN", "ONT", (130, 40)), ("NHAN", "1.200,0", (130, 30)),  # two texts, 346
+             ("NHAN", "LUC", (30, 140))]                                  # land use only, 347
+    parcels, report = cad_to_parcels(_dxf(tmp_path / "hai_chu.dxf", labels=NUMBERS_ONLY,
+                                          extra=extra))
+    assert report.ok, str(report)
+    got = _by_number(parcels)
+    assert (got[345].land_use_code, got[345].legal_area_m2) == ("CLN", 1234.5)
+    assert (got[346].land_use_code, got[346].legal_area_m2) == ("ONT", 1200.0)
+    assert got[347].land_use_code == "LUC" and pd.isna(got[347].legal_area_m2)
+    assert pd.isna(got[348].land_use_code)
+    assert got[345].label == "345\nCLN 1234,5"
+
+
+def test_closed_polylines_with_numbers_only(tmp_path):
+    doc = ezdxf.new("R2010")
+    msp = doc.modelspace()
+    for (x, y), text in NUMBERS_ONLY.items():
+        corners = [_xy(c) for c in [(x, y), (x + 100, y), (x + 100, y + 100), (x, y + 100)]]
+        msp.add_lwpolyline(corners, close=True, dxfattribs={"layer": "RANH_THUA"})
+        msp.add_text(text, height=2, dxfattribs={"layer": "NHAN",
+                                                  "insert": _xy((x + 30, y + 60))})
+    doc.saveas(tmp_path / "plines.dxf")
+    parcels, report = cad_to_parcels(tmp_path / "plines.dxf")
+    assert report.ok, str(report)
+    assert sorted(parcels.parcel_no) == [345, 346, 347, 348]
+    assert parcels["land_use_code"].isna().all()
+
+
+def test_dgn_v7_with_numbers_only(tmp_path):
+    path = _dgn(tmp_path / "so_thua.dgn", H_EDGES + V_EDGES, NUMBERS_ONLY)
+    parcels, report = cad_to_parcels(path, layers=[10, 20])
+    assert report.ok, str(report)
+    assert sorted(parcels.parcel_no) == [345, 346, 347, 348]
+    assert parcels["legal_area_m2"].isna().all()
+
+
+def test_two_numbers_in_one_parcel_are_an_error_placed_in_it(tmp_path):
+    extra = [("NHAN", "349", (60, 20))]  # a second number in the square of 345
+    parcels, report = cad_to_parcels(_dxf(tmp_path / "hai_so.dxf", labels=NUMBERS_ONLY,
+                                          extra=extra))
+    assert sorted(parcels.parcel_no) == [346, 347, 348]
+    (two,) = report.by_kind(SEVERAL_LABELS)
+    assert "2 parcel numbers in one parcel: 345 ('345'), 349 ('349')" in two.message
+    assert X0 < two.x < X0 + 100 and Y0 < two.y < Y0 + 100
+
+
+def test_two_land_uses_for_one_number_are_an_error(tmp_path):
+    extra = [("NHAN", "CLN", (30, 40)), ("NHAN", "ONT 200,5", (30, 30))]
+    parcels, report = cad_to_parcels(_dxf(tmp_path / "hai_loai.dxf", labels=NUMBERS_ONLY,
+                                          extra=extra))
+    assert 345 not in set(parcels.parcel_no)
+    (two,) = report.by_kind(SEVERAL_LABELS)
+    assert "parcel 345 has 2 land uses: CLN ('CLN'), ONT ('ONT 200,5')" in two.message
+
+
+def test_a_number_outside_every_parcel_is_an_error_saying_a_parcel_is_lost(tmp_path):
+    extra = [("NHAN", "999", (250, 50))]
+    parcels, report = cad_to_parcels(_dxf(tmp_path / "ngoai.dxf", labels=NUMBERS_ONLY,
+                                          extra=extra))
+    assert len(parcels) == 4
+    (outside,) = report.by_kind(LABEL_OUTSIDE)
+    assert "'999' is outside every parcel: parcel 999 has no polygon" in outside.message
+    assert (outside.x, outside.y) == pytest.approx((X0 + 250, Y0 + 50))
+
+
+def test_land_use_without_a_number_is_a_parcel_without_number(tmp_path):
+    labels = dict(NUMBERS_ONLY)
+    labels[(100, 0)] = "CLN 500,5"
+    parcels, report = cad_to_parcels(_dxf(tmp_path / "khong_so.dxf", labels=labels))
+    assert 346 not in set(parcels.parcel_no)
+    (issue,) = report.by_kind(NO_NUMBER)
+    assert "'CLN 500,5' gives no parcel number" in issue.message
+    assert X0 + 100 < issue.x < X0 + 200 and Y0 < issue.y < Y0 + 100
+
+
+def test_number_and_land_use_without_area(tmp_path):
+    labels = dict(CELLS)
+    labels[(0, 0)] = "255/CLN"
+    parcels, report = cad_to_parcels(_dxf(tmp_path / "khong_dt.dxf", labels=labels))
+    assert report.ok, str(report)
+    got = _by_number(parcels)
+    assert got[255].land_use_code == "CLN" and pd.isna(got[255].legal_area_m2)
+    assert got[346].legal_area_m2 == 1200.0

@@ -40,6 +40,25 @@ def test_empty_required_values_are_named(parcels_gdf):
     assert "'23296-1-3'" in problems[0].message
 
 
+def test_a_legal_area_may_be_empty_but_the_column_is_needed(parcels_gdf):
+    unknown = parcels_gdf.copy()
+    unknown.loc[2, "legal_area_m2"] = float("nan")
+    assert check_layer(unknown, "parcels") == []
+    problems = check_layer(parcels_gdf.drop(columns="legal_area_m2"), "parcels")
+    assert [(p.column, p.message) for p in problems] \
+        == [("legal_area_m2", "required column is missing")]
+
+
+def test_not_stated_is_a_land_use_and_an_owner_kind_but_not_a_national_code():
+    for vocab in (contract.LAND_USE, contract.OWNER_KIND):
+        assert vocab.label(contract.NOT_STATED) == "chưa xác định"
+        assert vocab.label(contract.NOT_STATED, "en") == "not stated"
+        assert vocab.lookup("Chưa xác định") == vocab.lookup("NOT STATED") == "not_stated"
+    national = [c for c in contract.LAND_USE.codes if c != contract.NOT_STATED]
+    assert all(c.isupper() and len(c) == 3 for c in national)
+    assert not contract.NOT_STATED.isupper()
+
+
 def test_validate_raises_with_all_problems(parcels_gdf):
     with pytest.raises(ContractError) as info:
         validate_layer(parcels_gdf.drop(columns=["sheet_no", "parcel_no"]), "parcels")

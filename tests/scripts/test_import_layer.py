@@ -103,3 +103,34 @@ def test_import_killed_midway_leaves_the_store_unchanged(store, tmp_path):
     assert store.path.read_bytes() == before
     assert len(store.read_layer("parcels")) == 4
     assert store.list_batches().empty
+
+
+@pytest.mark.backends("gpkg")  # refused before anything reaches the store
+def test_missing_column_prints_the_options_that_fill_it(store, parcels_gdf, tmp_path, script):
+    src = tmp_path / "thua.geojson"
+    survey(parcels_gdf, 4326).drop(columns="SoThua").to_file(src)
+    before = snapshot(store)
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.url)
+    assert out.returncode == 1
+    assert "parcel_no (số thửa / parcel number)" in out.stderr
+    assert "MaXa, TenXa, SoTo, LoaiDat, DienTich, DoiTuong" in out.stderr
+    assert "--map SOURCE=parcel_no" in out.stderr and "--set parcel_no=VALUE" in out.stderr
+    assert snapshot(store) == before
+
+
+def test_drawing_labelled_with_numbers_only_imports_with_a_set_land_use(store, tmp_path,
+                                                                      script):
+    from tests.core.test_cad import NUMBERS_ONLY, _dxf
+
+    dxf = _dxf(tmp_path / "to12.dxf", labels=NUMBERS_ONLY)
+    out = script("import_layer.py", dxf, "--layer", "parcels", "--db", store.url,
+                 "--crs", "VN-2000 Kon Tum", "--set", "commune_code=23296", "--set",
+                 "sheet_no=12", "--set", "land_use_code=CLN", "--user", "an")
+    assert out.returncode == 0, out.stderr
+    assert "written: 4 parcels" in out.stdout
+    # no owner kind in the file (one warning), no legal area on any label (one per parcel)
+    assert "5 cảnh báo / warnings" in out.stdout
+    back = store.read_layer("parcels").set_index("parcel_id")
+    assert set(back["land_use_code"]) == {"CLN"}
+    assert back.loc["23296-12-345", "commune_name"] == "Phường Ngô Mây"
+    assert back["legal_area_m2"].isna().all()

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -199,6 +200,23 @@ def test_parcel_detail_with_history(client):
     assert p["status"]["auction_status"]["value"] == "planned"
     assert [h["value"] for h in p["history"]] == ["inventoried", "compensated", "planned"]
     assert len(feature["bbox"]) == 4
+
+
+def test_parcel_whose_survey_states_no_legal_area_or_land_use(client, store, parcels_gdf):
+    """A drawing labelled with numbers alone: the answer is JSON a browser can read (null, not
+    NaN) and says "not stated" with the vocabulary's code."""
+    unstated = parcels_gdf.copy()
+    unstated.loc[0, ["land_use_code", "legal_area_m2"]] = ["not_stated", np.nan]
+    store.write_layer("parcels", unstated)
+    resp = client.get("/api/parcels/23296-1-1")
+    assert resp.status_code == 200
+    def refuse(constant):  # a browser's JSON.parse refuses NaN and Infinity
+        raise AssertionError(f"{constant} in the JSON answer")
+
+    json.loads(resp.get_data(as_text=True), parse_constant=refuse)
+    p = resp.get_json()["properties"]
+    assert p["legal_area_m2"] is None and p["difference_m2"] is None
+    assert p["land_use_code"] == "not_stated" and p["beyond_tolerance"] is False
 
 
 def test_unknown_parcel_is_404(client):

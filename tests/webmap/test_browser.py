@@ -83,6 +83,7 @@ class WebData:
     basemap: Path
     known: Parcel
     hostile: Parcel
+    unstated: Parcel  # its survey states neither land use nor legal area
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +99,16 @@ def web_data(tmp_path_factory) -> WebData:
     known = _pick(parcels, status, unique)
     hostile = _pick(parcels, status, unique, exclude={known.parcel_id})
     parcels.loc[parcels.parcel_id == hostile.parcel_id, "commune_name"] = HOSTILE
+    unstated = _pick(parcels, status, unique, exclude={known.parcel_id, hostile.parcel_id})
+    parcels.loc[parcels.parcel_id == unstated.parcel_id,
+                ["land_use_code", "legal_area_m2"]] = ["not_stated", np.nan]
     folder = tmp_path_factory.mktemp("browser")
     store = GeoPackageStore(folder / "webmap.gpkg", create=True)
     for name in ("zones", "zoning_plots", "plan_targets", "projects", "status_events",
                  "parcels"):
         store.write_layer(name, layers[name])
     basemap = make_demo_hillshade(folder / "hillshade.tif", layers["zones"], resolution=100.0)
-    return WebData(store.path, basemap, known, hostile)
+    return WebData(store.path, basemap, known, hostile, unstated)
 
 
 @pytest.fixture(scope="module")
@@ -350,6 +354,22 @@ def test_hostile_commune_name_is_shown_as_text(web, web_data):
     assert HOSTILE in page.inner_text("#landgis-results")
     assert page.locator("img[src='x']").count() == 0
     assert web.dialogs == []
+    assert web.errors == []
+
+
+def test_land_use_and_legal_area_not_stated_read_as_such(web, web_data):
+    page, unstated = web.page, web_data.unstated
+    page.fill("#landgis-search", unstated.parcel_id)
+    page.press("#landgis-search", "Enter")
+    text = popup_text(page)
+    assert unstated.parcel_id in text
+    assert re.search(r"Loại đất\s+chưa xác định", text)
+    assert re.search(r"DT pháp lý\s+chưa xác định", text)
+    assert "not_stated" not in text and "NaN" not in text
+    page.check("#mode-land_use_code")
+    legend = page.inner_text("#landgis-legend")
+    assert "chưa xác định" in legend and "not_stated" not in legend
+    assert "CLN" in legend  # national codes are listed by code
     assert web.errors == []
 
 

@@ -99,6 +99,18 @@ def test_page_script_gets_the_vn2000_plane_with_the_pinned_shift(client):
     assert config["vocab"]["clearance_status"]["disputed"]["vi"] == "đang khiếu nại"
 
 
+def test_land_use_not_stated_has_its_colour_and_both_labels(client):
+    html = client.get("/").get_data(as_text=True)
+    config = json.loads(re.search(r"landgis\.init\([^,]+,[^,]+,[^,]+,\s*(\{.*\})\);",
+                                  html, re.S).group(1))
+    land_use = config["vocab"]["land_use_code"]
+    assert land_use["not_stated"]["vi"] == "chưa xác định"
+    assert land_use["not_stated"]["en"] == "not stated"
+    # a colour of its own, not one of a national land-use family
+    others = {v["colour"] for code, v in land_use.items() if code != "not_stated"}
+    assert land_use["not_stated"]["colour"] not in others
+
+
 def test_missing_store_is_a_503_with_a_message(tmp_path):
     app = create_app({"database_url": str(tmp_path / "none.gpkg"),
                       "instance_dir": str(tmp_path / "i")})

@@ -17,7 +17,7 @@ var landgis = (function () {
       clearance: "GPMB", auction: "Đấu giá", doc: "văn bản", history: "Lịch sử",
       zone: "Khu", beyond: "vượt sai số cho phép", area: "Diện tích vùng vẽ",
       parcelsTouched: "Số thửa chạm", more: "và", lang: "English", loading: "Đang tải…",
-      error: "Lỗi", position: "Vị trí",
+      error: "Lỗi", position: "Vị trí", notStated: "chưa xác định",
       login: "Đăng nhập", logout: "Đăng xuất", editTitle: "Cập nhật trạng thái",
       pick: "Chọn thửa trên bản đồ (bấm hoặc vẽ vùng)", selected: "Đã chọn",
       clear: "Bỏ chọn", field: "Trường", value: "Giá trị mới", effective: "Ngày hiệu lực",
@@ -41,7 +41,7 @@ var landgis = (function () {
       clearance: "Clearance", auction: "Auction", doc: "document", history: "History",
       zone: "Zone", beyond: "beyond tolerance", area: "Drawn area",
       parcelsTouched: "Parcels touched", more: "and", lang: "Tiếng Việt", loading: "Loading…",
-      error: "Error", position: "Position",
+      error: "Error", position: "Position", notStated: "not stated",
       login: "Log in", logout: "Log out", editTitle: "Record a status",
       pick: "Pick parcels on the map (click or draw)", selected: "Selected",
       clear: "Clear", field: "Field", value: "New value", effective: "Effective date",
@@ -68,6 +68,14 @@ var landgis = (function () {
   function label(field, code) {
     var entry = state.cfg.vocab[field] && state.cfg.vocab[field][code];
     return entry ? entry[state.lang] : (code == null ? "" : String(code));
+  }
+
+  // A national land-use code with its label ("CLN – đất trồng cây lâu năm"); a code that is not
+  // one (not_stated) by its label alone ("chưa xác định").
+  function isNationalCode(code) { return /^[A-Z]{3}$/.test(String(code)); }
+  function landUseText(code) {
+    return isNationalCode(code) ? code + " – " + label("land_use_code", code)
+      : label("land_use_code", code);
   }
 
   function el(tag, attrs, children) {
@@ -175,13 +183,16 @@ var landgis = (function () {
       return r.json();
     }).then(function (f) {
       var p = f.properties, st = p.status || {};
-      var diff = num(p.difference_m2, 1) + " m²" + (p.beyond_tolerance ? " – " + t("beyond") : "");
+      var noLegal = p.legal_area_m2 == null;  // the survey did not state it
+      var diff = noLegal ? "" : num(p.difference_m2, 1) + " m²" +
+        (p.beyond_tolerance ? " – " + t("beyond") : "");
       var table = el("table", {}, [
         row(t("id"), p.parcel_id), row(t("commune"), p.commune_name + " (" + p.commune_code + ")"),
         row(t("zone"), p.zone_code || ""),
-        row(t("landUse"), p.land_use_code + " – " + label("land_use_code", p.land_use_code)),
+        row(t("landUse"), landUseText(p.land_use_code)),
         row(t("plane"), num(p.plane_area_m2, 1) + " m²"),
-        row(t("legal"), num(p.legal_area_m2, 1) + " m²"), row(t("diff"), diff),
+        row(t("legal"), noLegal ? t("notStated") : num(p.legal_area_m2, 1) + " m²"),
+        row(t("diff"), diff),
         row(t("ellipsoid"), num(p.ellipsoidal_area_m2, 1) + " m²"),
         row(t("clearance"), statusText("clearance_status", st.clearance_status)),
         row(t("auction"), statusText("auction_status", st.auction_status)),
@@ -297,7 +308,7 @@ var landgis = (function () {
       var c = vocab[code].colour;
       if (state.mode === "land_use_code") {  // one line per colour family, listing the codes
         if (!seen[c]) { seen[c] = []; }
-        seen[c].push(code);
+        seen[c].push(isNationalCode(code) ? code : label(state.mode, code));
         return;
       }
       var key = state.mode + ":" + code;
