@@ -58,15 +58,22 @@ def _security_headers(response):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. ``config`` may hold settings (``database_url`` …) and Flask keys."""
+    """Build the app. ``config`` may hold settings by their field names (``database_url``,
+    ``read_open`` …: over the TOML file and the ``LANDGIS_*`` variables) and Flask keys."""
     config = dict(config or {})
     names = {f.name for f in fields(Settings)}
+    stray = sorted(k for k in config if k.startswith("LANDGIS_"))
+    if stray:  # a setting under its variable's name would be silently ignored
+        raise ValueError(f"{', '.join(stray)}: give settings by name "
+                         f"({', '.join(k[8:].lower() for k in stray)}), not as Flask keys")
     settings = load_settings(overrides={k: config.pop(k) for k in list(config) if k in names})
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_dir).resolve()))
     app.config.update(
         SECRET_KEY=_secret_key(settings),
         LANDGIS=settings,
+        # set here, not with setdefault: Flask's own default (False) would win over the setting
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
