@@ -3,29 +3,29 @@
 This is the only module of the core that reads the environment. ``create_app`` and every script
 build one :class:`Settings` with :func:`load_settings` and pass it (or the values they need) down.
 
-Variables read:
+Every field of :class:`Settings` is a setting, under one name everywhere:
 
-``LANDGIS_CONFIG``        path of a TOML file (default: ``landgis.toml`` in the project folder,
-                          if it exists)
-``LANDGIS_DATABASE_URL``  a ``.gpkg`` path or a ``postgresql://`` URL (default
-                          ``layers/kontum.gpkg``)
-``LANDGIS_SECRET_KEY``    the web app's secret key (default: generated once and kept in
-                          ``instance/secret_key``)
-``LANDGIS_INSTANCE_DIR``  where the app keeps its own files (default ``instance/``)
-``LANDGIS_REQUIRE_ALL``   ``1`` makes tests fail instead of skipping when a service is missing
-``LANDGIS_READ_OPEN``     ``0`` asks for a login to read the map and the API (default ``1``)
-``LANDGIS_SECURE_COOKIES`` ``1`` when the server is reached over HTTPS
-``LANDGIS_BASEMAP_RASTER`` the GeoTIFF served as the map's raster basemap at
-                          ``/tiles/basemap/{z}/{x}/{y}.png``: an orthophoto or a DEM hillshade,
-                          in any CRS GDAL reads (default ``layers/hillshade.tif``, the synthetic
-                          demo hillshade; an empty value in the config file serves none)
+- in the TOML file, the field's name as a key (at the top level or in a ``[landgis]`` table);
+  the file is ``LANDGIS_CONFIG``, else ``landgis.toml`` in the project folder if it exists;
+- in the environment, ``LANDGIS_`` and the name in capitals (:func:`variable`):
+  ``read_open`` is ``LANDGIS_READ_OPEN``; an empty variable counts as unset;
+- in ``overrides``, the field's name (the scripts' ``--setting NAME=VALUE``, ``create_app``'s
+  config).
+
+A field added to :class:`Settings` is therefore read from all three at once. Values are
+checked as they are read, whatever their source: yes/no words (``1``/``0``, ``true``/``false``,
+``yes``/``no``, ``on``/``off``), whole and decimal numbers with their lower bounds, and the
+allowed words of an enumeration; a bad one raises ValueError naming the file and key, or the
+variable. README.md ("Settings") has the table of every setting (variable, key, type, default,
+meaning); a test checks that it names every field.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -33,17 +33,27 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = PROJECT_DIR / "layers" / "kontum.gpkg"
 DEFAULT_BASEMAP_RASTER = PROJECT_DIR / "layers" / "hillshade.tif"
 
+#: The variable naming the TOML file (not a setting itself: it says where settings are).
+CONFIG_VARIABLE = "LANDGIS_CONFIG"
+#: How the web app gets its tile pyramid: built in a child process, in the request that first
+#: needs it, or never (every tile encoded from the store in its request).
+TILES_BUILD_MODES = ("process", "inline", "off")
+
 
 @dataclass(frozen=True)
 class Settings:
+    #: The store: a ``.gpkg`` path or a ``postgresql://`` URL.
     database_url: str = str(DEFAULT_DATABASE)
+    #: Where the web app keeps its own files (secret key, accounts of a GeoPackage store, tiles).
     instance_dir: str = str(PROJECT_DIR / "instance")
+    #: The web app's secret key; by default one generated once and kept in the instance folder.
     secret_key: str | None = None
+    #: Tests fail instead of skipping when a service (PostgreSQL, Chromium) is missing.
     require_all: bool = False
     #: Largest number of features the JSON API returns for one request.
-    max_features: int = 5000
+    max_features: int = field(default=5000, metadata={"min": 1})
     #: Tolerance (per cent of the legal area) beyond which the legal and plane areas disagree.
-    area_tolerance_pct: float = 1.0
+    area_tolerance_pct: float = field(default=1.0, metadata={"min": 0})
     #: Whether the map and the API may be read without logging in (writing always needs an
     #: editor's login).
     read_open: bool = True
@@ -55,39 +65,123 @@ class Settings:
     #: (the page, the parcels' index and status snapshot, the tile pyramid). ``make run`` sets
     #: it; tests leave it off so that each app starts cold and quiet.
     warm: bool = False
+    #: How the web app builds its tile pyramid: one of :data:`TILES_BUILD_MODES`.
+    tiles_build: str = field(default="process", metadata={"choices": TILES_BUILD_MODES})
+    #: Seconds a browser uses a tile before revalidating it: the longest a tile can look stale
+    #: after an import.
+    tiles_max_age: int = field(default=60, metadata={"min": 0})
     #: Failed logins of one user name, within ``login_lockout_minutes``, that lock it for
     #: that long (0: no limit); the lock is kept in the accounts database, seen by every server.
-    login_max_failures: int = 5
+    login_max_failures: int = field(default=5, metadata={"min": 0})
     #: The same for one client address, whatever the names tried (0: no limit; behind a
     #: reverse proxy every client has the proxy's address).
-    login_max_failures_per_address: int = 20
+    login_max_failures_per_address: int = field(default=20, metadata={"min": 0})
     #: Minutes over which failed logins are counted, and how long a lock lasts.
-    login_lockout_minutes: float = 15.0
+    login_lockout_minutes: float = field(default=15.0, metadata={"min": 0})
     #: How long a login lasts (the session cookie and the server-side session), in hours.
-    session_hours: float = 8.0
+    session_hours: float = field(default=8.0, metadata={"min": 0})
 
 
-_ENV = {
-    "LANDGIS_DATABASE_URL": "database_url",
-    "LANDGIS_INSTANCE_DIR": "instance_dir",
-    "LANDGIS_SECRET_KEY": "secret_key",
-    "LANDGIS_REQUIRE_ALL": "require_all",
-    "LANDGIS_MAX_FEATURES": "max_features",
-    "LANDGIS_AREA_TOLERANCE_PCT": "area_tolerance_pct",
-    "LANDGIS_BASEMAP_RASTER": "basemap_raster",
-    "LANDGIS_WARM": "warm",
-}
+def variable(name: str) -> str:
+    """The environment variable of the setting ``name``: ``LANDGIS_`` and the name in capitals."""
+    return "LANDGIS_" + name.upper()
 
 
-def _coerce(name: str, value: Any) -> Any:
-    kind = {f.name: f.type for f in fields(Settings)}[name]
-    if kind == "bool" and isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    if kind == "int":
-        return int(value)
-    if kind == "float":
-        return float(value)
+_FIELDS: dict[str, Field] = {f.name: f for f in fields(Settings)}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise _Bad("not a yes/no value (1/0, true/false, yes/no, on/off)")
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise _Bad("not a whole number")
+
+
+def _float(value: Any) -> float:
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            pass
+    if number is None or not math.isfinite(number):
+        raise _Bad("not a number")
+    return number
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("not text")
     return value
+
+
+_PARSERS = {"bool": _bool, "int": _int, "float": _float, "str": _text, "str | None": _text}
+for _spec in _FIELDS.values():  # a new kind of setting needs its reader here
+    if _spec.type not in _PARSERS:
+        raise TypeError(f"Settings.{_spec.name}: no reader for type {_spec.type!r}")
+
+
+def _parse(name: str, value: Any, source: str) -> Any:
+    """``value`` as the setting ``name`` holds it; ``source`` says where it was read."""
+    spec = _FIELDS[name]
+    try:
+        result = _PARSERS[spec.type](value)
+        choices = spec.metadata.get("choices")
+        if choices is not None:
+            result = result.strip().lower()
+            if result not in choices:
+                raise _Bad(f"not one of {', '.join(choices)}")
+        low = spec.metadata.get("min")
+        if low is not None and result < low:
+            raise _Bad(f"less than {low}")
+    except _Bad as exc:
+        raise ValueError(
+            f"cài đặt không hợp lệ / bad setting: {source} = {value!r}: {exc}") from None
+    return result
+
+
+def _unknown(key: str) -> str:
+    return (f"không có cài đặt / unknown setting {key!r}; "
+            f"known: {', '.join(sorted(_FIELDS))}")
+
+
+def _read_file(path: str | os.PathLike) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        try:
+            data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: không phải TOML / not valid TOML: {exc}") from None
+    table = data.get("landgis", data)
+    if not isinstance(table, dict):
+        raise ValueError(f"{path}: [landgis] phải là một bảng / must be a table")
+    values = {}
+    for key, value in table.items():
+        if key not in _FIELDS:
+            raise ValueError(f"{path}: {_unknown(key)}")
+        values[key] = _parse(key, value, f"{path}: {key}")
+    return values
 
 
 def load_settings(
@@ -97,31 +191,22 @@ def load_settings(
 ) -> Settings:
     """Build the settings: defaults < config file < ``LANDGIS_*`` variables < ``overrides``.
 
-    Raises ValueError naming the file and key for an unknown key or a value of the wrong kind.
+    ``overrides`` maps field names to values (text is read as in a variable; None leaves the
+    setting alone). Raises ValueError naming the file and key, or the variable, for an unknown
+    key or a bad value.
     """
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    path = config_file or env.get("LANDGIS_CONFIG")
+    path = config_file or env.get(CONFIG_VARIABLE) or None
     if path is None and (PROJECT_DIR / "landgis.toml").exists():
         path = PROJECT_DIR / "landgis.toml"
-    known = {f.name for f in fields(Settings)}
-    if path is not None:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-        for key, value in data.get("landgis", data).items():
-            if key not in known:
-                raise ValueError(f"{path}: unknown setting {key!r}; known: {', '.join(sorted(known))}")
-            values[key] = value
-    for var, name in _ENV.items():
-        if env.get(var):
-            values[name] = env[var]
+    values = _read_file(path) if path is not None else {}
+    for name in _FIELDS:
+        text = env.get(variable(name))
+        if text:
+            values[name] = _parse(name, text, variable(name))
     for key, value in (overrides or {}).items():
-        if key not in known:
-            raise ValueError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+        if key not in _FIELDS:
+            raise ValueError(_unknown(key))
         if value is not None:
-            values[key] = value
-    try:
-        values = {k: _coerce(k, v) for k, v in values.items()}
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"bad setting value: {exc}") from None
+            values[key] = _parse(key, value, key)
     return replace(Settings(), **values)

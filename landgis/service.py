@@ -432,10 +432,10 @@ def statuses_along(fund: LandFund, index) -> dict[str, np.ndarray]:
 
 
 def parcel_statuses(store, bbox, *, max_parcels: int = 5000) -> dict:
-    """Today's clearance and auction status of the parcels meeting a WGS 84 box.
+    """Today's clearance and auction status of the parcels meeting a WGS 84 box, by parcel id.
 
-    The page colours the parcels of the vector tiles with it (tiles carry no status). The box
-    is checked by :func:`parse_bbox` (at most :data:`MAX_BBOX_DEG` a side); the parcels are
+    For clients that know parcels by id; the page colours its tiles from the status snapshot
+    (:mod:`landgis.status_snapshot`, keyed by the tiles' ``k``) instead. The box is checked by :func:`parse_bbox` (at most :data:`MAX_BBOX_DEG` a side); the parcels are
     those whose bounding box meets it, found in the tiles' in-memory index
     (:func:`landgis.tiles.layer_index`, kept per version of the parcels layer, so a ledger
     append costs no re-read of the geometry), at most ``max_parcels`` (in layer order).

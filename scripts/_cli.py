@@ -1,4 +1,8 @@
-"""What every landgis script shares: the --db option, settings, and clean error exits.
+"""What every landgis script shares: the --db, --config and --setting options, and clean exits.
+
+``--setting NAME=VALUE`` (repeatable) sets any field of :class:`landgis.config.Settings` for
+this run, over the TOML file and the ``LANDGIS_*`` variables; ``--db`` is short for
+``--setting database_url=…`` and wins over it.
 
 Each script parses its own arguments, calls the core, and prints or writes. Errors the user can
 act on (bad input, a missing file, a contract problem) are printed as one message on stderr with
@@ -9,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from typing import Callable
 
 from landgis.config import Settings, load_settings
 from landgis.contract import ContractError
 from landgis.crs import CoordinateError
 from landgis.store import StoreError
+
+_NAMES = tuple(f.name for f in fields(Settings))
 
 
 def parser(description: str, *, add_help: bool = True) -> argparse.ArgumentParser:
@@ -25,11 +32,33 @@ def parser(description: str, *, add_help: bool = True) -> argparse.ArgumentParse
     p.add_argument("--db", **nested, help="the store: a .gpkg path or a postgresql:// URL "
                                 "(default: LANDGIS_DATABASE_URL, else layers/kontum.gpkg)")
     p.add_argument("--config", **nested, help="a TOML settings file")
+    # a sub-command's copy goes to its own list: argparse would replace the main parser's
+    p.add_argument("--setting", action="append", type=_setting, metavar="NAME=VALUE",
+                   dest="setting" if add_help else "setting_after",
+                   **({"default": []} if add_help else nested),
+                   help=f"set one setting for this run (repeatable): {', '.join(_NAMES)}; "
+                        "see README.md, Settings")
     return p
 
 
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: viết / write NAME=VALUE")
+    if name not in _NAMES:
+        raise argparse.ArgumentTypeError(
+            f"không có cài đặt / unknown setting {name!r}; known: {', '.join(_NAMES)}")
+    return name, value
+
+
 def settings(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config, overrides={"database_url": args.db})
+    """The settings of this run: defaults < TOML file < ``LANDGIS_*`` < --setting < --db."""
+    given = [*getattr(args, "setting", []), *getattr(args, "setting_after", [])]
+    overrides = dict(given)
+    if getattr(args, "db", None) is not None:
+        overrides["database_url"] = args.db
+    return load_settings(getattr(args, "config", None), overrides=overrides)
 
 
 def run(main: Callable[[], int | None]) -> None:

@@ -58,9 +58,14 @@ def _security_headers(response):
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app. ``config`` may hold settings (``database_url`` …) and Flask keys."""
+    """Build the app. ``config`` may hold settings by their field names (``database_url``,
+    ``read_open`` …: over the TOML file and the ``LANDGIS_*`` variables) and Flask keys."""
     config = dict(config or {})
     names = {f.name for f in fields(Settings)}
+    stray = sorted(k for k in config if k.startswith("LANDGIS_"))
+    if stray:  # a setting under its variable's name would be silently ignored
+        raise ValueError(f"{', '.join(stray)}: give settings by name "
+                         f"({', '.join(k[8:].lower() for k in stray)}), not as Flask keys")
     settings = load_settings(overrides={k: config.pop(k) for k in list(config) if k in names})
 
     from webmap.auth import cookie_config
@@ -72,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
+        # set here, not with setdefault: Flask's own defaults (insecure cookies, 31 days) would
+        # win over the settings; the caller's own Flask keys below still win
         **cookie_config(settings),
     )
     app.config.update(config)

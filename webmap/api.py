@@ -91,7 +91,8 @@ def search():
 
 @bp.get("/status")
 def status():
-    """Today's statuses of the parcels in a WGS 84 box: what the page colours the tiles with."""
+    """Today's statuses of the parcels in a WGS 84 box, by parcel id, for clients that know
+    parcels by id (the page colours its tiles from :func:`status_snapshot` instead)."""
     limit = current_app.config["LANDGIS"].max_features
     response = jsonify(service.parcel_statuses(get_store(), request.args.get("bbox"),
                                                max_parcels=limit))

@@ -13,9 +13,10 @@ Measured on the bench's 100,000 parcels (2 cores, Chromium alongside): twelve ti
 once took 100-280 ms through waitress, each a few milliseconds of Python queued behind the
 others, while the tiles themselves cost 0.2-0.7 ms each to look up.
 
-Flask settings: ``LANDGIS_TILES_BUILD`` (``process``, the default: build the pyramid in a child
-process; ``inline``; ``off``) and ``LANDGIS_TILES_MAX_AGE`` (seconds a browser uses a tile
-before revalidating it, default 60: the longest a tile can look stale after an import).
+Settings (:class:`landgis.config.Settings`): ``tiles_build`` (``process``, the default: build
+the pyramid in a child process; ``inline``; ``off``) and ``tiles_max_age`` (seconds a browser
+uses a tile before revalidating it, default 60: the longest a tile can look stale after an
+import).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def tile_service() -> tiles.TileService:
         settings = app.config["LANDGIS"]
         service = app.extensions.setdefault(_EXTENSION, tiles.TileService(
             Path(settings.instance_dir) / "tiles",
-            build=app.config.get("LANDGIS_TILES_BUILD", "process")))
+            build=settings.tiles_build))
     return service
 
 
@@ -63,7 +64,7 @@ def _cache_headers(response: Response, version: str) -> Response:
         # zooming back and forth costs no request at all (a new version has a new address)
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
-        max_age = int(current_app.config.get("LANDGIS_TILES_MAX_AGE", 60))
+        max_age = current_app.config["LANDGIS"].tiles_max_age
         response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.vary.add("Accept-Encoding")
     return response

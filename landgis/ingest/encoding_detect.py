@@ -14,6 +14,7 @@ import os
 import re
 import struct
 
+from landgis.ingest.encoding_codecs import decode_bytes
 from landgis.ingest.encoding_tables import _TONE_OF, _VIET_LETTERS
 
 __all__ = ["detect_encoding", "read_dbf_strings"]
@@ -121,8 +122,6 @@ def detect_encoding(samples: list[bytes], max_bytes: int = 200_000) -> tuple[str
     >>> detect_encoding([b"Ph\\xad\\xeang Ng\\xab M\\xa9y", b"X\\xb7 \\xa7\\xbek C\\xcam"])[0]
     'tcvn3'
     """
-    from landgis.ingest.encodings import decode_bytes  # not at the top: it imports us
-
     high = []
     size = 0
     for raw in samples:

@@ -2,8 +2,8 @@
 
 The Vietnamese letters and tone marks, the TCVN3 (VN3) byte table, the VNI-Windows modifier
 bytes and the tables built from them, and the encoding aliases. The names are private to
-:mod:`landgis.ingest.encodings` and :mod:`landgis.ingest.encoding_detect`, which hold every
-function that uses them.
+:mod:`landgis.ingest.encoding_codecs` and :mod:`landgis.ingest.encoding_detect`, which hold
+every function that uses them.
 """
 
 from __future__ import annotations

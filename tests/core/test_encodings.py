@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
 import struct
+import subprocess
+import sys
+import textwrap
 import unicodedata
+from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
 
-from landgis.ingest import encodings
+from landgis.ingest import encoding_tables
 from landgis.ingest.encodings import (
     ENCODINGS,
     decode_bytes,
@@ -172,7 +178,7 @@ def test_every_vietnamese_letter_round_trips(encoding):
 
 
 def test_tcvn3_table_is_vn3_and_one_to_one():
-    table = encodings._TCVN3_TABLE
+    table = encoding_tables._TCVN3_TABLE
     lower = [c for c in table.values() if c.islower()]
     upper = [c for c in table.values() if c.isupper()]
     assert (len(table), len(lower), len(upper)) == (75, 67, 7)
@@ -365,3 +371,28 @@ def test_shapefile_written_by_gdal_without_cpg(tmp_path, encoding):
     seen = pyogrio.read_dataframe(shp)["TEN_XA"].tolist()  # GDAL reads it as ISO-8859-1
     assert seen != names
     assert [repair_text(v, encoding) for v in seen] == names
+
+
+ROOT = Path(__file__).resolve().parents[2]
+ENCODING_MODULES = ["encoding_tables", "encoding_codecs", "encoding_detect", "encodings"]
+
+
+@pytest.mark.parametrize("module", ENCODING_MODULES)
+def test_each_encoding_module_imports_and_works_alone(module):
+    """In a fresh interpreter, each module imports by itself, detection and decoding work, and
+    nothing imports the modules that import it (the cycle encodings <-> encoding_detect)."""
+    code = textwrap.dedent(f"""
+        import json, sys
+        import landgis.ingest.{module} as m
+        if hasattr(m, "detect_encoding"):
+            assert m.detect_encoding([b"Ph\\xad\\xeang Ng\\xab M\\xa9y"])[0] == "tcvn3"
+        if hasattr(m, "decode_bytes"):
+            assert m.decode_bytes(b"Xa\\xf5", "vni") == "Xã"
+        print(json.dumps(sorted(n for n in sys.modules if n.startswith("landgis.ingest."))))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = {n.rsplit(".", 1)[1] for n in json.loads(done.stdout)}
+    below = set(ENCODING_MODULES[:ENCODING_MODULES.index(module) + 1])
+    assert loaded & set(ENCODING_MODULES) <= below, f"{module} imported {sorted(loaded)}"

@@ -9,7 +9,7 @@ def app(store, tmp_path):
     child process would outlive the test and its (PostGIS) database; the tests of the pyramid
     make their own app."""
     return create_app({"database_url": store.url, "instance_dir": str(tmp_path / "instance"),
-                       "TESTING": True, "LANDGIS_TILES_BUILD": "off"})
+                       "TESTING": True, "tiles_build": "off"})
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_warm_start_prepares_the_map_and_follows_an_import(store, parcels_gdf, t
 
     monkeypatch.setattr(webmap, "WATCH_SECONDS", 0.1)
     app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "i"),
-                      "TESTING": True, "LANDGIS_TILES_BUILD": "inline"})
+                      "TESTING": True, "tiles_build": "inline"})
     pyramids = tmp_path / "i" / "tiles"
 
     def built(version: str) -> bool:

@@ -48,14 +48,14 @@ def in_storage(geojson: dict, z: int, x: int, y: int):
 
 @pytest.fixture
 def on_the_fly(app):
-    app.config["LANDGIS_TILES_BUILD"] = "off"
+    assert app.config["LANDGIS"].tiles_build == "off"  # every tile encoded in its request
     return app.test_client()
 
 
 @pytest.fixture
 def from_pyramid(store, tmp_path):
     app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "pyr"),
-                      "TESTING": True, "LANDGIS_TILES_BUILD": "inline"})
+                      "TESTING": True, "tiles_build": "inline"})
     return app.test_client()
 
 

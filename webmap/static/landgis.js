@@ -592,5 +592,5 @@ var landgis = (function () {
     window.landgisReady = true;
   }
 
-  return { init: init, colour: colour, statusOf: statusOf, showParcel: showParcel, state: state };
+  return { init: init, statusOf: statusOf, state: state };
 })();

@@ -1,10 +1,10 @@
 /* landgis MVT decoding: a Mapbox Vector Tile (2.1) read with pbf into flat typed arrays, for
- * the parcel layer (parcel-tiles.js) and its worker (parcel-worker.js).
+ * the parcel layer (parcel-tiles.js).
  *
- * decodeTile(bytes) -> {layerName: layer}; a layer is plain data (it crosses to and from a
- * worker): count, extent, keys, values, typed arrays xy, rings, first, box, polygon, tags,
- * tagAt, k, id, and landUse; bytes keeps the tile for the strings not read yet.
- * attach(layer) gives it parcelId(i) and props(i), which read those strings on first use.
+ * decodeTile(bytes) -> {layerName: layer}; a layer holds count, extent, keys, values, typed
+ * arrays xy, rings, first, box, polygon, tags, tagAt, k, id, and landUse; bytes keeps the tile
+ * for the strings not read yet. attach(layer) gives it parcelId(i) and props(i), which read
+ * those strings on first use.
  */
 /* global Pbf */
 var landgisMVT = (function () {
@@ -134,13 +134,6 @@ var landgisMVT = (function () {
     return layers;
   }
 
-  /** The buffers a decoded layer can hand over to another thread without a copy. */
-  function transferables(layer) {
-    return [layer.xy, layer.rings, layer.first, layer.box, layer.polygon, layer.tags,
-            layer.tagAt, layer.k, layer.id, layer.bytes].map(function (a) { return a.buffer; })
-      .filter(function (b, i, all) { return all.indexOf(b) === i; });
-  }
-
   function attach(layer) {
     layer.parcelId = function (f) {
       return this.id[f] < 0 ? null : stringAt(this.values, this.id[f], this.bytes);
@@ -155,5 +148,5 @@ var landgisMVT = (function () {
     return layer;
   }
 
-  return { decodeTile: decodeTile, attach: attach, transferables: transferables };
+  return { decodeTile: decodeTile, attach: attach };
 })();
