@@ -518,7 +518,8 @@ class PostGISStore(Store):
 
     @_as_store_errors
     def layer_version(self, name: str) -> str | None:
-        """A token that changes whenever layer ``name`` is written (not on ledger appends)."""
+        """A counter in ``landgis_meta`` moved by every write of layer ``name`` (not by ledger
+        appends); None when the layer was never written."""
         row = self._connection().execute(
             sql.SQL("SELECT value FROM {} WHERE key = %s").format(self._t(META)),
             (f"layer:{name}",)).fetchone()
