@@ -38,6 +38,7 @@ from rasterio.warp import transform as transform_points, transform_bounds
 
 from landgis.contract import STORAGE_EPSG
 from landgis.crs import VN2000_TO_WGS84_EPSG, is_vn2000
+from landgis.tiles.grid import WORLD_HALF, TileError, check_xyz, tile_bounds, tiles_covering
 
 SYNTHETIC_NOTE = "synthetic hillshade for the demo, illustrative, not surveyed"
 
@@ -45,15 +46,10 @@ SYNTHETIC_NOTE = "synthetic hillshade for the demo, illustrative, not surveyed"
 #: used when no zones are given.
 DEMO_BOUNDS = (503_000.0, 1_575_000.0, 556_000.0, 1_654_000.0)
 
-#: Half the side of the Web-Mercator square, in metres.
-MERCATOR_HALF = 20037508.342789244
+#: Highest zoom of a basemap tile (the grid is :mod:`landgis.tiles.grid`, the vector tiles').
 MAX_ZOOM = 24
 TILE_SIZE = 256
 _MERCATOR = RioCRS.from_epsg(3857)
-
-
-class TileError(ValueError):
-    """A z/x/y outside the XYZ grid, or a tile size that is not allowed."""
 
 
 # --------------------------------------------------------------------------- the demo hillshade
@@ -204,23 +200,6 @@ def make_demo_hillshade(path, zones_gdf=None, *, seed: int = 2019, resolution: f
 # --------------------------------------------------------------------------- XYZ tiles
 
 
-def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
-    """The (west, south, east, north) of XYZ tile z/x/y in EPSG:3857 metres.
-
-    Raises :class:`TileError` for a tile outside the grid."""
-    if not (isinstance(z, int) and isinstance(x, int) and isinstance(y, int)):
-        raise TileError("z, x and y must be whole numbers")
-    if not 0 <= z <= MAX_ZOOM:
-        raise TileError(f"zoom {z} is outside 0..{MAX_ZOOM}")
-    n = 1 << z
-    if not (0 <= x < n and 0 <= y < n):
-        raise TileError(f"tile {x}/{y} is outside the grid of zoom {z} (0..{n - 1})")
-    side = 2 * MERCATOR_HALF / n
-    west = -MERCATOR_HALF + x * side
-    north = MERCATOR_HALF - y * side
-    return west, north - side, west + side, north
-
-
 @dataclass(frozen=True)
 class _RasterInfo:
     """What a tile needs to know of a raster, read once per (path, mtime)."""
@@ -256,7 +235,7 @@ def _raster_info(path: str) -> _RasterInfo:
         try:
             bounds_3857 = transform_bounds(crs, _MERCATOR, w, s, e, n, densify_pts=21)
         except Exception:
-            bounds_3857 = (-MERCATOR_HALF, -MERCATOR_HALF, MERCATOR_HALF, MERCATOR_HALF)
+            bounds_3857 = (-WORLD_HALF, -WORLD_HALF, WORLD_HALF, WORLD_HALF)
         interp = src.colorinterp
         alpha = next((i + 1 for i, ci in enumerate(interp) if ci == ColorInterp.alpha), None)
         data_bands = tuple(b for b in src.indexes if b != alpha)
@@ -434,12 +413,12 @@ def native_zoom(path, *, size: int = TILE_SIZE, highest: int = 22) -> int:
     stat = os.stat(path)
     info = _info_for(path, (stat.st_mtime_ns, stat.st_size))
     w, s, e, n = info.bounds_3857
-    lat = math.degrees(math.atan(math.sinh(((s + n) / 2) / MERCATOR_HALF * math.pi)))
+    lat = math.degrees(math.atan(math.sinh(((s + n) / 2) / WORLD_HALF * math.pi)))
     # the raster's pixel on the ground: metres, or degrees of latitude in a geographic CRS
     metres = info.resolution * (111_320.0 if info.crs.is_geographic else 1.0)
     if metres <= 0:
         return highest
-    ground_z0 = 2 * MERCATOR_HALF * math.cos(math.radians(lat)) / size
+    ground_z0 = 2 * WORLD_HALF * math.cos(math.radians(lat)) / size
     return max(0, min(highest, math.ceil(math.log2(ground_z0 / metres))))
 
 
@@ -451,7 +430,7 @@ def read_xyz_tile(path, z: int, x: int, y: int, *, size: int = TILE_SIZE) -> byt
     and rasterio's errors for a file GDAL cannot read. Answers from :data:`TILE_CACHE` when the
     same tile of the same file (path and modification time) was rendered before.
     """
-    tile_bounds(z, x, y)  # validates
+    check_xyz(z, x, y, MAX_ZOOM)
     if not 16 <= int(size) <= 1024:
         raise TileError(f"tile size {size} is outside 16..1024")
     path = os.fspath(Path(path).resolve())
@@ -482,14 +461,9 @@ def warm_tiles(path, *, max_zoom: int | None = None, limit: int = 2000) -> int:
     w, s, e, n = info.bounds_3857
     done = 0
     for z in range(0, min(top, MAX_ZOOM) + 1):
-        side = 2 * MERCATOR_HALF / (1 << z)
-        x0, x1 = (int((v + MERCATOR_HALF) // side) for v in (w, e))
-        y0, y1 = (int((MERCATOR_HALF - v) // side) for v in (n, s))
-        last = (1 << z) - 1
-        for x in range(max(0, x0), min(last, x1) + 1):
-            for y in range(max(0, y0), min(last, y1) + 1):
-                if done >= limit:
-                    return done
-                read_xyz_tile(path, z, x, y)
-                done += 1
+        for x, y in tiles_covering((w, s, e, n), z):
+            if done >= limit:
+                return done
+            read_xyz_tile(path, z, x, y)
+            done += 1
     return done
