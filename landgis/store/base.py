@@ -213,6 +213,15 @@ class Store(abc.ABC):
     def version(self) -> str:
         """A token that changes whenever anything stored changes (for caches)."""
 
+    def layer_version(self, name: str) -> str | None:
+        """A token that changes whenever layer ``name`` is written, but not when the status
+        ledger grows, so that what is derived from a layer (its tiles, its in-memory index)
+        outlives status edits; None when the store has no such layer.
+
+        By default the store's :meth:`version`: right, but it moves on every change.
+        """
+        return self.version() if name in self.layers() else None
+
     @abc.abstractmethod
     def read_layer(
         self,

@@ -168,6 +168,23 @@ class GeoPackageStore(Store):
         st = self.path.stat()
         return f"{st.st_ino}-{st.st_size}-{st.st_mtime_ns}"
 
+    def layer_version(self, name: str) -> str | None:
+        """The layer's row of ``gpkg_contents``: GDAL stamps ``last_change`` (to the
+        millisecond) and the extent when it writes a layer; a ledger append leaves them."""
+        if not self.path.exists():
+            return None
+        try:
+            con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                  timeout=10)
+            try:
+                row = con.execute("SELECT last_change, min_x, min_y, max_x, max_y FROM "
+                                  "gpkg_contents WHERE table_name = ?", (name,)).fetchone()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the layers' stamps: {exc}") from exc
+        return None if row is None else "|".join(map(str, row))
+
     def fields(self, name: str) -> list[str]:
         """Column names of a layer (geometry excluded)."""
         with self._lock(shared=True):

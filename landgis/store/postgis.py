@@ -39,24 +39,24 @@ EPSG:9216
 ---------
 Debian's PostGIS 3.3 has no EPSG:9216 in ``spatial_ref_sys``; :func:`ensure_schema` registers
 it from pyproj's definition (WKT1_GDAL and a PROJ string) when it is missing.
+
+Modules
+-------
+This module holds the store itself (connection, reading, writing layers);
+:mod:`~landgis.store.pg_schema` the URL, the tables' names and the setting up;
+:mod:`~landgis.store.pg_values` the conversions between DataFrames and rows;
+:mod:`~landgis.store.pg_ledger` the status ledger and the batches.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import json
-import re
-import warnings
-from typing import Iterator, Mapping, Sequence
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from landgis import contract
 from landgis.store.base import (
-    BATCH_COLUMNS,
     Batch,
     BBox,
     LayerNotFoundError,
@@ -64,337 +64,39 @@ from landgis.store.base import (
     Store,
     StoreError,
     Where,
-    check_events,
-    check_expected,
     check_identifier,
     normalise_where,
-    recorded_no_earlier_than,
 )
+from landgis.store.pg_ledger import LedgerAndBatches
+from landgis.store.pg_schema import (  # noqa: F401 - the backend's public names, here as before
+    BATCHES,
+    EVENTS,
+    FID,
+    GEOM,
+    INTERNAL,
+    MAX_LAYER_NAME,
+    META,
+    PARCELS,
+    SCHEMES,
+    SRID,
+    _as_store_errors,
+    _ident,
+    ensure_postgis,
+    ensure_schema,
+    is_postgres_url,
+    mask,
+    psycopg,
+    split_url,
+    sql,
+    srid_definition,
+)
+from landgis.store.pg_values import _READABLE, _condition, _frame, _prepare, _rows
 
-try:  # psycopg is a dependency of the project, but keep the module importable without it
-    import psycopg
-    from psycopg import sql
-except ImportError:  # pragma: no cover
-    psycopg = None
-    sql = None
-
-SRID = contract.STORAGE_EPSG
-EVENTS = contract.STATUS_EVENTS.name
-PARCELS = contract.PARCELS.name
-META = "landgis_meta"
-BATCHES = "import_batches"
-INTERNAL = frozenset({META, BATCHES})
-FID = "fid"
-GEOM = "geom"
-SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-#: the longest layer name: the suffixes of the temporary table and of the index names must fit
-#: in PostgreSQL's 63-byte identifiers
-MAX_LAYER_NAME = 40
-
-_KIND_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "date": "text",
-               "datetime": "text"}
-_INT_TYPES = {"bigint", "integer", "smallint"}
-_FLOAT_TYPES = {"double precision", "real", "numeric"}
-_TEXT_TYPES = {"text", "character varying", "character", "name"}
-_READABLE = _INT_TYPES | _FLOAT_TYPES | _TEXT_TYPES | {
-    "boolean", "timestamp without time zone", "timestamp with time zone", "bytea"}
-
-
-def is_postgres_url(url) -> bool:
-    return str(url).startswith(SCHEMES)
+__all__ = ["PostGISStore", "ensure_postgis", "ensure_schema", "is_postgres_url", "mask",
+           "split_url", "srid_definition"]
 
 
-_SEARCH_PATH = re.compile(r"-c\s*search_path\s*=\s*(\S+)")
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """``(libpq URL, schema)`` from a store URL.
-
-    The schema is the ``schema`` parameter (ours: it is taken out of the libpq URL) or else the
-    first schema of a libpq ``options=-csearch_path=NAME[,…]`` (kept: psql and SQLAlchemy
-    understand it too; ``public``, where PostGIS lives, is added to that path when missing),
-    else ``public``. Several ``options`` parameters are joined into one.
-    """
-    text = str(url)
-    for scheme in SCHEMES:
-        if text.startswith(scheme):
-            text = "postgresql://" + text[len(scheme):]
-            break
-    else:
-        raise StoreError(f"not a PostgreSQL URL: {mask(url)}")
-    parts = urlsplit(text)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [v for k, v in query if k == "schema"]
-    options = " ".join(v for k, v in query if k == "options").strip()
-    path = _SEARCH_PATH.search(options)
-    entries = [e.strip().strip('"') for e in path.group(1).split(",")] if path else []
-    schema = schemas[-1] if schemas else (entries[0] if entries else "public")
-    try:
-        check_identifier(schema)
-    except StoreError:
-        raise StoreError(f"schema {schema!r} in the database URL: use letters, digits and _"
-                         ) from None
-    if len(schema) > 50:
-        raise StoreError(f"schema {schema!r} in the database URL: at most 50 characters")
-    if path and "public" not in entries:
-        options = (options[:path.start(1)] + path.group(1) + ",public"
-                   + options[path.end(1):])
-    rest = [(k, v) for k, v in query if k not in ("schema", "options")]
-    if options:
-        rest.append(("options", options))
-    rest = urlencode(rest, quote_via=quote)
-    # built by hand: urlunsplit drops the "//" of a URL with no host (the local socket)
-    return f"postgresql://{parts.netloc}{parts.path}" + (f"?{rest}" if rest else ""), schema
-
-
-def mask(url) -> str:
-    """The URL with its password hidden, for messages."""
-    parts = urlsplit(str(url))
-    if parts.password is None:
-        return str(url)
-    return str(url).replace(f":{parts.password}@", ":***@", 1)
-
-
-def _ident(*names: str):
-    return sql.Identifier(*names)
-
-
-def _as_store_errors(method):
-    """Turn a database error of a reading method into a StoreError (the web answers 503)."""
-    import functools
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except psycopg.Error as exc:
-            raise StoreError(f"{mask(self.url)}: {str(exc).strip()}") from exc
-    return wrapper
-
-
-# --------------------------------------------------------------------------- schema
-
-
-def srid_definition(srid: int = SRID) -> tuple[str, str]:
-    """``(srtext, proj4text)`` for ``spatial_ref_sys`` from pyproj's definition of ``srid``."""
-    from pyproj import CRS
-
-    crs = CRS.from_epsg(srid)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "you will likely lose information"
-        proj4 = crs.to_proj4().replace(" +type=crs", "").strip()
-    return crs.to_wkt("WKT1_GDAL"), proj4
-
-
-def ensure_postgis(conn) -> None:
-    """PostGIS in the database, and EPSG:9216 in its ``spatial_ref_sys`` (autocommit conn)."""
-    has = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
-    if not has:
-        try:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"PostGIS is not installed in database {conn.info.dbname!r} and could not be "
-                f"added ({exc.__class__.__name__}: {str(exc).strip()}); install the package "
-                "postgresql-15-postgis-3 and run CREATE EXTENSION postgis as a superuser"
-            ) from None
-    if conn.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = %s", (SRID,)).fetchone():
-        return
-    srtext, proj4 = srid_definition(SRID)
-    try:
-        conn.execute(
-            "INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) "
-            "VALUES (%s, 'EPSG', %s, %s, %s) ON CONFLICT (srid) DO NOTHING",
-            (SRID, SRID, srtext, proj4))
-    except psycopg.Error as exc:
-        raise StoreError(
-            f"EPSG:{SRID} is missing from spatial_ref_sys and could not be registered "
-            f"({str(exc).strip()}); run scripts/init_db.py as the database owner") from None
-
-
-def ensure_schema(conn, schema: str) -> None:
-    """PostGIS, EPSG:9216, the layer and history schemas, the meta and batch tables.
-
-    Idempotent; ``conn`` must be in autocommit mode.
-    """
-    ensure_postgis(conn)
-    history = f"{schema}_history"
-    with conn.transaction():
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(_ident(schema)))
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(_ident(history)))
-        conn.execute(sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY, value bigint NOT NULL)"
-        ).format(_ident(schema, META)))
-        conn.execute(sql.SQL(
-            "INSERT INTO {} (key, value) VALUES ('version', 0), ('schema_version', 1) "
-            "ON CONFLICT (key) DO NOTHING").format(_ident(schema, META)))
-        conn.execute(sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} (batch_id bigint PRIMARY KEY, layer text NOT NULL, "
-            "action text NOT NULL, source_name text, source_sha256 text, \"user\" text, "
-            "recorded_at text NOT NULL, features bigint, counts text, note text, "
-            "has_previous boolean NOT NULL)").format(_ident(schema, BATCHES)))
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _iso(value, kind: str):
-    """A date or datetime as ISO text (as the GeoPackage store keeps them); text stays text."""
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        if kind == "date" and value.tzinfo is None and value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, np.datetime64):
-        return _iso(pd.Timestamp(value), kind)
-    return str(value)
-
-
-def _column_type(name: str, series: pd.Series, layer) -> str:
-    if layer is not None and name in layer.column_names:
-        return _KIND_TYPES[layer.column(name).kind]
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "bigint"
-    if pd.api.types.is_float_dtype(dtype):
-        return "double precision"
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return "timestamp with time zone"
-    if pd.api.types.is_datetime64_dtype(dtype):
-        return "timestamp without time zone"
-    return "text"
-
-
-def _to_python(series: pd.Series, pgtype: str, kind: str | None) -> list:
-    """The values of a column as Python objects COPY can take, None for missing ones."""
-    missing = series.isna().to_numpy()
-    if pgtype == "bigint":
-        values = []
-        for v, m in zip(series.tolist(), missing):
-            if m:
-                values.append(None)
-                continue
-            try:
-                f = float(v)
-                ok = f.is_integer()
-            except (TypeError, ValueError, OverflowError):
-                ok = False
-            if not ok:
-                raise StoreError(f"column {series.name!r}: {v!r} is not an integer")
-            values.append(int(v) if not isinstance(v, float) else int(f))
-        return values
-    if pgtype == "double precision":
-        return [None if m else float(v) for v, m in zip(series.tolist(), missing)]
-    if pgtype == "boolean":
-        return [None if m else bool(v) for v, m in zip(series.tolist(), missing)]
-    if pgtype.startswith("timestamp"):
-        return [None if m else pd.Timestamp(v).to_pydatetime()
-                for v, m in zip(series.tolist(), missing)]
-    if kind in ("date", "datetime"):
-        return [None if m else _iso(v, kind) for v, m in zip(series.tolist(), missing)]
-    if series.dtype == object:
-        return [None if m else (v if isinstance(v, str) else _iso(v, "datetime"))
-                for v, m in zip(series.tolist(), missing)]
-    return [None if m else str(v) for v, m in zip(series.tolist(), missing)]
-
-
-def _geometry_column(df: pd.DataFrame):
-    """The active geometry of ``df`` (a GeoSeries) or None for a plain table."""
-    try:
-        return df.geometry
-    except AttributeError:
-        return None
-
-
-def _prepare(name: str, df: pd.DataFrame) -> tuple[list[tuple[str, str]], list[list], bool]:
-    """Column names and types, the columns' values, and whether the layer has geometry."""
-    import shapely
-
-    layer = contract.LAYERS.get(name)
-    geoms = _geometry_column(df)
-    geom_name = geoms.name if geoms is not None else None
-    if geoms is None and layer is not None and layer.is_spatial and "geometry" in df.columns:
-        geoms, geom_name = df["geometry"], "geometry"
-    columns, values = [], []
-    for col in df.columns:
-        if col == geom_name:
-            continue
-        if not isinstance(col, str) or not col:
-            raise StoreError(f"layer {name!r}: column names must be text, not {col!r}")
-        if col.lower() in (FID, GEOM):
-            raise StoreError(f"layer {name!r}: the column name {col!r} is reserved for the "
-                             "PostGIS store's feature id and geometry; rename it")
-        if len(col.encode()) > 63:
-            raise StoreError(f"layer {name!r}: column name {col!r} is longer than 63 bytes")
-        series = df[col]
-        if isinstance(series, pd.DataFrame):
-            raise StoreError(f"layer {name!r}: column {col!r} appears twice")
-        pgtype = _column_type(col, series, layer)
-        kind = layer.column(col).kind if layer is not None and col in layer.column_names \
-            else None
-        columns.append((col, pgtype))
-        values.append(_to_python(series, pgtype, kind))
-    if geoms is not None:
-        arr = np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object)
-        crs = getattr(geoms, "crs", None)
-        if crs is not None and crs.to_epsg() != SRID:
-            raise StoreError(f"layer {name!r} is in {crs.name}; the store keeps EPSG:{SRID} "
-                             "(transform it first)")
-        has_z = bool(shapely.has_z(arr[~shapely.is_missing(arr)]).any()) if len(arr) else False
-        if has_z:  # a column has one dimension: 2D rows get z = 0 beside 3D ones
-            arr = shapely.force_3d(arr)
-        arr = shapely.set_srid(arr, SRID)
-        wkb = shapely.to_wkb(arr, hex=True, include_srid=True)
-        columns.append((GEOM, f"geometry({'GeometryZ' if has_z else 'Geometry'}, {SRID})"))
-        values.append(wkb.tolist())
-    return columns, values, geoms is not None
-
-
-def _rows(fid_start: int, values: list[list]) -> Iterator[tuple]:
-    """The rows of a COPY: a feature id, then the column values (one place to hook in tests)."""
-    n = len(values[0]) if values else 0
-    return zip(range(fid_start, fid_start + n), *values)
-
-
-def _frame(cols: list[tuple[str, str]], rows: list[tuple], *, spatial: bool) -> pd.DataFrame:
-    """A DataFrame (GeoDataFrame when ``spatial``) from fetched rows, typed as the GeoPackage
-    store types them: ints int64 (float64 with gaps), floats float64, text object."""
-    data = list(zip(*rows)) if rows else [()] * (len(cols) + (1 if spatial else 0))
-    out = {}
-    for (name, pgtype), values in zip(cols, data):
-        values = list(values)
-        if pgtype in _INT_TYPES:
-            out[name] = (np.array(values, dtype="int64") if None not in values
-                         else np.array([np.nan if v is None else v for v in values], "float64"))
-        elif pgtype in _FLOAT_TYPES:
-            out[name] = np.array([np.nan if v is None else v for v in values], "float64")
-        elif pgtype == "boolean":
-            out[name] = (np.array(values, dtype=bool) if None not in values
-                         else np.array(values, dtype=object))
-        elif pgtype == "timestamp without time zone":
-            out[name] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ms]")
-        elif pgtype == "timestamp with time zone":
-            out[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
-        else:
-            out[name] = np.array(values, dtype=object)
-    df = pd.DataFrame(out, columns=[c for c, _t in cols])
-    if not spatial:
-        return df
-    import geopandas as gpd
-    import shapely
-
-    wkb = np.array(list(data[len(cols)]), dtype=object)
-    geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=SRID, index=df.index),
-                            crs=SRID)
-
-
-class PostGISStore(Store):
+class PostGISStore(LedgerAndBatches, Store):
     """Layers kept as tables of a PostgreSQL/PostGIS schema.
 
     Parameters
@@ -518,7 +220,8 @@ class PostGISStore(Store):
 
     @_as_store_errors
     def layer_version(self, name: str) -> str | None:
-        """A token that changes whenever layer ``name`` is written (not on ledger appends)."""
+        """A counter in ``landgis_meta`` moved by every write of layer ``name`` (not by ledger
+        appends); None when the layer was never written."""
         row = self._connection().execute(
             sql.SQL("SELECT value FROM {} WHERE key = %s").format(self._t(META)),
             (f"layer:{name}",)).fetchone()
@@ -570,7 +273,7 @@ class PostGISStore(Store):
                 sql.Identifier(GEOM), sql.Literal(SRID)))
             params += [xmin, ymin, xmax, ymax]
         for col, values in filt.items():
-            conds.append(self._condition(col, types[col], values, params))
+            conds.append(_condition(col, types[col], values, params))
         order = [sql.Identifier(FID)]
         if name == EVENTS and "recorded_at" in fields:
             order = [sql.SQL('{} COLLATE "C"').format(sql.Identifier(c))
@@ -589,41 +292,6 @@ class PostGISStore(Store):
             rows = [()] * len(rows)
         out_types = [(c, types[c] if types[c] in _READABLE else "text") for c in fields]
         return _frame(out_types, rows, spatial=spatial)
-
-    @staticmethod
-    def _condition(col: str, pgtype: str, values: list, params: list):
-        """``col = ANY(%s)`` with the values typed for the column; never spliced into SQL."""
-        nulls = any(v is None or (isinstance(v, float) and np.isnan(v)) for v in values)
-        values = [v for v in values if not (v is None or (isinstance(v, float) and np.isnan(v)))]
-        if pgtype in _INT_TYPES:
-            cast, typed = "bigint[]", []
-            for v in values:
-                try:
-                    f = float(v)
-                except (TypeError, ValueError):
-                    continue  # a value that is no number matches no row, as in SQLite
-                if f.is_integer():
-                    typed.append(int(f))
-        elif pgtype in _FLOAT_TYPES:
-            cast, typed = "double precision[]", []
-            for v in values:
-                try:
-                    typed.append(float(v))
-                except (TypeError, ValueError):
-                    continue
-        elif pgtype == "boolean":
-            cast, typed = "boolean[]", [bool(v) for v in values]
-        else:
-            cast, typed = "text[]", [v if isinstance(v, str) else str(v) for v in values]
-        terms = []
-        if typed:
-            terms.append(sql.SQL("{} = ANY(%s::" + cast + ")").format(sql.Identifier(col)))
-            params.append(typed)
-        if nulls:
-            terms.append(sql.SQL("{} IS NULL").format(sql.Identifier(col)))
-        if not terms:
-            return sql.SQL("FALSE")
-        return sql.SQL("(") + sql.SQL(" OR ").join(terms) + sql.SQL(")")
 
     # ------------------------------------------------------------------ writing
 
@@ -723,120 +391,3 @@ class PostGISStore(Store):
                 conn.execute(sql.SQL("ALTER INDEX {} RENAME TO {}").format(
                     _ident(schema, index),
                     sql.Identifier((new_prefix + index[len(old_prefix):])[:63])))
-
-    def _insert_batch(self, conn, layer: str, features: int, batch: Batch,
-                      replaced: bool) -> int:
-        """Record a batch in the open transaction (writers take turns, so max + 1 is safe)."""
-        now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
-        row = conn.execute(sql.SQL(
-            "INSERT INTO {t} (batch_id, layer, action, source_name, source_sha256, \"user\", "
-            "recorded_at, features, counts, note, has_previous) SELECT "
-            "COALESCE(MAX(batch_id), 0) + 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM {t} "
-            "RETURNING batch_id").format(t=self._t(BATCHES)),
-            (layer, batch.action, batch.source_name, batch.source_sha256, batch.user, now,
-             int(features), json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
-             bool(replaced))).fetchone()
-        return int(row[0])
-
-    # ------------------------------------------------------------------ batches
-
-    @_as_store_errors
-    def list_batches(self, layer: str | None = None) -> pd.DataFrame:
-        conn = self._connection()
-        cols = sql.SQL(", ").join(map(sql.Identifier, BATCH_COLUMNS))
-        if layer is None:
-            rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY batch_id").format(
-                cols, self._t(BATCHES))).fetchall()
-        else:
-            rows = conn.execute(sql.SQL("SELECT {} FROM {} WHERE layer = %s ORDER BY batch_id"
-                                        ).format(cols, self._t(BATCHES)), (layer,)).fetchall()
-        if not rows:
-            return pd.DataFrame(columns=BATCH_COLUMNS)
-        df = pd.DataFrame.from_records(rows, columns=BATCH_COLUMNS, coerce_float=True)
-        df["has_previous"] = df["has_previous"].astype(bool)
-        return df
-
-    @_as_store_errors
-    def read_previous(self, batch_id: int) -> pd.DataFrame:
-        batches = self.list_batches()
-        row = batches[batches["batch_id"] == batch_id]
-        if row.empty:
-            raise StoreError(f"{mask(self.url)}: no batch {batch_id}")
-        layer = row["layer"].iloc[0]
-        if not row["has_previous"].iloc[0]:
-            raise StoreError(f"batch {batch_id} created layer {layer!r}; there is no earlier "
-                             "version to restore")
-        kept = f"{layer}__batch_{int(batch_id)}"
-        conn = self._connection()
-        if not self._table_exists(conn, kept, self.history_schema):
-            raise StoreError(f"the version before batch {batch_id} is no longer kept "
-                             f"({self.history_schema}.{kept})")
-        return self._read(conn, layer, schema=self.history_schema, table=kept)
-
-    # ------------------------------------------------------------------ the ledger
-
-    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
-                      expect: Mapping[tuple[str, str], str] | None = None) -> int:
-        if len(events) == 0:
-            return 0
-        events = events.reset_index(drop=True)
-        conn = self._connection()
-        try:
-            with conn.transaction():
-                self._append(conn, events, batch, expect)
-        except psycopg.errors.UniqueViolation as exc:  # the database's own guard on event ids
-            raise LedgerError(f"status events not recorded: {str(exc).strip()}") from None
-        except psycopg.Error as exc:
-            raise StoreError(f"{mask(self.url)}: status events not recorded: "
-                             f"{str(exc).strip()}") from exc
-        return len(events)
-
-    def _append(self, conn, events: pd.DataFrame, batch, expect) -> None:
-        self._lock_writers(conn)
-        if not self._table_exists(conn, EVENTS):
-            raise LedgerError(f"{mask(self.url)}: no status ledger; write the layers first")
-        have = dict(self._columns(conn, EVENTS))
-        for column in contract.STATUS_EVENTS.column_names:
-            if column in events.columns and column not in have:  # the contract grew
-                conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} text").format(
-                    self._t(EVENTS), sql.Identifier(column)))
-        existing = self._present(conn, EVENTS, "event_id", events.get("event_id"))
-        targets = self._present(conn, EVENTS, "event_id", events.get("corrects_event_id"))
-        parcels = (self._present(conn, PARCELS, "parcel_id", events.get("parcel_id"))
-                   if self._table_exists(conn, PARCELS) else set())
-        check_events(events, existing, parcels, targets)
-        if expect:
-            rows = self._read(conn, EVENTS, where={"parcel_id": sorted({p for p, _f in expect})})
-            for column in contract.STATUS_EVENTS.column_names:
-                if column not in rows.columns:
-                    rows[column] = pd.Series(dtype=object)
-            check_expected(expect, rows)
-            # the database's clock, read under the writer lock: one clock for every app server
-            now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
-            events = recorded_no_earlier_than(events, now, rows)
-        cols = [c for c in contract.STATUS_EVENTS.column_names if c in events.columns]
-        values = [_to_python(events[c], "text", contract.STATUS_EVENTS.column(c).kind)
-                  for c in cols]
-        start = conn.execute(sql.SQL("SELECT COALESCE(MAX({}), 0) + 1 FROM {}").format(
-            sql.Identifier(FID), self._t(EVENTS))).fetchone()[0]
-        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            self._t(EVENTS), sql.SQL(", ").join(map(sql.Identifier, [FID] + cols)))
-        with conn.cursor().copy(copy_sql) as copy:
-            for row in _rows(int(start), values):
-                copy.write_row(row)
-        if batch is not None:
-            self._insert_batch(conn, EVENTS, len(events), batch, replaced=False)
-
-    def _present(self, conn, table: str, column: str, values) -> set[str]:
-        """Which of ``values`` are in ``table.column``, asked in SQL inside the transaction."""
-        if values is None:
-            return set()
-        wanted = sorted({v if isinstance(v, str) else str(v) for v in values
-                         if v is not None and not (isinstance(v, float) and np.isnan(v))
-                         and (not isinstance(v, str) or v)})
-        if not wanted:
-            return set()
-        rows = conn.execute(sql.SQL("SELECT DISTINCT {c} FROM {t} WHERE {c} = ANY(%s::text[])"
-                                    ).format(c=sql.Identifier(column), t=self._t(table)),
-                            (wanted,)).fetchall()
-        return {r[0] for r in rows}

@@ -198,7 +198,7 @@ def test_native_zoom_is_where_tile_pixels_reach_the_rasters(tmp_path, epsg, pixe
     assert z == expected
     # the tile pixel on the ground at that zoom is no coarser than the raster's, and one zoom
     # less would be
-    ground = 2 * raster.MERCATOR_HALF * math.cos(math.radians(14.35)) / raster.TILE_SIZE
+    ground = 2 * raster.WORLD_HALF * math.cos(math.radians(14.35)) / raster.TILE_SIZE
     metres = pixel * (111_320.0 if epsg == 4326 else 1.0)
     assert ground / 2 ** z <= metres * 1.01 < ground / 2 ** (z - 1)
 

@@ -226,3 +226,25 @@ def test_an_edit_that_did_not_see_a_change_is_refused(store):
     assert len(store.read_layer("status_events")) == before
     store.append_events(edit, expect={("23296-1-2", "clearance_status"): "inventoried"})
     assert len(store.read_layer("status_events")) == before + 1
+
+
+def test_a_layer_version_moves_when_its_layer_is_written_not_with_the_ledger(store,
+                                                                               parcels_gdf):
+    parcels, zones = store.layer_version("parcels"), store.layer_version("zones")
+    assert isinstance(parcels, str) and isinstance(zones, str) and parcels != zones
+    assert store.layer_version("zoning_plots") is None  # not in this store
+    before = store.version()
+    store.append_events(pd.DataFrame([event("23296-1-4", "clearance_status", "inventoried",
+                                            "2020-01-02", 51)]))
+    assert store.version() != before
+    assert (store.layer_version("parcels"), store.layer_version("zones")) == (parcels, zones)
+    moved = parcels_gdf.copy()
+    moved.loc[0, "geometry"] = square(10, 10, 90)
+    store.write_layer("parcels", moved)
+    assert store.layer_version("parcels") not in (None, parcels)
+    assert store.layer_version("zones") == zones
+    again = open_store(store.url)  # another process's view of the same store
+    try:
+        assert again.layer_version("parcels") == store.layer_version("parcels")
+    finally:
+        again.close()

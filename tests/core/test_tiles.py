@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import geopandas as gpd
 import mapbox_vector_tile
@@ -216,6 +220,52 @@ def test_a_child_process_builds_the_pyramid(tmp_path, zones_gdf, parcels_gdf, ev
     assert answer.source == "pyramid"
     assert {f["properties"]["parcel_id"] for f in decode(answer.data)} == {
         f"23296-1-{i}" for i in range(1, 5)}
+
+
+def test_the_child_finds_this_landgis_and_the_callers_relative_paths(
+        tmp_path, monkeypatch, zones_gdf, parcels_gdf, events_df):
+    # Without PYTHONPATH and from another folder, the child must still import the landgis the
+    # server runs (not another one installed) and read "child.gpkg" and "tiles" as the server.
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.chdir(tmp_path)
+    store = GeoPackageStore("child.gpkg", create=True)
+    for name, df in (("zones", zones_gdf), ("parcels", parcels_gdf), ("status_events", events_df)):
+        store.write_layer(name, df)
+    svc = tiles.TileService("tiles", build="process")
+    (x, y), = layer_tiles(store.read_layer("parcels"), 14)
+    assert svc.tile(store, "parcels", 14, x, y).source == "encoded"
+    assert svc.wait(120) and not svc.failures()
+    assert (tmp_path / "tiles" / tiles.data_version(store) / "manifest.json").exists()
+    assert svc.tile(store, "parcels", 14, x, y).source == "pyramid"
+
+
+def test_the_pyramid_builds_as_a_module(tmp_path, monkeypatch, zones_gdf, parcels_gdf,
+                                        events_df):
+    monkeypatch.chdir(tmp_path)  # the store named as the job names it (the URL is in the token)
+    store = GeoPackageStore("child.gpkg", create=True)
+    for name, df in (("zones", zones_gdf), ("parcels", parcels_gdf), ("status_events", events_df)):
+        store.write_layer(name, df)
+    project = Path(tiles.__file__).resolve().parents[2]
+    job = json.dumps({"url": "child.gpkg", "tiles_dir": "tiles", "max_zoom": 14,
+                      "cwd": str(tmp_path)})
+
+    def child():
+        return subprocess.run([sys.executable, "-m", "landgis.tiles.build"], input=job,
+                              cwd=project, capture_output=True, text=True, timeout=300)
+
+    token = tiles.data_version(store)
+    (tmp_path / "tiles").mkdir()
+    with open(tmp_path / "tiles" / f".lock-{token}", "a+") as held:  # another builder
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = child()
+    assert busy.returncode == tiles.service.EXIT_BUSY, busy.stderr
+    assert "being built by another process" in busy.stderr
+    done = child()
+    assert done.returncode == 0, done.stderr
+    built = tmp_path / done.stdout.strip()  # as the job named it, relative to its cwd
+    assert built == tmp_path / "tiles" / token
+    manifest = json.loads((built / "manifest.json").read_text())
+    assert manifest["max_zoom"] == 14 and manifest["layers"]["parcels"]["features"] == 4
 
 
 # --------------------------------------------------------------------------- statuses

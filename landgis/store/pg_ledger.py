@@ -1,0 +1,155 @@
+"""The PostGIS store's status ledger (appends, checked in the writers' transaction) and its
+record of batches (the import history and the versions they replaced)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from landgis import contract
+from landgis.store.base import (
+    BATCH_COLUMNS,
+    Batch,
+    LedgerError,
+    StoreError,
+    check_events,
+    check_expected,
+    recorded_no_earlier_than,
+)
+from landgis.store.pg_schema import (
+    BATCHES,
+    EVENTS,
+    FID,
+    PARCELS,
+    _as_store_errors,
+    mask,
+    psycopg,
+    sql,
+)
+from landgis.store.pg_values import _rows, _to_python
+
+
+class LedgerAndBatches:
+    """The ledger and batch methods of :class:`~landgis.store.postgis.PostGISStore` (which
+    provides the connection, the table helpers and the reading)."""
+
+    def _insert_batch(self, conn, layer: str, features: int, batch: Batch,
+                      replaced: bool) -> int:
+        """Record a batch in the open transaction (writers take turns, so max + 1 is safe)."""
+        now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+        row = conn.execute(sql.SQL(
+            "INSERT INTO {t} (batch_id, layer, action, source_name, source_sha256, \"user\", "
+            "recorded_at, features, counts, note, has_previous) SELECT "
+            "COALESCE(MAX(batch_id), 0) + 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM {t} "
+            "RETURNING batch_id").format(t=self._t(BATCHES)),
+            (layer, batch.action, batch.source_name, batch.source_sha256, batch.user, now,
+             int(features), json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
+             bool(replaced))).fetchone()
+        return int(row[0])
+
+    # ------------------------------------------------------------------ batches
+
+    @_as_store_errors
+    def list_batches(self, layer: str | None = None) -> pd.DataFrame:
+        conn = self._connection()
+        cols = sql.SQL(", ").join(map(sql.Identifier, BATCH_COLUMNS))
+        if layer is None:
+            rows = conn.execute(sql.SQL("SELECT {} FROM {} ORDER BY batch_id").format(
+                cols, self._t(BATCHES))).fetchall()
+        else:
+            rows = conn.execute(sql.SQL("SELECT {} FROM {} WHERE layer = %s ORDER BY batch_id"
+                                        ).format(cols, self._t(BATCHES)), (layer,)).fetchall()
+        if not rows:
+            return pd.DataFrame(columns=BATCH_COLUMNS)
+        df = pd.DataFrame.from_records(rows, columns=BATCH_COLUMNS, coerce_float=True)
+        df["has_previous"] = df["has_previous"].astype(bool)
+        return df
+
+    @_as_store_errors
+    def read_previous(self, batch_id: int) -> pd.DataFrame:
+        batches = self.list_batches()
+        row = batches[batches["batch_id"] == batch_id]
+        if row.empty:
+            raise StoreError(f"{mask(self.url)}: no batch {batch_id}")
+        layer = row["layer"].iloc[0]
+        if not row["has_previous"].iloc[0]:
+            raise StoreError(f"batch {batch_id} created layer {layer!r}; there is no earlier "
+                             "version to restore")
+        kept = f"{layer}__batch_{int(batch_id)}"
+        conn = self._connection()
+        if not self._table_exists(conn, kept, self.history_schema):
+            raise StoreError(f"the version before batch {batch_id} is no longer kept "
+                             f"({self.history_schema}.{kept})")
+        return self._read(conn, layer, schema=self.history_schema, table=kept)
+
+    # ------------------------------------------------------------------ the ledger
+
+    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
+                      expect: Mapping[tuple[str, str], str] | None = None) -> int:
+        if len(events) == 0:
+            return 0
+        events = events.reset_index(drop=True)
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                self._append(conn, events, batch, expect)
+        except psycopg.errors.UniqueViolation as exc:  # the database's own guard on event ids
+            raise LedgerError(f"status events not recorded: {str(exc).strip()}") from None
+        except psycopg.Error as exc:
+            raise StoreError(f"{mask(self.url)}: status events not recorded: "
+                             f"{str(exc).strip()}") from exc
+        return len(events)
+
+    def _append(self, conn, events: pd.DataFrame, batch, expect) -> None:
+        self._lock_writers(conn)
+        if not self._table_exists(conn, EVENTS):
+            raise LedgerError(f"{mask(self.url)}: no status ledger; write the layers first")
+        have = dict(self._columns(conn, EVENTS))
+        for column in contract.STATUS_EVENTS.column_names:
+            if column in events.columns and column not in have:  # the contract grew
+                conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} text").format(
+                    self._t(EVENTS), sql.Identifier(column)))
+        existing = self._present(conn, EVENTS, "event_id", events.get("event_id"))
+        targets = self._present(conn, EVENTS, "event_id", events.get("corrects_event_id"))
+        parcels = (self._present(conn, PARCELS, "parcel_id", events.get("parcel_id"))
+                   if self._table_exists(conn, PARCELS) else set())
+        check_events(events, existing, parcels, targets)
+        if expect:
+            rows = self._read(conn, EVENTS, where={"parcel_id": sorted({p for p, _f in expect})})
+            for column in contract.STATUS_EVENTS.column_names:
+                if column not in rows.columns:
+                    rows[column] = pd.Series(dtype=object)
+            check_expected(expect, rows)
+            # the database's clock, read under the writer lock: one clock for every app server
+            now = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+            events = recorded_no_earlier_than(events, now, rows)
+        cols = [c for c in contract.STATUS_EVENTS.column_names if c in events.columns]
+        values = [_to_python(events[c], "text", contract.STATUS_EVENTS.column(c).kind)
+                  for c in cols]
+        start = conn.execute(sql.SQL("SELECT COALESCE(MAX({}), 0) + 1 FROM {}").format(
+            sql.Identifier(FID), self._t(EVENTS))).fetchone()[0]
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            self._t(EVENTS), sql.SQL(", ").join(map(sql.Identifier, [FID] + cols)))
+        with conn.cursor().copy(copy_sql) as copy:
+            for row in _rows(int(start), values):
+                copy.write_row(row)
+        if batch is not None:
+            self._insert_batch(conn, EVENTS, len(events), batch, replaced=False)
+
+    def _present(self, conn, table: str, column: str, values) -> set[str]:
+        """Which of ``values`` are in ``table.column``, asked in SQL inside the transaction."""
+        if values is None:
+            return set()
+        wanted = sorted({v if isinstance(v, str) else str(v) for v in values
+                         if v is not None and not (isinstance(v, float) and np.isnan(v))
+                         and (not isinstance(v, str) or v)})
+        if not wanted:
+            return set()
+        rows = conn.execute(sql.SQL("SELECT DISTINCT {c} FROM {t} WHERE {c} = ANY(%s::text[])"
+                                    ).format(c=sql.Identifier(column), t=self._t(table)),
+                            (wanted,)).fetchall()
+        return {r[0] for r in rows}

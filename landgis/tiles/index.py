@@ -1,0 +1,121 @@
+"""A tiled layer in memory: read once per data version, in EPSG:3857, with an STRtree.
+
+It answers the tiles encoded on request (:mod:`landgis.tiles.encode`) and box queries (the
+parcel index, the status snapshot). Reading the layer and transforming it takes about 1.5 s for
+100,000 parcels, so the indexes are kept, a few at a time, per store, data version and layer.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from landgis import crs as crsmod
+from landgis.tiles.layers import LAYERS, ORDINAL, TileLayer
+from landgis.tiles.versions import DataChanged, data_version
+
+
+def read_tile_layer(store, spec: TileLayer):
+    """The columns of ``spec`` and the geometry, in EPSG:3857, empty geometries dropped.
+
+    None when the store has no such layer.
+    """
+    if spec.name not in store.layers():
+        return None
+    gdf = store.read_layer(spec.name, columns=list(spec.columns))
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    gdf = gdf[keep].reset_index(drop=True)
+    gdf = crsmod.to_crs(gdf, crsmod.WEB_MERCATOR)
+    if spec.ordinal:  # the store reads in a stable order (fid), so every reader agrees
+        gdf[ORDINAL] = np.arange(len(gdf), dtype=np.int32)
+    return gdf[[*spec.tile_columns, gdf.geometry.name]]
+
+
+def _native(values: np.ndarray) -> np.ndarray:
+    """An object array of Python values (int, float, str) with None for missing ones."""
+    out = np.empty(len(values), dtype=object)
+    lst = pd.Series(values).astype(object).tolist()
+    for i, v in enumerate(lst):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            out[i] = None
+        elif isinstance(v, np.generic):
+            out[i] = v.item()
+        else:
+            out[i] = v
+    return out
+
+
+class LayerIndex:
+    """One layer in EPSG:3857 with an STRtree, for encoding tiles and box queries."""
+
+    def __init__(self, spec: TileLayer, gdf, token: str):
+        self.spec = spec
+        self.token = token
+        self.geoms = np.asarray(gdf.geometry.values, dtype=object)
+        self.tree = shapely.STRtree(self.geoms)
+        self.columns = {c: _native(gdf[c].to_numpy()) for c in spec.tile_columns}
+        self.keys = self.columns[spec.key]
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def query(self, minx, miny, maxx, maxy, *, exact: bool = True) -> np.ndarray:
+        """Indices (ascending) of the features meeting an EPSG:3857 box (with ``exact=False``:
+        whose bounding box meets it)."""
+        if not len(self.geoms):
+            return np.empty(0, dtype=np.intp)
+        hits = self.tree.query(shapely.box(minx, miny, maxx, maxy),
+                               predicate="intersects" if exact else None)
+        return np.sort(hits)
+
+    def properties(self, i: int) -> dict:
+        return {c: v[i] for c, v in self.columns.items() if v[i] is not None}
+
+
+_index_lock = threading.Lock()
+_index_cache: OrderedDict = OrderedDict()
+_index_loading: dict = {}
+_INDEX_CACHE_SIZE = 6
+
+
+def layer_index(store, layer: str) -> LayerIndex | None:
+    """The layer's in-memory index for the store's current data version (None: no such layer).
+
+    Built once per data version and layer (reading the layer and transforming it to EPSG:3857:
+    about 1.5 s for 100,000 parcels); concurrent callers wait for the one build.
+    """
+    spec = LAYERS[layer]
+    for _attempt in range(3):
+        token = data_version(store)
+        key = (store.url, token, layer)
+        with _index_lock:
+            if key in _index_cache:
+                _index_cache.move_to_end(key)
+                return _index_cache[key]
+            loading = _index_loading.get(key)
+            if loading is None:
+                loading = _index_loading[key] = threading.Lock()
+        with loading:
+            with _index_lock:
+                if key in _index_cache:
+                    return _index_cache[key]
+            try:
+                gdf = read_tile_layer(store, spec)
+                if data_version(store) != token:
+                    continue  # changed while reading: read the new version
+                index = None if gdf is None else LayerIndex(spec, gdf, token)
+                with _index_lock:
+                    _index_cache[key] = index
+                    while len(_index_cache) > _INDEX_CACHE_SIZE:
+                        _index_cache.popitem(last=False)
+                return index
+            finally:
+                with _index_lock:
+                    _index_loading.pop(key, None)
+    raise DataChanged(f"the layer {layer!r} kept changing while being read")
