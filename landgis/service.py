@@ -240,8 +240,11 @@ def _feature_collection(gdf, columns) -> dict:
 def zones(store) -> dict:
     """The zones as GeoJSON (WGS 84)."""
     z = store.read_layer("zones")
-    columns = [c for c in ("zone_code", "name_vi", "name_en", "kind", "phase", "decision_no",
-                           "decision_date", "planned_area_ha", "status", "source") if c in z]
+    columns = ["zone_code", "name_vi", "name_en", "kind", "phase", "decision_no",
+               "decision_date", "planned_area_ha", "status", "source"]
+    for c in columns:  # an optional column the imported file did not have: empty, not absent
+        if c not in z:
+            z[c] = None
     fc = _feature_collection(z, columns)
     for feature, area in zip(fc["features"], shapely.area(np.asarray(z.geometry.values))):
         feature["properties"]["plane_area_ha"] = float(area) / 10_000

@@ -67,6 +67,7 @@ from landgis.store.base import (
     check_events,
     check_expected,
     check_identifier,
+    dates_as_text,
     normalise_where,
     recorded_no_earlier_than,
 )
@@ -637,6 +638,7 @@ class PostGISStore(Store):
         layer = contract.LAYERS.get(name)
         if validate and layer is not None:
             contract.validate_layer(df, layer, crs_epsg=SRID if layer.is_spatial else None)
+        df = dates_as_text(df, name)  # as the GeoPackage store keeps them
         columns, values, spatial = _prepare(name, df)
         conn = self._connection()
         try:
@@ -805,6 +807,7 @@ class PostGISStore(Store):
         parcels = (self._present(conn, PARCELS, "parcel_id", events.get("parcel_id"))
                    if self._table_exists(conn, PARCELS) else set())
         check_events(events, existing, parcels, targets)
+        events = dates_as_text(events, EVENTS)
         if expect:
             rows = self._read(conn, EVENTS, where={"parcel_id": sorted({p for p, _f in expect})})
             for column in contract.STATUS_EVENTS.column_names:
