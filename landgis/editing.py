@@ -19,6 +19,7 @@ import shapely
 
 from landgis import crs as crsmod
 from landgis.contract import STATUS_FIELDS
+from landgis.dates import DateError, iso_date
 from landgis.ingest.status_list import is_backwards
 from landgis.ledger import current_status
 
@@ -41,14 +42,10 @@ class StatusEdit:
 
 
 def _date(text, name: str, required: bool = True) -> str | None:
-    if text in (None, ""):
-        if required:
-            raise EditError(f"{name}: cần ngày / a date is required (YYYY-MM-DD)")
-        return None
     try:
-        return pd.Timestamp(str(text)).strftime("%Y-%m-%d")
-    except (ValueError, TypeError):
-        raise EditError(f"{name}: {text!r} không phải ngày / is not a date") from None
+        return iso_date(text, name, required=required)
+    except DateError as exc:
+        raise EditError(str(exc)) from None
 
 
 def edit_from_json(doc: dict) -> StatusEdit:

@@ -15,7 +15,8 @@ from werkzeug.utils import secure_filename
 
 from landgis import editing
 from landgis.ingest.importer import file_sha256
-from landgis.ingest.status_list import (StatusListError, now_vn, parse_date, plan_status_import,
+from landgis.dates import iso_date
+from landgis.ingest.status_list import (StatusListError, now_vn, plan_status_import,
                                         read_status_list)
 from landgis.store.base import Batch, ConflictError
 from webmap.auth import role_required
@@ -80,8 +81,8 @@ def upload():
     if not document_no:
         raise editing.EditError("document_no: cần số văn bản / the document number is required")
     try:
-        document_date = parse_date(form.get("document_date", ""), "document_date")
-        effective = (parse_date(form["effective_date"], "effective_date")
+        document_date = iso_date(form.get("document_date", ""), "document_date")
+        effective = (iso_date(form["effective_date"], "effective_date")
                      if form.get("effective_date") else document_date)
     except ValueError as exc:
         raise editing.EditError(str(exc)) from None

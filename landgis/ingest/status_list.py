@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from landgis.contract import STATUS_EVENTS, STATUS_FIELDS
+from landgis.dates import VN_TZ, iso_date
 from landgis.ingest.fields import fold
 from landgis.ingest.status_read import (  # re-exported: callers import them from here
     EXPECTED_HEADERS,
@@ -43,12 +44,9 @@ from landgis.ingest.status_read import (  # re-exported: callers import them fro
     accepted_values,
     lookup_status,
     normalise_parcel_id,
-    parse_date,
     read_status_list,
 )
 from landgis.ledger import current_status
-
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
 
 
 def now_vn() -> str:
@@ -283,7 +281,8 @@ def plan_status_import(
     document_no : str
         The decision or minutes the list comes with (required).
     document_date, effective_date : str or date
-        ``YYYY-MM-DD`` or ``dd/mm/yyyy``; ``effective_date`` defaults to ``document_date``.
+        ``dd/mm/yyyy`` or ``YYYY-MM-DD`` (read by :mod:`landgis.dates`); ``effective_date``
+        defaults to ``document_date``.
     recorded_by : str
     recorded_at : str, optional
         ISO time with offset; default now in ``+07:00``.
@@ -310,8 +309,8 @@ def plan_status_import(
     recorded_by = str(recorded_by or "").strip()
     if not recorded_by:
         raise ValueError("thiếu người ghi / recorded_by is required")
-    document_date = parse_date(document_date, "ngày văn bản / document date")
-    effective_date = (parse_date(effective_date, "ngày hiệu lực / effective date")
+    document_date = iso_date(document_date, "ngày văn bản / document date")
+    effective_date = (iso_date(effective_date, "ngày hiệu lực / effective date")
                       if effective_date not in (None, "") else document_date)
     recorded_at = recorded_at or now_vn()
     batch_id = batch_id or uuid.uuid4().hex[:16]
@@ -403,5 +402,5 @@ def plan_status_import(
 __all__ = [
     "EXPECTED_HEADERS", "HEADER_ALIASES", "Issue", "RowResult",
     "StatusImportPlan", "StatusListError", "accepted_values", "is_backwards", "lookup_status",
-    "normalise_parcel_id", "now_vn", "parse_date", "plan_status_import", "read_status_list",
+    "normalise_parcel_id", "now_vn", "plan_status_import", "read_status_list",
 ]
