@@ -55,6 +55,9 @@ class Settings:
     #: (the page, the parcels' index and status snapshot, the tile pyramid). ``make run`` sets
     #: it; tests leave it off so that each app starts cold and quiet.
     warm: bool = False
+    #: The earliest date a status may take effect on, for edits and status lists (dd/mm/yyyy
+    #: or YYYY-MM-DD); the latest is today. The store knows no survey date to bound it by.
+    min_effective_date: str = "2000-01-01"
 
 
 _ENV = {

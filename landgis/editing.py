@@ -4,7 +4,10 @@ An edit names parcels (by id, or those a drawn polygon touches), the status fiel
 value, its effective date and the document it rests on. :func:`preview_edit` says, per parcel,
 what the status is now and whether the change goes backwards; :func:`apply_edit` records one
 event per parcel in one transaction, checking that each status is still the one the editor saw
-(``expected``), else :class:`landgis.store.base.ConflictError` and nothing is written.
+(``expected``), else :class:`landgis.store.base.ConflictError` and nothing is written. Both
+refuse an effective date after today or before the earliest one accepted (``earliest``, the
+``min_effective_date`` setting): a status dated in the future would stay "latest" and hide
+every real edit after it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import shapely
 
 from landgis import crs as crsmod
 from landgis.contract import STATUS_FIELDS
-from landgis.dates import DateError, iso_date
+from landgis.dates import DateError, check_effective_date, iso_date
 from landgis.ingest.status_list import is_backwards
 from landgis.ledger import current_status
 
@@ -93,8 +96,16 @@ def parcels_touched(store, geojson_geometry) -> list[str]:
     return sorted(parcels["parcel_id"].to_numpy()[hit][area > 0.01].tolist())
 
 
-def preview_edit(store, edit: StatusEdit, *, max_parcels: int = 2000) -> dict:
-    """Per parcel: its status now, the new one, and whether the change goes backwards."""
+def preview_edit(store, edit: StatusEdit, *, max_parcels: int = 2000, earliest=None) -> dict:
+    """Per parcel: its status now, the new one, and whether the change goes backwards.
+
+    EditError for an effective date after today or before ``earliest`` (default
+    :data:`landgis.dates.DEFAULT_MIN_EFFECTIVE_DATE`).
+    """
+    try:
+        check_effective_date(edit.effective_date, earliest=earliest, what="effective_date")
+    except DateError as exc:
+        raise EditError(str(exc)) from None
     if not edit.parcel_ids:
         raise EditError("chưa chọn thửa / no parcel selected")
     if len(edit.parcel_ids) > max_parcels:
@@ -128,9 +139,11 @@ def _scalar(v):
     return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
 
 
-def apply_edit(store, edit: StatusEdit, *, user: str, allow_backwards: bool = False) -> dict:
-    """Record the edit; returns the events written. ConflictError if a status changed."""
-    preview = preview_edit(store, edit)
+def apply_edit(store, edit: StatusEdit, *, user: str, allow_backwards: bool = False,
+               earliest=None) -> dict:
+    """Record the edit; returns the events written. ConflictError if a status changed;
+    EditError, as :func:`preview_edit`, for an effective date out of bounds."""
+    preview = preview_edit(store, edit, earliest=earliest)
     if preview["unknown"]:
         raise EditError(f"không có thửa / no such parcel: {', '.join(preview['unknown'][:5])}")
     backwards = [r["parcel_id"] for r in preview["parcels"] if r["backwards"]]

@@ -65,7 +65,8 @@ def main() -> int:
     if not user.strip():
         p.error("--user: thiếu tên / a name is required")
 
-    store = open_store(_cli.settings(args).database_url)
+    settings = _cli.settings(args)
+    store = open_store(settings.database_url)
     rows = read_status_list(args.file, args.sheet)
     plan = plan_status_import(
         rows, args.field,
@@ -73,6 +74,7 @@ def main() -> int:
         store.read_layer("status_events"),
         document_no=args.document_no, document_date=document_date,
         effective_date=effective_date, recorded_by=user, recorded_at=now_vn(),
+        earliest=settings.min_effective_date,
     )
     print(plan.report())
     print()

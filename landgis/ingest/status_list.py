@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from landgis.contract import STATUS_EVENTS, STATUS_FIELDS
-from landgis.dates import VN_TZ, iso_date
+from landgis.dates import VN_TZ, check_effective_date, iso_date
 from landgis.ingest.fields import fold
 from landgis.ingest.status_read import (  # re-exported: callers import them from here
     EXPECTED_HEADERS,
@@ -263,6 +263,7 @@ def plan_status_import(
     recorded_at: str | None = None,
     source: str | None = None,
     batch_id: str | None = None,
+    earliest=None,
 ) -> StatusImportPlan:
     """Check a status list against the parcels and the ledger; return the events and a report.
 
@@ -290,6 +291,9 @@ def plan_status_import(
         The file name, kept in each event's note with its row (default ``rows.attrs['source']``).
     batch_id : str, optional
         Prefix of the event ids, ``<batch_id>-<row>`` (default a random hex string).
+    earliest : date or str, optional
+        The earliest effective date accepted (the ``min_effective_date`` setting; default
+        :data:`landgis.dates.DEFAULT_MIN_EFFECTIVE_DATE`); the latest is today.
 
     Returns
     -------
@@ -298,7 +302,8 @@ def plan_status_import(
     Raises
     ------
     ValueError
-        An unknown field, an empty document number or user, or a date that is not a date.
+        An unknown field, an empty document number or user, a date that is not a date, or an
+        effective date after today or before ``earliest`` (:class:`landgis.dates.DateError`).
     """
     if field not in STATUS_FIELDS:
         raise ValueError(f"trường lạ / unknown field {field!r}; "
@@ -312,6 +317,7 @@ def plan_status_import(
     document_date = iso_date(document_date, "ngày văn bản / document date")
     effective_date = (iso_date(effective_date, "ngày hiệu lực / effective date")
                       if effective_date not in (None, "") else document_date)
+    check_effective_date(effective_date, earliest=earliest)
     recorded_at = recorded_at or now_vn()
     batch_id = batch_id or uuid.uuid4().hex[:16]
     source = source if source is not None else rows.attrs.get("source")

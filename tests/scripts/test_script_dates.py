@@ -73,3 +73,18 @@ def test_scripts_refuse_a_date_that_is_no_date_as_a_bad_argument(store, tmp_path
     assert status.returncode == 2 and "--effective-date" in status.stderr
     assert WANTED in status.stderr
     assert snapshot(store) == before
+
+
+def test_a_status_list_dated_after_today_or_before_the_floor_writes_nothing(store, tmp_path):
+    listing = xlsx(ROWS, tmp_path / "ds.xlsx")
+    before = snapshot(store)
+    args = [listing, "--db", store.url, "--user", "lan", "--field", "clearance_status",
+            "--document-no", "77/BB", "--document-date", "30/06/2019"]
+    future = run("import_status.py", *args, "--effective-date", "31/12/9999")
+    assert future.returncode == 1 and "is after today" in future.stderr
+    config = tmp_path / "landgis.toml"
+    config.write_text("[landgis]\nmin_effective_date = 2019-07-01\n")  # a TOML date
+    early = run("import_status.py", *args, "--config", config)
+    assert early.returncode == 1
+    assert "before the earliest effective date accepted (2019-07-01)" in early.stderr
+    assert snapshot(store) == before
