@@ -135,10 +135,21 @@ def _moment_text(value):
     return value
 
 
-def _holds_dates(s: pd.Series) -> bool:
-    return (isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype)
-            or (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True)
-                in ("date", "datetime", "datetime64", "mixed")))
+def _holds_dates(s: pd.Series, *, quick: bool = False) -> bool:
+    """Whether a column holds date or date-time values; ``quick`` looks at its first value
+    only (a column read by GDAL holds one type)."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+        return True
+    if s.dtype != object or not len(s):
+        return False
+    if quick:
+        first = s.iloc[0]
+        if first is None or (isinstance(first, float) and first != first):
+            valid = s.notna().to_numpy()
+            first = s.iloc[int(valid.argmax())] if valid.any() else None
+        return isinstance(first, (dt.date, np.datetime64))
+    return pd.api.types.infer_dtype(s, skipna=True) in ("date", "datetime", "datetime64",
+                                                         "mixed")
 
 
 def dates_as_text(df: pd.DataFrame, name: str, *, reading: bool = False) -> pd.DataFrame:
@@ -159,7 +170,7 @@ def dates_as_text(df: pd.DataFrame, name: str, *, reading: bool = False) -> pd.D
         s = df[column]
         if column == getattr(df, "_geometry_column_name", None):
             continue
-        holds = _holds_dates(s)
+        holds = _holds_dates(s, quick=reading)
         if column in date_columns and (holds or not reading):
             text, bad = iso_date_series(s, column)
             for i, message in bad[:20]:

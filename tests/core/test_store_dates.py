@@ -9,6 +9,7 @@ import pytest
 from landgis.contract import ContractError
 from landgis.demo.sources import read_sources
 from landgis.demo.zones import build_zones
+from landgis.ingest.importer import commit_import, prepare_import
 from landgis.store.geopackage import GeoPackageStore
 from tests.conftest import event, snapshot
 
@@ -59,3 +60,14 @@ def test_the_demo_zones_keep_their_decision_dates_as_iso_text():
     zones = build_zones(read_sources()).set_index("zone_code")
     assert zones.loc["KCN-HB1", "decision_date"] == "2013-06-19"
     assert zones["decision_date"].map(lambda v: v is None or isinstance(v, str)).all()
+
+
+def test_a_decision_date_set_for_a_whole_import_is_read_day_first(store, zones_gdf, tmp_path):
+    path = tmp_path / "khu.geojson"
+    zones_gdf.drop(columns=["decision_date"]).to_file(path, driver="GeoJSON")
+    plan = prepare_import(path, "zones", constants={"decision_date": "01/02/2020"})
+    assert plan.ok, plan.report.to_text()
+    commit_import(store, plan, user="an")
+    assert store.read_layer("zones")["decision_date"].tolist() == ["2020-02-01"]
+    bad = prepare_import(path, "zones", constants={"decision_date": "02/31/2020"})
+    assert not bad.ok and "no month 31" in bad.report.to_text()
