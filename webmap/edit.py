@@ -14,8 +14,8 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from landgis import editing
-from landgis.ingest.importer import file_sha256
 from landgis.dates import DateError, iso_date
+from landgis.ingest.importer import file_sha256
 from landgis.ingest.status_list import (StatusListError, now_vn, plan_status_import,
                                         read_status_list)
 from landgis.store.base import Batch, ConflictError

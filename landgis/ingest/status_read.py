@@ -4,7 +4,8 @@
 is found among the first :data:`HEADER_SEARCH_ROWS` rows, its names recognised in Vietnamese or
 English, with or without diacritics. The helpers here also read the values the rows hold: date
 cells (through :mod:`landgis.dates`, day first), parcel ids (:func:`normalise_parcel_id`) and
-status labels (:func:`lookup_status`). Planning the import is :mod:`landgis.ingest.status_list`'s job.
+status labels (:func:`lookup_status`). Planning the import is
+:mod:`landgis.ingest.status_list`'s job.
 """
 
 from __future__ import annotations

@@ -9,11 +9,10 @@ either the new rows are all there or the old ones are untouched. The status ledg
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
-
-import datetime as dt
 
 import numpy as np
 import pandas as pd
