@@ -80,6 +80,9 @@ class Settings:
     login_lockout_minutes: float = field(default=15.0, metadata={"min": 0})
     #: How long a login lasts (the session cookie and the server-side session), in hours.
     session_hours: float = field(default=8.0, metadata={"min": 0})
+    #: The earliest date a status may take effect on, for edits and status lists (dd/mm/yyyy
+    #: or YYYY-MM-DD); the latest is today. The store knows no survey date to bound it by.
+    min_effective_date: str = field(default="2000-01-01", metadata={"date": True})
 
 
 def variable(name: str) -> str:
@@ -147,6 +150,12 @@ def _parse(name: str, value: Any, source: str) -> Any:
     """``value`` as the setting ``name`` holds it; ``source`` says where it was read."""
     spec = _FIELDS[name]
     try:
+        if spec.metadata.get("date"):  # a date as people write it (or a TOML date), kept ISO
+            from landgis.dates import DateError, iso_date
+            try:
+                return iso_date(value if not isinstance(value, str) else value.strip(), name)
+            except DateError as exc:
+                raise _Bad(str(exc)) from None
         result = _PARSERS[spec.type](value)
         choices = spec.metadata.get("choices")
         if choices is not None:

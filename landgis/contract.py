@@ -22,6 +22,8 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from landgis.dates import iso_date_series
+
 STORAGE_EPSG = 9216
 
 
@@ -422,7 +424,7 @@ _KIND_CHECK = {
     "int": lambda s: pd.api.types.is_integer_dtype(s),
     "float": lambda s: pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s),
     "str": lambda s: pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s),
-    "date": lambda s: True,
+    "date": lambda s: True,  # text or date values, checked by landgis.dates below
     "datetime": lambda s: True,
 }
 
@@ -486,6 +488,12 @@ def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = 
         values = s[present]
         if len(values) and not _KIND_CHECK[col.kind](values):
             add(f"expected {col.kind} values, found {s.dtype}", col.name)
+        if col.kind == "date" and len(values):  # text or date values, read as one parser does
+            _iso, bad = iso_date_series(values, col.name)
+            if bad:
+                mask = np.zeros(len(df), bool)
+                mask[np.flatnonzero(present)[[i for i, _m in bad]]] = True
+                add(f"{bad[0][1]} ({_row_names(df, layer, mask)})", col.name)
         if col.vocabulary is not None and len(values):
             bad = ~values.astype(str).isin(col.vocabulary.codes)
             if bad.any():

@@ -6,7 +6,9 @@ what the status is now and whether the change goes backwards; :func:`apply_edit`
 event per parcel in one transaction, checking that each status is still the one the editor saw
 (``expected``), else :class:`landgis.store.base.ConflictError` and nothing is written. That
 check comes first: an edit made stale by someone else is a conflict (both versions shown), even
-when against the status it finds now it would also go backwards.
+when against the status it finds now it would also go backwards. Both refuse an effective date
+after today or before the earliest one accepted (``earliest``, the ``min_effective_date``
+setting): a status dated in the future would stay "latest" and hide every real edit after it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import shapely
 
 from landgis import crs as crsmod
 from landgis.contract import STATUS_FIELDS
+from landgis.dates import DateError, check_effective_date, iso_date
 from landgis.ingest.status_list import is_backwards
 from landgis.ledger import current_status
 from landgis.store.base import check_expected
@@ -44,14 +47,10 @@ class StatusEdit:
 
 
 def _date(text, name: str, required: bool = True) -> str | None:
-    if text in (None, ""):
-        if required:
-            raise EditError(f"{name}: cần ngày / a date is required (YYYY-MM-DD)")
-        return None
     try:
-        return pd.Timestamp(str(text)).strftime("%Y-%m-%d")
-    except (ValueError, TypeError):
-        raise EditError(f"{name}: {text!r} không phải ngày / is not a date") from None
+        return iso_date(text, name, required=required)
+    except DateError as exc:
+        raise EditError(str(exc)) from None
 
 
 def edit_from_json(doc: dict) -> StatusEdit:
@@ -99,13 +98,22 @@ def parcels_touched(store, geojson_geometry) -> list[str]:
     return sorted(parcels["parcel_id"].to_numpy()[hit][area > 0.01].tolist())
 
 
-def preview_edit(store, edit: StatusEdit, *, max_parcels: int = 2000) -> dict:
-    """Per parcel: its status now, the new one, and whether the change goes backwards."""
-    return _preview(store, edit, max_parcels)[0]
+def preview_edit(store, edit: StatusEdit, *, max_parcels: int = 2000, earliest=None) -> dict:
+    """Per parcel: its status now, the new one, and whether the change goes backwards.
+
+    EditError for an effective date after today or before ``earliest`` (default
+    :data:`landgis.dates.DEFAULT_MIN_EFFECTIVE_DATE`).
+    """
+    return _preview(store, edit, max_parcels, earliest)[0]
 
 
-def _preview(store, edit: StatusEdit, max_parcels: int = 2000) -> tuple[dict, pd.DataFrame]:
+def _preview(store, edit: StatusEdit, max_parcels: int = 2000,
+             earliest=None) -> tuple[dict, pd.DataFrame]:
     """The preview and the ledger rows of the edit's parcels it was made from."""
+    try:
+        check_effective_date(edit.effective_date, earliest=earliest, what="effective_date")
+    except DateError as exc:
+        raise EditError(str(exc)) from None
     if not edit.parcel_ids:
         raise EditError("chưa chọn thửa / no parcel selected")
     if len(edit.parcel_ids) > max_parcels:
@@ -139,9 +147,11 @@ def _scalar(v):
     return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
 
 
-def apply_edit(store, edit: StatusEdit, *, user: str, allow_backwards: bool = False) -> dict:
-    """Record the edit; returns the events written. ConflictError if a status changed."""
-    preview, ledger = _preview(store, edit)
+def apply_edit(store, edit: StatusEdit, *, user: str, allow_backwards: bool = False,
+               earliest=None) -> dict:
+    """Record the edit; returns the events written. ConflictError if a status changed;
+    EditError, as :func:`preview_edit`, for an effective date out of bounds."""
+    preview, ledger = _preview(store, edit, earliest=earliest)
     if preview["unknown"]:
         raise EditError(f"không có thửa / no such parcel: {', '.join(preview['unknown'][:5])}")
     if edit.expected is not None:  # stale before anything else: 409 with both versions

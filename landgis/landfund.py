@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from landgis.contract import PLAN_FUNCTION, STATUS_FIELDS
+from landgis.dates import iso_date
 from landgis.ledger import current_status
 
 INDUSTRIAL = ("factory", "warehouse")
@@ -63,7 +64,7 @@ class LandFund:
         parcels = self.parcels.copy()
         for field, vocab in STATUS_FIELDS.items():
             parcels[field] = pd.Categorical(status[field].to_numpy(), categories=vocab.codes)
-        as_of_text = None if as_of is None else pd.Timestamp(as_of).strftime("%Y-%m-%d")
+        as_of_text = iso_date(as_of, "as_of", required=False)
         out = LandFund(parcels, self.overlay, self.plots, self.targets, as_of_text)
         out.__dict__.update({k: v for k, v in self.__dict__.items()
                              if k in ("_function_totals", "_occupancy")})
@@ -301,7 +302,7 @@ def land_fund(
         targets = pd.DataFrame(columns=["zone_code", "function", "planned_area_ha", "source"])
     if "source" not in targets.columns:
         targets = targets.assign(source=None)
-    as_of_text = None if as_of is None else pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    as_of_text = iso_date(as_of, "as_of", required=False)
     return LandFund(frame, overlay, plot_table,
                     targets[["zone_code", "function", "planned_area_ha", "source"]], as_of_text)
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import pandas as pd
 
 from landgis.contract import DEFAULT_STATUS, STATUS_FIELDS
+from landgis.dates import iso_date
 
 
 def _as_date_text(value) -> str | None:
-    if value is None:
-        return None
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
+    return iso_date(value, "as_of", required=False)
 
 
 def corrected_ids(events: pd.DataFrame) -> set[str]:

@@ -22,6 +22,7 @@ from shapely.geometry import shape
 
 from landgis import areas, crs as crsmod, tiles
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS, STATUS_FIELDS
+from landgis.dates import DateError, iso_date
 from landgis.landfund import LandFund, load_land_fund
 from landgis.ledger import current_status
 from landgis.parcel_index import PARCEL_COLUMNS, align_statuses, parcel_index
@@ -64,12 +65,12 @@ def _ledger(store) -> pd.DataFrame:
 
 
 def parse_date(text: str | None, name: str = "as_of") -> str | None:
-    if text in (None, ""):
-        return None
+    """``YYYY-MM-DD`` for a date written as :mod:`landgis.dates` reads it (day first), None
+    for none; BadRequest saying the formats wanted otherwise."""
     try:
-        return pd.Timestamp(str(text)).strftime("%Y-%m-%d")
-    except (ValueError, TypeError):
-        raise BadRequest(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+        return iso_date(text, name, required=False)
+    except DateError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _scalar(value):
@@ -240,8 +241,11 @@ def _feature_collection(gdf, columns) -> dict:
 def zones(store) -> dict:
     """The zones as GeoJSON (WGS 84)."""
     z = store.read_layer("zones")
-    columns = [c for c in ("zone_code", "name_vi", "name_en", "kind", "phase", "decision_no",
-                           "decision_date", "planned_area_ha", "status", "source") if c in z]
+    columns = ["zone_code", "name_vi", "name_en", "kind", "phase", "decision_no",
+               "decision_date", "planned_area_ha", "status", "source"]
+    for c in columns:  # an optional column the imported file did not have: empty, not absent
+        if c not in z:
+            z[c] = None
     fc = _feature_collection(z, columns)
     for feature, area in zip(fc["features"], shapely.area(np.asarray(z.geometry.values))):
         feature["properties"]["plane_area_ha"] = float(area) / 10_000

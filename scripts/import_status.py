@@ -20,9 +20,9 @@ from pathlib import Path
 
 import _cli
 from landgis.contract import STATUS_FIELDS
+from landgis.dates import iso_date
 from landgis.ingest.status_list import (
     now_vn,
-    parse_date,
     plan_status_import,
     read_status_list,
 )
@@ -38,8 +38,9 @@ def main() -> int:
                    help="which status the list sets")
     p.add_argument("--document-no", required=True,
                    help='the decision or minutes it comes with, e.g. "123/QĐ-UBND"')
-    p.add_argument("--document-date", required=True, help="YYYY-MM-DD or dd/mm/yyyy")
-    p.add_argument("--effective-date", help="YYYY-MM-DD or dd/mm/yyyy (default: document date)")
+    p.add_argument("--document-date", required=True, help="dd/mm/yyyy (day first) or YYYY-MM-DD")
+    p.add_argument("--effective-date",
+                   help="dd/mm/yyyy (day first) or YYYY-MM-DD (default: document date)")
     p.add_argument("--sheet", help="the sheet of an .xlsx workbook (default: the first)")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="write the good rows and skip those in error")
@@ -50,8 +51,8 @@ def main() -> int:
     if not args.document_no.strip():
         p.error("--document-no: thiếu số văn bản / the document number is required")
     try:
-        document_date = parse_date(args.document_date, "--document-date")
-        effective_date = (parse_date(args.effective_date, "--effective-date")
+        document_date = iso_date(args.document_date, "--document-date")
+        effective_date = (iso_date(args.effective_date, "--effective-date")
                           if args.effective_date else document_date)
     except ValueError as exc:
         p.error(str(exc))
@@ -64,7 +65,8 @@ def main() -> int:
     if not user.strip():
         p.error("--user: thiếu tên / a name is required")
 
-    store = open_store(_cli.settings(args).database_url)
+    settings = _cli.settings(args)
+    store = open_store(settings.database_url)
     rows = read_status_list(args.file, args.sheet)
     plan = plan_status_import(
         rows, args.field,
@@ -72,6 +74,7 @@ def main() -> int:
         store.read_layer("status_events"),
         document_no=args.document_no, document_date=document_date,
         effective_date=effective_date, recorded_by=user, recorded_at=now_vn(),
+        earliest=settings.min_effective_date,
     )
     print(plan.report())
     print()

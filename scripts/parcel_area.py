@@ -18,6 +18,7 @@ import _cli
 from landgis import areas, tables
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
 from landgis.crs import to_storage
+from landgis.dates import iso_date
 from landgis.landfund import load_land_fund
 from landgis.store import open_store
 
@@ -30,7 +31,8 @@ def main() -> int:
                    choices=sorted({*CLEARANCE_STATUS.codes, *AUCTION_STATUS.codes}),
                    help="only parcels with this clearance or auction status (repeatable)")
     p.add_argument("--land-use", action="append", help="only this land-use code (repeatable)")
-    p.add_argument("--as-of", help="statuses as they stood on this date (YYYY-MM-DD)")
+    p.add_argument("--as-of", help="statuses as they stood on this date (dd/mm/yyyy, day "
+                                   "first, or YYYY-MM-DD)")
     p.add_argument("--parcels", action="store_true",
                    help="also the table of every parcel's plane, ellipsoidal and legal areas")
     p.add_argument("--tolerance", type=float, metavar="PCT",
@@ -48,6 +50,10 @@ def main() -> int:
     args = p.parse_args()
     if args.out and not args.out.lower().endswith((".csv", ".xlsx", ".json")):
         p.error("--out must end in .csv, .xlsx or .json")
+    try:
+        as_of = iso_date(args.as_of, "--as-of", required=False)
+    except ValueError as exc:
+        p.error(str(exc))
     store = open_store(_cli.settings(args).database_url)
 
     if args.polygon:
@@ -62,7 +68,7 @@ def main() -> int:
         result = {"polygons": polygon_table, "touched": touched}
         meta = {"source": str(args.polygon), "plane": args.plane or "EPSG:9216"}
     else:
-        fund = load_land_fund(store, as_of=args.as_of).filtered(
+        fund = load_land_fund(store, as_of=as_of).filtered(
             zone=args.zone, commune=args.commune, land_use=args.land_use, status=args.status)
         result = fund.tables()
         if args.parcels:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from landgis import editing
+from landgis.dates import DateError, iso_date
 from landgis.ingest.importer import file_sha256
-from landgis.ingest.status_list import (StatusListError, now_vn, parse_date, plan_status_import,
+from landgis.ingest.status_list import (StatusListError, now_vn, plan_status_import,
                                         read_status_list)
 from landgis.store.base import Batch, ConflictError
 from webmap.auth import role_required
@@ -28,6 +29,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 @bp.errorhandler(editing.EditError)
 @bp.errorhandler(StatusListError)
+@bp.errorhandler(DateError)
 def _bad(exc):
     return jsonify(error=str(exc)), 400
 
@@ -35,6 +37,11 @@ def _bad(exc):
 @bp.errorhandler(ConflictError)
 def _conflict(exc: ConflictError):
     return jsonify(error=str(exc), conflicts=exc.conflicts), 409
+
+
+def _earliest():
+    """The earliest effective date accepted (the ``min_effective_date`` setting)."""
+    return current_app.config["LANDGIS"].min_effective_date
 
 
 def _edit_from_request() -> editing.StatusEdit:
@@ -51,7 +58,7 @@ def _edit_from_request() -> editing.StatusEdit:
 @bp.post("/preview")
 @role_required("editor")
 def preview():
-    return jsonify(editing.preview_edit(get_store(), _edit_from_request()))
+    return jsonify(editing.preview_edit(get_store(), _edit_from_request(), earliest=_earliest()))
 
 
 @bp.post("/status")
@@ -59,7 +66,8 @@ def preview():
 def record():
     edit = _edit_from_request()
     allow = bool((request.get_json(silent=True) or {}).get("allow_backwards"))
-    result = editing.apply_edit(get_store(), edit, user=current_user.id, allow_backwards=allow)
+    result = editing.apply_edit(get_store(), edit, user=current_user.id, allow_backwards=allow,
+                                earliest=_earliest())
     return jsonify(result), 201
 
 
@@ -79,12 +87,9 @@ def upload():
     document_no = form.get("document_no", "").strip()
     if not document_no:
         raise editing.EditError("document_no: cần số văn bản / the document number is required")
-    try:
-        document_date = parse_date(form.get("document_date", ""), "document_date")
-        effective = (parse_date(form["effective_date"], "effective_date")
-                     if form.get("effective_date") else document_date)
-    except ValueError as exc:
-        raise editing.EditError(str(exc)) from None
+    document_date = iso_date(form.get("document_date", ""), "document_date")  # DateError: 400
+    effective = (iso_date(form["effective_date"], "effective_date")
+                 if form.get("effective_date") else document_date)
     store = get_store()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
@@ -98,7 +103,7 @@ def upload():
                                                           "commune_name"]),
         store.read_layer("status_events"), document_no=document_no,
         document_date=document_date, effective_date=effective, recorded_by=current_user.id,
-        recorded_at=now_vn(), source=name)
+        recorded_at=now_vn(), source=name, earliest=_earliest())
     skip = form.get("skip_bad_rows") == "1"
     report = {"report": plan.report(), "errors": [r.row for r in plan.errors],
               "ok": plan.ok, "written": 0}

@@ -17,6 +17,7 @@ from shapely import affinity
 from shapely.geometry import LineString, Point
 
 from landgis.crs import STORAGE_CRS, WGS84, transformer
+from landgis.dates import iso_date
 from landgis.demo.geometry import GRID_M, scale_to_area, star_polygon, to_multi
 from landgis.demo.sources import Sources
 
@@ -92,8 +93,8 @@ def build_zones(sources: Sources) -> gpd.GeoDataFrame:
         "kind": rows["kind"],
         "phase": rows["phase"].astype(object).where(rows["phase"].notna(), None),
         "decision_no": rows["decision_no"].astype(object).where(rows["decision_no"].notna(), None),
-        "decision_date": rows["decision_date"].astype(object)
-        .where(rows["decision_date"].notna(), None),
+        "decision_date": [iso_date(v, f"zones.csv {code}: decision_date", required=False)
+                          for code, v in zip(rows["zone_code"], rows["decision_date"])],
         "planned_area_ha": rows["planned_area_ha"].astype(float),
         "status": rows["status"],
         "source": "illustrative",

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from landgis import contract, crs as crsmod
+from landgis.dates import iso_date_series
 from landgis.ingest.derive import (
     check_columns,
     derive_communes,
@@ -124,6 +125,10 @@ def _coerce(df: gpd.GeoDataFrame, layer: contract.Layer, findings: list[Finding]
             if col.vocabulary is contract.LAND_USE:
                 text = map_distinct(text, _land_use)
             out[col.name] = text.astype(object).where(text.notna(), None)
+        elif col.kind == "date":
+            # a GDAL Date field, ISO or dd/mm/yyyy text: YYYY-MM-DD text, read as everywhere;
+            # what is not a date stays as it is and the contract check names it
+            out[col.name] = iso_date_series(s, col.name)[0]
     return out
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from landgis.contract import STATUS_EVENTS, STATUS_FIELDS
+from landgis.dates import VN_TZ, check_effective_date, iso_date
 from landgis.ingest.fields import fold
 from landgis.ingest.status_read import (  # re-exported: callers import them from here
     EXPECTED_HEADERS,
@@ -43,12 +44,9 @@ from landgis.ingest.status_read import (  # re-exported: callers import them fro
     accepted_values,
     lookup_status,
     normalise_parcel_id,
-    parse_date,
     read_status_list,
 )
 from landgis.ledger import current_status
-
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
 
 
 def now_vn() -> str:
@@ -265,6 +263,7 @@ def plan_status_import(
     recorded_at: str | None = None,
     source: str | None = None,
     batch_id: str | None = None,
+    earliest=None,
 ) -> StatusImportPlan:
     """Check a status list against the parcels and the ledger; return the events and a report.
 
@@ -283,7 +282,8 @@ def plan_status_import(
     document_no : str
         The decision or minutes the list comes with (required).
     document_date, effective_date : str or date
-        ``YYYY-MM-DD`` or ``dd/mm/yyyy``; ``effective_date`` defaults to ``document_date``.
+        ``dd/mm/yyyy`` or ``YYYY-MM-DD`` (read by :mod:`landgis.dates`); ``effective_date``
+        defaults to ``document_date``.
     recorded_by : str
     recorded_at : str, optional
         ISO time with offset; default now in ``+07:00``.
@@ -291,6 +291,9 @@ def plan_status_import(
         The file name, kept in each event's note with its row (default ``rows.attrs['source']``).
     batch_id : str, optional
         Prefix of the event ids, ``<batch_id>-<row>`` (default a random hex string).
+    earliest : date or str, optional
+        The earliest effective date accepted (the ``min_effective_date`` setting; default
+        :data:`landgis.dates.DEFAULT_MIN_EFFECTIVE_DATE`); the latest is today.
 
     Returns
     -------
@@ -299,7 +302,8 @@ def plan_status_import(
     Raises
     ------
     ValueError
-        An unknown field, an empty document number or user, or a date that is not a date.
+        An unknown field, an empty document number or user, a date that is not a date, or an
+        effective date after today or before ``earliest`` (:class:`landgis.dates.DateError`).
     """
     if field not in STATUS_FIELDS:
         raise ValueError(f"trường lạ / unknown field {field!r}; "
@@ -310,9 +314,10 @@ def plan_status_import(
     recorded_by = str(recorded_by or "").strip()
     if not recorded_by:
         raise ValueError("thiếu người ghi / recorded_by is required")
-    document_date = parse_date(document_date, "ngày văn bản / document date")
-    effective_date = (parse_date(effective_date, "ngày hiệu lực / effective date")
+    document_date = iso_date(document_date, "ngày văn bản / document date")
+    effective_date = (iso_date(effective_date, "ngày hiệu lực / effective date")
                       if effective_date not in (None, "") else document_date)
+    check_effective_date(effective_date, earliest=earliest)
     recorded_at = recorded_at or now_vn()
     batch_id = batch_id or uuid.uuid4().hex[:16]
     source = source if source is not None else rows.attrs.get("source")
@@ -403,5 +408,5 @@ def plan_status_import(
 __all__ = [
     "EXPECTED_HEADERS", "HEADER_ALIASES", "Issue", "RowResult",
     "StatusImportPlan", "StatusListError", "accepted_values", "is_backwards", "lookup_status",
-    "normalise_parcel_id", "now_vn", "parse_date", "plan_status_import", "read_status_list",
+    "normalise_parcel_id", "now_vn", "plan_status_import", "read_status_list",
 ]

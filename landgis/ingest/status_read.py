@@ -2,9 +2,10 @@
 
 :func:`read_status_list` reads an ``.xlsx`` or ``.csv`` file into rows (I/O only). The header row
 is found among the first :data:`HEADER_SEARCH_ROWS` rows, its names recognised in Vietnamese or
-English, with or without diacritics. The helpers here also read the values the rows hold: dates
-(:func:`parse_date`), parcel ids (:func:`normalise_parcel_id`) and status labels
-(:func:`lookup_status`). Planning the import is :mod:`landgis.ingest.status_list`'s job.
+English, with or without diacritics. The helpers here also read the values the rows hold: date
+cells (through :mod:`landgis.dates`, day first), parcel ids (:func:`normalise_parcel_id`) and
+status labels (:func:`lookup_status`). Planning the import is
+:mod:`landgis.ingest.status_list`'s job.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from landgis.contract import STATUS_FIELDS, Vocabulary
+from landgis.dates import iso_date
 from landgis.ingest.fields import fold, strip_marks
 
 #: How many rows from the top of a sheet are searched for the header row.
@@ -66,31 +68,6 @@ class StatusListError(ValueError):
 # --------------------------------------------------------------------------- values
 
 
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def parse_date(value, what: str = "ngày / date") -> str:
-    """``YYYY-MM-DD`` text for ISO text, ``dd/mm/yyyy`` (also with ``-`` or ``.``) or a date.
-
-    Raises ValueError naming ``what`` and the text for anything else or an impossible date.
-    """
-    if isinstance(value, (dt.date, pd.Timestamp)):
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    text = str(value or "").strip()
-    if m := _YMD.match(text):
-        y, mo, d = m.groups()
-    elif m := _DMY.match(text):
-        d, mo, y = m.groups()
-    else:
-        raise ValueError(f"{what}: {text!r} không phải ngày / is not a date "
-                         "(YYYY-MM-DD hoặc / or dd/mm/yyyy)")
-    try:
-        return dt.date(int(y), int(mo), int(d)).isoformat()
-    except ValueError:
-        raise ValueError(f"{what}: {text!r} không có trong lịch / is not a real date") from None
-
-
 def _cell_text(value) -> str:
     """A cell as text: Excel's 12.0 as ``"12"``, dates as ISO, empty as ``""``, NFC."""
     if value is None:
@@ -101,8 +78,8 @@ def _cell_text(value) -> str:
         if value != value:  # NaN
             return ""
         return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()[:10]
+    if isinstance(value, (dt.datetime, dt.date)):  # a date cell: the day, as every date is read
+        return iso_date(value)
     return unicodedata.normalize("NFC", " ".join(str(value).split()))
 
 
@@ -333,5 +310,5 @@ def read_status_list(path, sheet: str | None = None) -> pd.DataFrame:
 
 __all__ = [
     "EXPECTED_HEADERS", "HEADER_ALIASES", "HEADER_SEARCH_ROWS", "ROW_COLUMNS", "StatusListError",
-    "accepted_values", "lookup_status", "normalise_parcel_id", "parse_date", "read_status_list",
+    "accepted_values", "lookup_status", "normalise_parcel_id", "read_status_list",
 ]

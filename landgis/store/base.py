@@ -9,13 +9,16 @@ either the new rows are all there or the old ones are untouched. The status ledg
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from landgis import contract
+from landgis.dates import iso_date_series
 
 #: A filter on attribute values: column -> one value, or a list of accepted values.
 Where = Mapping[str, object]
@@ -89,8 +92,6 @@ def recorded_no_earlier_than(events: pd.DataFrame, now, checked: pd.DataFrame | 
     edit it was checked against (the ledger orders events of one effective date by
     ``recorded_at``) and be lost under it.
     """
-    import datetime as dt
-
     if "recorded_at" not in events.columns:
         return events
     if now.tzinfo is None:
@@ -119,6 +120,73 @@ def recorded_no_earlier_than(events: pd.DataFrame, now, checked: pd.DataFrame | 
                            else moved)
     out = events.copy()
     out["recorded_at"] = pd.Series(stamped, index=events.index, dtype=object)
+    return out
+
+
+def _moment_text(value):
+    """A date as ``YYYY-MM-DD``, a date-time as ISO 8601 text; anything else as it is."""
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if value is pd.NaT:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):  # pandas.Timestamp is a datetime
+        return value.isoformat()
+    return value
+
+
+def _holds_dates(s: pd.Series, *, quick: bool = False) -> bool:
+    """Whether a column holds date or date-time values; ``quick`` looks at its first value
+    only (a column read by GDAL holds one type)."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+        return True
+    if s.dtype != object or not len(s):
+        return False
+    if quick:
+        first = s.iloc[0]
+        if first is None or (isinstance(first, float) and first != first):
+            valid = s.notna().to_numpy()
+            first = s.iloc[int(valid.argmax())] if valid.any() else None
+        return isinstance(first, (dt.date, np.datetime64))
+    return pd.api.types.infer_dtype(s, skipna=True) in ("date", "datetime", "datetime64",
+                                                         "mixed")
+
+
+def dates_as_text(df: pd.DataFrame, name: str, *, reading: bool = False) -> pd.DataFrame:
+    """``df`` with every date as ISO text, as both stores keep them (the README's promise):
+    the contract's date columns as ``YYYY-MM-DD`` read by :mod:`landgis.dates`, and any other
+    column holding dates or date-times (a GDAL Date or DateTime field, a pandas datetime
+    column) as ISO 8601 text. Every write goes through it (a date object written to a
+    GeoPackage becomes a Date field, read back as a date, which is not JSON); ``reading``
+    converts only the columns that hold date values (a layer written before), quickly.
+
+    Raises ContractError naming the rows of a date column whose value is not a date.
+    """
+    layer = contract.LAYERS.get(name)
+    date_columns = {c.name for c in layer.columns if c.kind == "date"} if layer else set()
+    changed: dict[str, pd.Series] = {}
+    problems = []
+    for column in df.columns:
+        s = df[column]
+        if column == getattr(df, "_geometry_column_name", None):
+            continue
+        holds = _holds_dates(s, quick=reading)
+        if column in date_columns and (holds or not reading):
+            text, bad = iso_date_series(s, column)
+            for i, message in bad[:20]:
+                problems.append(contract.Problem(name, message, column, f"row {i + 1}"))
+            if not text.equals(s.astype(object)):
+                changed[column] = text
+        elif holds:
+            changed[column] = pd.Series([None if v is None or v is pd.NaT else _moment_text(v)
+                                         for v in s.astype(object).tolist()],
+                                        index=s.index, dtype=object, name=column)
+    if problems:
+        raise contract.ContractError(problems)
+    if not changed:
+        return df
+    out = df.copy()
+    for column, values in changed.items():
+        out[column] = values
     return out
 
 

@@ -42,6 +42,7 @@ from landgis.store.base import (
     Where,
     check_events,
     check_identifier,
+    dates_as_text,
     normalise_where,
     recorded_no_earlier_than,
 )
@@ -216,7 +217,7 @@ class GeoPackageStore(Store):
             )
         if name == EVENTS and "recorded_at" in df:
             df = df.sort_values(["recorded_at", "event_id"], kind="stable", ignore_index=True)
-        return df
+        return dates_as_text(df, name, reading=True)  # a layer written with Date fields
 
     def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
                     batch: Batch | None = None) -> int | None:
@@ -225,6 +226,7 @@ class GeoPackageStore(Store):
         if validate and layer is not None:
             contract.validate_layer(df, layer, crs_epsg=contract.STORAGE_EPSG if layer.is_spatial
                                     else None)
+        df = dates_as_text(df, name)  # never a GDAL Date field: ISO text, as PostGIS keeps
         with self._lock():
             existed = name in self._layer_names()
             if name == EVENTS and existed:
@@ -308,7 +310,8 @@ class GeoPackageStore(Store):
                              "version to restore")
         if not kept.exists():
             raise StoreError(f"the version before batch {batch_id} is no longer kept ({kept})")
-        return pyogrio.read_dataframe(kept, layer=layer, use_arrow=True)
+        return dates_as_text(pyogrio.read_dataframe(kept, layer=layer, use_arrow=True), layer,
+                             reading=True)
 
     def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
                       expect=None) -> int:
@@ -327,6 +330,7 @@ class GeoPackageStore(Store):
                 self._add_missing_columns(con, events)
                 targets = self._existing_ids(con, events.get("corrects_event_id"))
                 check_events(events, existing, self._known_parcels(con, events), targets)
+                events = dates_as_text(events, EVENTS)
                 if expect:
                     checked = self._ledger_rows(con, {p for p, _f in expect})
                     check_expected(expect, checked)

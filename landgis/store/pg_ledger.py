@@ -18,6 +18,7 @@ from landgis.store.base import (
     StoreError,
     check_events,
     check_expected,
+    dates_as_text,
     recorded_no_earlier_than,
 )
 from landgis.store.pg_schema import (
@@ -118,6 +119,7 @@ class LedgerAndBatches:
         parcels = (self._present(conn, PARCELS, "parcel_id", events.get("parcel_id"))
                    if self._table_exists(conn, PARCELS) else set())
         check_events(events, existing, parcels, targets)
+        events = dates_as_text(events, EVENTS)
         if expect:
             rows = self._read(conn, EVENTS, where={"parcel_id": sorted({p for p, _f in expect})})
             for column in contract.STATUS_EVENTS.column_names:

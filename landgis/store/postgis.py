@@ -65,6 +65,7 @@ from landgis.store.base import (
     StoreError,
     Where,
     check_identifier,
+    dates_as_text,
     normalise_where,
 )
 from landgis.store.pg_ledger import LedgerAndBatches
@@ -305,6 +306,7 @@ class PostGISStore(LedgerAndBatches, Store):
         layer = contract.LAYERS.get(name)
         if validate and layer is not None:
             contract.validate_layer(df, layer, crs_epsg=SRID if layer.is_spatial else None)
+        df = dates_as_text(df, name)  # as the GeoPackage store keeps them
         columns, values, spatial = _prepare(name, df)
         conn = self._connection()
         try:

@@ -26,6 +26,8 @@ def three_values(f: dataclasses.Field) -> tuple:
     if choices:
         others = [c for c in choices if c != default]
         return others[0], others[1 % len(others)] if len(others) > 1 else default, others[0]
+    if f.metadata.get("date"):  # as people write them; the settings keep ISO text
+        return ("2001-02-01", "2002-03-04", "2003-06-05")
     if f.type == "bool":
         return (not default, default, not default)
     if f.type == "int":
@@ -113,10 +115,10 @@ def test_yes_no_words(word, meaning, no_file):
     ("LANDGIS_SECURE_COOKIES", "2", "LANDGIS_SECURE_COOKIES = '2': not a yes/no value"),
     ("LANDGIS_MAX_FEATURES", "many", "LANDGIS_MAX_FEATURES = 'many': not a whole number"),
     ("LANDGIS_MAX_FEATURES", "0", "LANDGIS_MAX_FEATURES = '0': less than 1"),
-    ("LANDGIS_TILES_MAX_AGE", "1.5", "LANDGIS_TILES_MAX_AGE = '1.5': not a whole number"),
-    ("LANDGIS_TILES_MAX_AGE", "-1", "LANDGIS_TILES_MAX_AGE = '-1': less than 0"),
+    ("tiles_max_age", "1.5", "LANDGIS_TILES_MAX_AGE = '1.5': not a whole number"),
+    ("tiles_max_age", "-1", "LANDGIS_TILES_MAX_AGE = '-1': less than 0"),
     ("LANDGIS_AREA_TOLERANCE_PCT", "nan", "LANDGIS_AREA_TOLERANCE_PCT = 'nan': not a number"),
-    ("LANDGIS_TILES_BUILD", "sometimes",
+    ("tiles_build", "sometimes",
      "LANDGIS_TILES_BUILD = 'sometimes': not one of process, inline, off"),
 ])
 def test_a_bad_variable_is_named(var, text, message, no_file):
@@ -203,3 +205,10 @@ def test_readme_documents_every_setting():
         else:
             assert shown[:1] == [expected], f.name
         assert meaning, f.name
+
+
+def test_a_date_setting_is_read_day_first_and_kept_iso(no_file):
+    got = load_settings(no_file, environ={"LANDGIS_MIN_EFFECTIVE_DATE": "01/02/2001"})
+    assert got.min_effective_date == "2001-02-01"
+    with pytest.raises(ValueError, match="LANDGIS_MIN_EFFECTIVE_DATE"):
+        load_settings(no_file, environ={"LANDGIS_MIN_EFFECTIVE_DATE": "31/02/2001"})

@@ -1,7 +1,5 @@
 """Status lists: reading the header wherever it is, recognising values, and planning events."""
 
-import datetime as dt
-
 import openpyxl
 import pandas as pd
 import pytest
@@ -10,7 +8,6 @@ from landgis.ingest.status_list import (
     StatusListError,
     is_backwards,
     lookup_status,
-    parse_date,
     plan_status_import,
     read_status_list,
 )
@@ -160,20 +157,6 @@ def test_auction_values_by_code_or_label():
     assert lookup_status("auction_status", "dau gia khong thanh") == "unsold"
     assert lookup_status("auction_status", "đã trúng đấu giá") == "sold"
     assert lookup_status("auction_status", "handed_over") is None
-
-
-@pytest.mark.parametrize("text, iso", [
-    ("2019-06-30", "2019-06-30"), ("30/06/2019", "2019-06-30"), ("1/7/2019", "2019-07-01"),
-    ("30.06.2019", "2019-06-30"), (dt.date(2019, 6, 30), "2019-06-30"),
-])
-def test_dates_iso_or_as_vietnamese_users_type_them(text, iso):
-    assert parse_date(text) == iso
-
-
-@pytest.mark.parametrize("text", ["31/02/2019", "06/30/2019", "2019", ""])
-def test_impossible_dates_are_refused(text):
-    with pytest.raises(ValueError):
-        parse_date(text)
 
 
 @pytest.mark.parametrize("field, current, new, backwards", [

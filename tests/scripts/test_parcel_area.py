@@ -70,7 +70,7 @@ def test_bad_inputs(store, script, tmp_path):
     assert script("parcel_area.py", "--db", store.url, "--out", tmp_path / "x.pdf"
                   ).returncode == 2
     bad = script("parcel_area.py", "--db", store.url, "--as-of", "not-a-date")
-    assert bad.returncode == 1 and "not-a-date" in bad.stderr
+    assert bad.returncode == 2 and "not-a-date" in bad.stderr
     nocrs = tmp_path / "v.csv"
     nocrs.write_text("WKT\n\"POLYGON ((0 0, 1 0, 1 1, 0 0))\"\n")
     out = script("parcel_area.py", "--db", store.url, "--polygon", nocrs)
