@@ -55,6 +55,9 @@ class Settings:
     #: (the page, the parcels' index and status snapshot, the tile pyramid). ``make run`` sets
     #: it; tests leave it off so that each app starts cold and quiet.
     warm: bool = False
+    #: Most data rows a status list may have; a longer list is refused before it is read to
+    #: the end (a list per decision holds hundreds to a few thousand parcels).
+    max_list_rows: int = 50_000
 
 
 _ENV = {

@@ -104,14 +104,47 @@ KINDS = {
 
 @dataclass(frozen=True)
 class Issue:
-    """One thing wrong with a row, said in both languages."""
+    """One thing wrong with a row, said in both languages.
+
+    ``listed`` is False for a problem told once elsewhere (the later rows of a duplicated
+    parcel: the first row names them all); such a row is still in error.
+    """
 
     kind: str
     vi: str
     en: str
+    listed: bool = True
 
     def __str__(self) -> str:
         return f"{self.vi} / {self.en}"
+
+
+#: Rows named in one duplicate problem; the others are counted ("and N more").
+DUPLICATE_ROWS_SHOWN = 5
+#: Characters of a cell shown in a message.
+CELL_SHOWN = 60
+
+
+def _short(text: str, limit: int = CELL_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis says it was cut)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _duplicate_issues(key: str, rows: list[int]) -> dict[int, Issue]:
+    """Row -> its duplicate issue: the first row names the others (a few of them, and how
+    many more), each later row points back to the first."""
+    first, others = rows[0], rows[1:]
+    shown = ", ".join(str(n) for n in others[:DUPLICATE_ROWS_SHOWN])
+    more = len(others) - DUPLICATE_ROWS_SHOWN
+    name = _short(key)
+    issues = {first: Issue(
+        "duplicate",
+        f"thửa {name} lặp lại ở dòng {shown}" + (f" và {more} dòng khác" if more > 0 else ""),
+        f"parcel {name} also on row(s) {shown}" + (f" and {more} more" if more > 0 else ""))}
+    for n in others:
+        issues[n] = Issue("duplicate", f"trùng thửa với dòng {first}",
+                          f"same parcel as row {first}", listed=False)
+    return issues
 
 
 @dataclass(frozen=True)
@@ -138,8 +171,9 @@ class RowResult:
         return "unchanged" if self.value == self.current else "change"
 
     def messages(self) -> list[str]:
-        """``"dòng 5: … / row 5: …"`` for each problem."""
-        return [f"dòng {self.row}: {i.vi} / row {self.row}: {i.en}" for i in self.issues]
+        """``"dòng 5: … / row 5: …"`` for each problem (those told once elsewhere left out)."""
+        return [f"dòng {self.row}: {i.vi} / row {self.row}: {i.en}" for i in self.issues
+                if i.listed]
 
 
 @dataclass
@@ -193,48 +227,16 @@ class StatusImportPlan:
         return {k: out[k] for k in KINDS if k in out}
 
     def problems(self) -> list[str]:
-        """Every problem as ``"dòng N: … / row N: …"``, in row order."""
+        """Every problem as ``"dòng N: … / row N: …"``, in row order; a duplicated parcel is
+        one problem, on its first row."""
         return [m for r in self.rows for m in r.messages()]
 
-    def report(self) -> str:
-        """A plain-text table of every row, then the totals."""
-        vocab = STATUS_FIELDS[self.field]
-        head = [
-            f"Danh sách / list: {self.source or '-'}; trường / field: {self.field}; "
-            f"văn bản / document: {self.document_no} ({self.document_date}); "
-            f"hiệu lực / effective: {self.effective_date}",
-            *self.notes,
-        ]
-        header = ("Dòng/Row", "Thửa/Parcel", "Trong tệp/In file", "Hiện tại/Current",
-                  "Mới/New", "Kết quả/Result", "Chi tiết/Detail")
-        table = [header]
-        for r in self.rows:
-            vi, en = KINDS[r.outcome]
-            detail = "; ".join(str(i) for i in r.issues)
-            if r.info:
-                detail = "; ".join(filter(None, [detail, r.info]))
-            table.append((
-                str(r.row), r.parcel_id or "-", r.text or "-",
-                vocab.label(r.current) if r.current else "-",
-                vocab.label(r.value) if r.value else "-",
-                f"{vi} / {en}", detail,
-            ))
-        widths = [min(max(len(row[c]) for row in table), 40) for c in range(len(header) - 1)]
-        lines = list(head) + [""]
-        for n, row in enumerate(table):
-            cells = [row[c][:40].ljust(widths[c]) for c in range(len(widths))]
-            lines.append("  ".join(cells + [row[-1]]).rstrip())
-            if n == 0:
-                lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 16)
-        lines.append("")
-        counts = self.counts()
-        lines.append("Tổng / totals: " + ", ".join(
-            f"{KINDS[k][0]} / {KINDS[k][1]}: {n}" for k, n in counts.items())
-            + f"; dòng lỗi / rows in error: {len(self.errors)}")
-        if any(i.kind == "unknown_status" for r in self.rows for i in r.issues):
-            lines.append("Giá trị được nhận / accepted values: " + accepted_values(self.field)
-                         + " (không dấu cũng được / diacritics optional)")
-        return "\n".join(lines)
+    def report(self, max_rows: int | None = None, max_problems: int | None = None) -> str:
+        """A plain-text table of the rows, the problems of the rows it leaves out, then the
+        totals; bounded whatever the list's length (see :mod:`landgis.ingest.status_report`)."""
+        from landgis.ingest.status_report import render_report
+
+        return render_report(self, max_rows=max_rows, max_problems=max_problems)
 
 
 def _parcel_key(rec, communes_by_name: dict[str, str]) -> str | None:
@@ -336,6 +338,10 @@ def plan_status_import(
     for rec, key in zip(records, keys):
         if key is not None:
             rows_of.setdefault(key, []).append(int(rec["row"]))
+    duplicates: dict[int, Issue] = {}
+    for key, numbers in rows_of.items():
+        if len(numbers) > 1:
+            duplicates.update(_duplicate_issues(key, numbers))
 
     matched = sorted({k for k in keys if k in known})
     ledger = events[events["field"] == field] if len(events) else events
@@ -352,19 +358,17 @@ def plan_status_import(
             issues.append(Issue("missing_key", "thiếu mã xã, tờ hoặc thửa",
                                 "commune, sheet or parcel number missing"))
         elif key not in known:
-            issues.append(Issue("unmatched", f"không tìm thấy thửa {key}",
-                                f"parcel {key} not found"))
-        if key is not None and len(rows_of[key]) > 1:
-            others = ", ".join(str(n) for n in rows_of[key] if n != row)
-            issues.append(Issue("duplicate", f"thửa {key} lặp lại ở dòng {others}",
-                                f"parcel {key} also on row(s) {others}"))
+            issues.append(Issue("unmatched", f"không tìm thấy thửa {_short(key)}",
+                                f"parcel {_short(key)} not found"))
+        if row in duplicates and key is not None:
+            issues.append(duplicates[row])
         value = lookup_status(field, text) if text else None
         if not text:
             issues.append(Issue("missing_status", "ô trạng thái trống", "empty status cell"))
         elif value is None:
             issues.append(Issue("unknown_status",
-                                f"{text!r} không phải trạng thái {field}",
-                                f"{text!r} is not a {field} value"))
+                                f"{_short(text)!r} không phải trạng thái {field}",
+                                f"{_short(text)!r} is not a {field} value"))
         current = then[key] if key in known else None
         info = None
         if value is not None and current is not None and is_backwards(field, current, value):

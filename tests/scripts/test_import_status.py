@@ -84,7 +84,8 @@ def test_errors_are_named_by_row_and_nothing_is_written(store, mixed):
     assert "'đã xong'" in out and "đã bàn giao mặt bằng / site handed over" in out
     assert "23296-1-9 not found" in out
     assert "lùi từ đã chi trả về đã kiểm kê" in out
-    assert "lặp lại ở dòng 8" in out and "also on row(s) 7" in out
+    assert "lặp lại ở dòng 8" in out and "also on row(s) 8" in out
+    assert "same parcel as row 7" in out
     assert "Không ghi gì" in done.stderr and "rows 5, 6, 7, 8" in done.stderr
     assert store.read_layer("status_events").equals(before)
 
