@@ -61,6 +61,23 @@ def _area(token: str, text: str) -> float:
     return value
 
 
+#: Lines a label may be split into (a polygon holding more texts has no label).
+MAX_LABEL_LINES = 8
+#: Texts quoted in one message, and characters of each.
+TEXTS_SHOWN, TEXT_SHOWN = 5, 80
+
+
+def _quoted(text: str) -> str:
+    """``repr(text)``, cut to :data:`TEXT_SHOWN` characters."""
+    return repr(text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN - 1] + "…")
+
+
+def _some(texts: list[str]) -> str:
+    """The first :data:`TEXTS_SHOWN` texts quoted, and how many more."""
+    out = ", ".join(_quoted(t) for t in texts[:TEXTS_SHOWN])
+    return out + (f" and {len(texts) - TEXTS_SHOWN} more" if len(texts) > TEXTS_SHOWN else "")
+
+
 def parse_label(text: str) -> dict:
     """Read a parcel label: parcel number, land-use code, legal area, and the sheet if given.
 
@@ -89,6 +106,7 @@ def parse_label(text: str) -> dict:
         When the label cannot be read or its land-use code is unknown; the message quotes it.
     """
     raw = str(text)
+    shown = _quoted(raw)
     s = unicodedata.normalize("NFC", raw).replace("\\P", "\n")
     s = _MTEXT_CODES.sub("", s)
     s = re.sub(r"(?i)\bS\s*=\s*", " ", s)  # "S=1234.5"
@@ -106,28 +124,28 @@ def parse_label(text: str) -> dict:
     numbers = [t for t in tokens if _NUMBER.match(t)]
     other = [t for t in tokens if t not in codes and t not in numbers]
     if other:
-        raise ValueError(f"cannot read label {raw!r}: unexpected {' '.join(other)!r}; {_EXAMPLE}")
+        raise ValueError(f"cannot read label {shown}: unexpected {' '.join(other)!r}; {_EXAMPLE}")
     if len(codes) != 1:
         what = "no land-use code" if not codes else f"several codes ({', '.join(codes)})"
-        raise ValueError(f"cannot read label {raw!r}: {what}; {_EXAMPLE}")
+        raise ValueError(f"cannot read label {shown}: {what}; {_EXAMPLE}")
     if parcel is None:
         plain = [t for t in numbers if t.isdigit()]
         if len(numbers) != 2 or not plain:
             raise ValueError(
-                f"cannot read label {raw!r}: expected a parcel number and an area; {_EXAMPLE}")
+                f"cannot read label {shown}: expected a parcel number and an area; {_EXAMPLE}")
         parcel_token = plain[0]
         numbers.remove(parcel_token)
         parcel = int(parcel_token)
     elif len(numbers) != 1:
-        raise ValueError(f"cannot read label {raw!r}: expected one area; {_EXAMPLE}")
+        raise ValueError(f"cannot read label {shown}: expected one area; {_EXAMPLE}")
     if parcel <= 0:
-        raise ValueError(f"cannot read label {raw!r}: parcel number 0")
+        raise ValueError(f"cannot read label {shown}: parcel number 0")
     code = codes[0].upper()
     if "+" in code:
-        raise ValueError(f"label {raw!r} has several land-use codes ({code}); "
+        raise ValueError(f"label {shown} has several land-use codes ({code}); "
                          f"a parcel takes one: split it or keep the main use")
     if code not in LAND_USE:
-        raise ValueError(f"label {raw!r}: unknown land-use code {code!r}")
+        raise ValueError(f"label {shown}: unknown land-use code {code!r}")
     return {"sheet_no": sheet, "parcel_no": parcel, "land_use_code": code,
             "legal_area_m2": _area(numbers[0], raw)}
 
@@ -151,16 +169,19 @@ def _label_reading(texts: list[str]):
         return attrs, t, [(BAD_LABEL, f"{msg}; the parcel takes its attributes from {t!r}", i)
                           for i, msg in errors]
     if len(distinct) > 1:
-        labels = ", ".join(repr(t) for t, _ in distinct.values())
-        extra = (f" and unreadable text {', '.join(repr(texts[i]) for i, _ in errors)}"
+        labels = _some([t for t, _ in distinct.values()])
+        extra = (f" and unreadable text {_some([texts[i] for i, _ in errors])}"
                  if errors else "")
         return None, None, [(SEVERAL_LABELS, f"{len(distinct)} labels: {labels}{extra}", None)]
+    if len(texts) > MAX_LABEL_LINES:
+        return None, None, [(BAD_LABEL, f"{len(texts)} texts in one parcel, none a label "
+                                        f"({_some(texts)}); a label has at most "
+                                        f"{MAX_LABEL_LINES} lines", None)]
     if len(texts) > 1:  # a label split into one text per line: read them together
         joined = "\n".join(texts)
         try:
             return parse_label(joined), joined, []
         except ValueError as exc:
-            quoted = ", ".join(map(repr, texts))
-            return None, None, [(BAD_LABEL, f"the texts {quoted} in one parcel do not read "
-                                            f"as a label, alone or together: {exc}", None)]
+            return None, None, [(BAD_LABEL, f"the texts {_some(texts)} in one parcel do not "
+                                            f"read as a label, alone or together: {exc}", None)]
     return None, None, [(BAD_LABEL, msg, i) for i, msg in errors]
