@@ -109,7 +109,8 @@ class ValidationReport:
             lines.append(f"  {f.severity:<8}{f.check:<22}{(f.feature or ''):<22}{where:<26}"
                          f"{f.message}")
         if len(self.findings) > limit:
-            lines.append(f"  … {len(self.findings) - limit} more (see --report)")
+            lines.append(f"  … {len(self.findings) - limit} chỗ nữa trong báo cáo đầy đủ / "
+                         f"{len(self.findings) - limit} more in the full report")
         return "\n".join(lines)
 
     def to_html(self, per_check: int = REPORT_FINDINGS) -> str:
