@@ -20,7 +20,7 @@ from landgis.contract import STATUS_FIELDS
 from landgis.ingest.importer import file_sha256
 from landgis.ingest.status_list import (StatusImportPlan, StatusListError, now_vn, parse_date,
                                         plan_status_import)
-from landgis.ingest.status_read import DEFAULT_MAX_ROWS, read_status_list
+from landgis.ingest.status_files import DEFAULT_MAX_ROWS, read_status_list
 from landgis.store.base import Batch, Store
 
 #: The parcels' columns a list is matched against.

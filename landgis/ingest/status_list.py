@@ -1,13 +1,16 @@
 """Status lists from the compensation council and the auction unit, turned into ledger events.
 
-Three steps, kept apart so that the script and the web upload form share them:
+Three steps, kept apart so that they can be checked one by one; the web upload form and the
+script call them together through :func:`landgis.ingest.status_import.import_status_list`:
 
-1. :func:`read_status_list` reads an ``.xlsx`` or ``.csv`` file into rows (I/O only). The header
-   row is found among the first :data:`HEADER_SEARCH_ROWS` rows, its names recognised in
-   Vietnamese or English, with or without diacritics. Reading, and normalising the values read,
-   live in :mod:`landgis.ingest.status_read`; the names are importable from here too.
+1. :func:`read_status_list` (:mod:`landgis.ingest.status_files`) reads an ``.xlsx`` or ``.csv``
+   file into rows, row by row up to a cap. The header row is found among the first
+   :data:`HEADER_SEARCH_ROWS` rows, its names recognised in Vietnamese or English, with or
+   without diacritics; normalising the values read lives in :mod:`landgis.ingest.status_read`.
+   The names are importable from here too.
 2. :func:`plan_status_import` checks every row against the parcels and the ledger and returns a
-   :class:`StatusImportPlan`: the events to append and a report of every row (no I/O).
+   :class:`StatusImportPlan` (:mod:`landgis.ingest.status_report`): the events to append and a
+   report of the rows (no I/O).
 3. The caller appends ``plan.events`` with ``Store.append_events`` (one transaction), or not.
 
 Row numbers in the report are those the user sees in the spreadsheet (the header row counted).
@@ -26,26 +29,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from landgis.contract import STATUS_EVENTS, STATUS_FIELDS
 from landgis.ingest.fields import fold
+from landgis.ingest.status_files import read_status_list
 from landgis.ingest.status_read import (  # re-exported: callers import them from here
     EXPECTED_HEADERS,
     HEADER_ALIASES,
     HEADER_SEARCH_ROWS,
     ROW_COLUMNS,
     StatusListError,
+    StatusListTooLong,
     _commune_text,
     _int_text,
     accepted_values,
     lookup_status,
     normalise_parcel_id,
     parse_date,
-    read_status_list,
 )
+from landgis.ingest.status_report import KINDS, Issue, RowResult, StatusImportPlan
 from landgis.ledger import current_status
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "+07:00")
@@ -89,36 +93,6 @@ def is_backwards(field: str, current: str, new: str) -> bool:
 
 # --------------------------------------------------------------------------- planning
 
-#: Problem kinds, with their labels for the report (Vietnamese, English).
-KINDS = {
-    "change": ("thay đổi", "change"),
-    "unchanged": ("không đổi", "unchanged"),
-    "missing_key": ("thiếu mã thửa", "no parcel key"),
-    "unmatched": ("không tìm thấy thửa", "parcel not found"),
-    "duplicate": ("trùng thửa", "duplicate parcel"),
-    "missing_status": ("thiếu trạng thái", "no status"),
-    "unknown_status": ("trạng thái lạ", "unknown status"),
-    "backwards": ("lùi trạng thái", "status goes backwards"),
-}
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One thing wrong with a row, said in both languages.
-
-    ``listed`` is False for a problem told once elsewhere (the later rows of a duplicated
-    parcel: the first row names them all); such a row is still in error.
-    """
-
-    kind: str
-    vi: str
-    en: str
-    listed: bool = True
-
-    def __str__(self) -> str:
-        return f"{self.vi} / {self.en}"
-
-
 #: Rows named in one duplicate problem; the others are counted ("and N more").
 DUPLICATE_ROWS_SHOWN = 5
 #: Characters of a cell shown in a message.
@@ -145,98 +119,6 @@ def _duplicate_issues(key: str, rows: list[int]) -> dict[int, Issue]:
         issues[n] = Issue("duplicate", f"trùng thửa với dòng {first}",
                           f"same parcel as row {first}", listed=False)
     return issues
-
-
-@dataclass(frozen=True)
-class RowResult:
-    """What happens to one row of the list."""
-
-    row: int
-    parcel_id: str | None
-    text: str  # the status cell as written
-    value: str | None  # its code, when recognised
-    current: str | None  # the parcel's status as of the effective date, when matched
-    issues: tuple[Issue, ...] = ()
-    info: str | None = None  # a remark that is not an error
-
-    @property
-    def is_error(self) -> bool:
-        return bool(self.issues)
-
-    @property
-    def outcome(self) -> str:
-        """``change``, ``unchanged`` or the kind of the row's first problem."""
-        if self.issues:
-            return self.issues[0].kind
-        return "unchanged" if self.value == self.current else "change"
-
-    def messages(self) -> list[str]:
-        """``"dòng 5: … / row 5: …"`` for each problem (those told once elsewhere left out)."""
-        return [f"dòng {self.row}: {i.vi} / row {self.row}: {i.en}" for i in self.issues
-                if i.listed]
-
-
-@dataclass
-class StatusImportPlan:
-    """The events a status list would append, and what happens to each of its rows.
-
-    ``events`` holds one event per good row that changes a status; rows in error are never in
-    it. Whether to write them while other rows are in error is the caller's choice
-    (``--skip-bad-rows``): see :meth:`events_to_write`.
-    """
-
-    field: str
-    document_no: str
-    document_date: str
-    effective_date: str
-    batch_id: str
-    rows: list[RowResult]
-    events: pd.DataFrame
-    source: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[RowResult]:
-        return [r for r in self.rows if r.is_error]
-
-    @property
-    def unchanged(self) -> list[RowResult]:
-        return [r for r in self.rows if r.outcome == "unchanged"]
-
-    @property
-    def changes(self) -> list[RowResult]:
-        return [r for r in self.rows if r.outcome == "change"]
-
-    @property
-    def ok(self) -> bool:
-        """No row is in error."""
-        return not self.errors
-
-    def events_to_write(self, skip_bad_rows: bool = False) -> pd.DataFrame:
-        """The events to append: all of them when no row is in error or bad rows are skipped,
-        none otherwise."""
-        if self.ok or skip_bad_rows:
-            return self.events
-        return self.events.iloc[0:0]
-
-    def counts(self) -> dict[str, int]:
-        """Rows per outcome (``change``, ``unchanged``, and each problem kind)."""
-        out: dict[str, int] = {}
-        for r in self.rows:
-            out[r.outcome] = out.get(r.outcome, 0) + 1
-        return {k: out[k] for k in KINDS if k in out}
-
-    def problems(self) -> list[str]:
-        """Every problem as ``"dòng N: … / row N: …"``, in row order; a duplicated parcel is
-        one problem, on its first row."""
-        return [m for r in self.rows for m in r.messages()]
-
-    def report(self, max_rows: int | None = None, max_problems: int | None = None) -> str:
-        """A plain-text table of the rows, the problems of the rows it leaves out, then the
-        totals; bounded whatever the list's length (see :mod:`landgis.ingest.status_report`)."""
-        from landgis.ingest.status_report import render_report
-
-        return render_report(self, max_rows=max_rows, max_problems=max_problems)
 
 
 def _parcel_key(rec, communes_by_name: dict[str, str]) -> str | None:
@@ -405,7 +287,7 @@ def plan_status_import(
 
 
 __all__ = [
-    "EXPECTED_HEADERS", "HEADER_ALIASES", "Issue", "RowResult",
-    "StatusImportPlan", "StatusListError", "accepted_values", "is_backwards", "lookup_status",
+    "EXPECTED_HEADERS", "HEADER_ALIASES", "KINDS", "Issue", "RowResult",
+    "StatusImportPlan", "StatusListError", "StatusListTooLong", "accepted_values", "is_backwards", "lookup_status",
     "normalise_parcel_id", "now_vn", "parse_date", "plan_status_import", "read_status_list",
 ]

@@ -9,7 +9,8 @@ import pytest
 
 from landgis.config import Settings, load_settings
 from landgis.ingest.status_import import import_status_list
-from landgis.ingest.status_read import StatusListError, StatusListTooLong, read_status_list
+from landgis.ingest.status_files import read_status_list
+from landgis.ingest.status_read import StatusListError, StatusListTooLong
 
 DOC = {"document_no": "123/QĐ-UBND", "document_date": "2019-06-30", "recorded_by": "lan"}
 
