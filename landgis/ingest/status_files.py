@@ -105,6 +105,12 @@ def _read_xlsx(path: Path, sheet: str | None, max_rows: int) -> tuple[_Read, str
         rows = ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
         try:
             return _collect(rows, f"{path} [{ws.title}]", max_rows), ws.title
+        except StatusListError:
+            raise
+        except Exception as exc:  # a damaged sheet: a cell openpyxl cannot parse, bad XML
+            raise StatusListError(f"{path} [{ws.title}]: không đọc được trang tính / the sheet "
+                                  f"cannot be read ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]})") from None
         finally:
             rows.close()
     finally:

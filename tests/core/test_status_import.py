@@ -88,8 +88,8 @@ def test_the_report_lists_the_problems_beyond_its_table_up_to_a_bound(store, tmp
 def test_a_list_over_the_cap_is_refused_naming_the_cap_before_it_is_read_whole(tmp_path, kind):
     if kind == "xlsx":
         path = xlsx_with_poison_after(tmp_path / "dai.xlsx", 51)
-        with pytest.raises(ValueError):  # what reading past the cap meets
-            read_status_list(path, max_rows=1000)
+        with pytest.raises(StatusListError, match="the sheet cannot be read"):
+            read_status_list(path, max_rows=1000)  # what reading past the cap meets
     else:
         path = repeated_csv(tmp_path / "dai.csv", 51)
         # past the cap: a field longer than any csv reader accepts

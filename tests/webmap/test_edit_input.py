@@ -80,3 +80,12 @@ def test_a_correction_of_an_unknown_event_is_a_bad_request(client, store):
                     corrects_event_id=["t-2"])
     assert not_text.status_code == 400
     assert ledger(store).equals(before)
+
+
+def test_a_damaged_sheet_is_a_bad_request(client, store, tmp_path):
+    from tests.core.test_status_import import xlsx_with_poison_after
+
+    path = xlsx_with_poison_after(tmp_path / "hong.xlsx", 2)  # row 4 cannot be parsed
+    resp = upload(client, name="hong.xlsx", data=path.read_bytes())
+    assert resp.status_code == 400
+    assert "the sheet cannot be read" in resp.get_json()["error"]
