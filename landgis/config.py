@@ -83,6 +83,9 @@ class Settings:
     #: The earliest date a status may take effect on, for edits and status lists (dd/mm/yyyy
     #: or YYYY-MM-DD); the latest is today. The store knows no survey date to bound it by.
     min_effective_date: str = field(default="2000-01-01", metadata={"date": True})
+    #: Most data rows a status list may have; a longer list is refused before it is read to
+    #: the end (a list per decision holds hundreds to a few thousand parcels).
+    max_list_rows: int = field(default=50_000, metadata={"min": 1})
 
 
 def variable(name: str) -> str:

@@ -147,6 +147,25 @@ def _scalar(v):
     return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
 
 
+def _check_correction(store, edit: StatusEdit) -> None:
+    """EditError unless the event the edit corrects is in the ledger, of the edit's field and
+    of one of its parcels."""
+    target = edit.corrects_event_id
+    if not isinstance(target, str) or not target.strip():
+        raise EditError("corrects_event_id: cần mã sự kiện / an event id (text) is required")
+    shown = repr(target[:60])
+    found = store.read_layer("status_events", where={"event_id": [target]},
+                             columns=["event_id", "parcel_id", "field"])
+    if found.empty:
+        raise EditError(f"corrects_event_id: không có sự kiện {shown} để đính chính / "
+                        f"no event {shown} to correct")
+    parcel, field_name = found["parcel_id"].iloc[0], found["field"].iloc[0]
+    if field_name != edit.field or parcel not in edit.parcel_ids:
+        raise EditError(f"corrects_event_id: sự kiện {shown} là {field_name} của thửa {parcel}"
+                        f", không thuộc lần sửa này / event {shown} is the {field_name} of "
+                        f"parcel {parcel}, not one this edit changes")
+
+
 def apply_edit(store, edit: StatusEdit, *, user: str, allow_backwards: bool = False,
                earliest=None) -> dict:
     """Record the edit; returns the events written. ConflictError if a status changed;
@@ -157,6 +176,8 @@ def apply_edit(store, edit: StatusEdit, *, user: str, allow_backwards: bool = Fa
     if edit.expected is not None:  # stale before anything else: 409 with both versions
         check_expected({(pid, edit.field): edit.expected.get(pid, "")
                         for pid in edit.parcel_ids}, ledger)
+    if edit.corrects_event_id is not None:
+        _check_correction(store, edit)
     backwards = [r["parcel_id"] for r in preview["parcels"] if r["backwards"]]
     if backwards and not allow_backwards and not edit.corrects_event_id:
         raise EditError(f"trạng thái lùi / the status would go backwards for "

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from landgis.numbers import vn_number
+from landgis.spreadsheets import csv_frame, text_cells_as_text
 
 #: column -> header for people (Vietnamese / English, with the unit)
 HEADERS = {
@@ -92,7 +93,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path, *, meta: Mapping | No
 
     ``.xlsx``: one sheet per table, bilingual headers with units. ``.json``: ``{"meta": …,
     "tables": {name: [rows]}}`` with dot decimals. ``.csv``: one file per table,
-    ``<stem>-<table>.csv`` (UTF-8 with a BOM, so that Excel reads the accents).
+    ``<stem>-<table>.csv`` (UTF-8 with a BOM, so that Excel reads the accents). Text is
+    written as text, never as a formula (:mod:`landgis.spreadsheets`).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -103,6 +105,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path, *, meta: Mapping | No
             if meta:
                 pd.DataFrame(list(meta.items()), columns=["key", "value"]).to_excel(
                     xl, sheet_name="about", index=False)
+            text_cells_as_text(xl.book)  # imported names stay text, never formulas
         return [path]
     if suffix == ".json":
         doc = {"meta": dict(meta or {}),
@@ -114,7 +117,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], path, *, meta: Mapping | No
         written = []
         for name, table in tables.items():
             out = path.with_name(f"{path.stem}-{name}.csv")
-            table.to_csv(out, index=False, encoding="utf-8-sig")
+            csv_frame(table).to_csv(out, index=False, encoding="utf-8-sig")
             written.append(out)
         return written
     raise ValueError(f"{path}: write .csv, .xlsx or .json")

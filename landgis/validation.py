@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from landgis import contract
@@ -25,6 +27,18 @@ from landgis import contract
 AREA_TOLERANCE_PCT = 1.0
 #: Overlaps and gaps smaller than this (m²) are drafting noise, not findings.
 SLIVER_M2 = 1.0
+#: Overlaps measured at most: parcels stacked on one another would otherwise make every pair
+#: a finding (n² of them); the report says when the search stopped.
+MAX_OVERLAPS = 1000
+#: Findings of one check listed in the HTML and JSON reports; the counts stay complete.
+REPORT_FINDINGS = 1000
+#: What a parcel id and a commune code may be made of: they name files, URLs
+#: (``/api/parcels/<id>``) and spreadsheet cells, so only unaccented letters, digits, ``.``,
+#: ``_`` and ``-``, starting with a letter or a digit.
+IDENTIFIER_LIMITS = {"parcel_id": 64, "commune_code": 32}
+_IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
+#: Bad identifiers named one by one in the report; the rest are counted.
+IDENTIFIERS_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -62,11 +76,23 @@ class ValidationReport:
             out[f.check] = out.get(f.check, 0) + 1
         return out
 
-    def to_dict(self) -> dict:
+    def listed(self, per_check: int = REPORT_FINDINGS) -> tuple[list[Finding], dict[str, int]]:
+        """The first ``per_check`` findings of each check, in order, and per check how many
+        more there are."""
+        seen: dict[str, int] = {}
+        shown = []
+        for f in self.findings:
+            seen[f.check] = seen.get(f.check, 0) + 1
+            if seen[f.check] <= per_check:
+                shown.append(f)
+        return shown, {c: n - per_check for c, n in seen.items() if n > per_check}
+
+    def to_dict(self, per_check: int = REPORT_FINDINGS) -> dict:
+        shown, more = self.listed(per_check)
         return {"layer": self.layer, "features": self.features, "ok": self.ok,
                 "errors": len(self.errors), "warnings": len(self.warnings),
                 "counts": self.counts(), "notes": self.notes,
-                "findings": [asdict(f) for f in self.findings]}
+                "findings": [asdict(f) for f in shown], "not_listed": more}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
@@ -83,16 +109,21 @@ class ValidationReport:
             lines.append(f"  {f.severity:<8}{f.check:<22}{(f.feature or ''):<22}{where:<26}"
                          f"{f.message}")
         if len(self.findings) > limit:
-            lines.append(f"  … {len(self.findings) - limit} more (see --report)")
+            lines.append(f"  … {len(self.findings) - limit} chỗ nữa trong báo cáo đầy đủ / "
+                         f"{len(self.findings) - limit} more in the full report")
         return "\n".join(lines)
 
-    def to_html(self) -> str:
+    def to_html(self, per_check: int = REPORT_FINDINGS) -> str:
         e = html.escape
+        shown, more = self.listed(per_check)
         rows = "".join(
             f"<tr class='{e(f.severity)}'><td>{e(f.severity)}</td><td>{e(f.check)}</td>"
             f"<td>{e(f.feature or '')}</td>"
             f"<td>{'' if f.x is None else f'{f.x:.2f}, {f.y:.2f}'}</td><td>{e(f.message)}</td></tr>"
-            for f in self.findings)
+            for f in shown)
+        rows += "".join(
+            f"<tr><td></td><td>{e(check)}</td><td></td><td></td><td>… {n:,} chỗ nữa không liệt "
+            f"kê / {n:,} more not listed</td></tr>" for check, n in more.items())
         notes = "".join(f"<li>{e(n)}</li>" for n in self.notes)
         return (
             "<!doctype html><html lang='vi'><head><meta charset='utf-8'>"
@@ -125,25 +156,60 @@ def mismatched(geoms: np.ndarray) -> np.ndarray:
     return ~(shapely.is_missing(edges) | shapely.is_empty(edges))
 
 
+def crowded(geoms: np.ndarray, per_polygon: int = 32) -> bool:
+    """Whether the polygons' bounding boxes meet more than ``per_polygon`` others each on
+    average (a survey's parcels meet a handful of neighbours; copies stacked on one another
+    meet all the others). Counted a few polygons at a time, stopping at the bound."""
+    n = len(geoms)
+    tree = shapely.STRtree(geoms)
+    bound = per_polygon * n + 1000
+    step = max(1, 2_000_000 // max(n, 1))
+    seen = 0
+    for start in range(0, n, step):
+        seen += len(tree.query(geoms[start:start + step])[0])
+        if seen > bound:
+            return True
+    return False
+
+
 def overlapping_pairs(geoms: np.ndarray, min_area: float = SLIVER_M2,
-                      candidates: np.ndarray | None = None):
+                      candidates: np.ndarray | None = None, limit: int | None = None):
     """Pairs (i, j, area, piece) of polygons whose intersection exceeds ``min_area`` m².
 
     ``candidates`` limits the search to pairs in which at least one polygon is a candidate.
+    With ``limit`` the search stops once that many pairs are found, and polygons are searched
+    a few at a time so that the work stays bounded too: ``limit`` pairs back means there may
+    be more.
     """
     tree = shapely.STRtree(geoms)
-    idx = np.arange(len(geoms)) if candidates is None else np.flatnonzero(candidates)
-    a, b = tree.query(geoms[idx], predicate="intersects")
-    a = idx[a]
-    pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)[a != b], axis=0)
-    if len(pairs) == 0:
+    wanted = np.ones(len(geoms), bool) if candidates is None else np.asarray(candidates, bool)
+    idx = np.flatnonzero(wanted)
+    step = max(len(idx), 1) if limit is None else 64
+    slice_ = None if limit is None else 10_000
+    found: list[tuple] = []
+    total = 0
+    for start in range(0, len(idx), step):
+        chunk = idx[start:start + step]
+        a, b = tree.query(geoms[chunk], predicate="intersects")
+        a = chunk[a]
+        keep = (a < b) | ((a > b) & ~wanted[b])  # each pair once, whichever chunk holds it
+        pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)[keep], axis=0)
+        for lo in range(0, len(pairs), slice_ or max(len(pairs), 1)):
+            part = pairs[lo:lo + (slice_ or len(pairs))]
+            inter = shapely.intersection(geoms[part[:, 0]], geoms[part[:, 1]])
+            area = shapely.area(inter)
+            big = area > min_area
+            found.append((part[big, 0], part[big, 1], area[big], inter[big]))
+            total += int(big.sum())
+            if limit is not None and total >= limit:
+                break
+        if limit is not None and total >= limit:
+            break
+    if not total:
         empty = np.array([], dtype=int)
         return empty, empty, np.array([]), np.array([], dtype=object)
-    a, b = pairs[:, 0], pairs[:, 1]
-    inter = shapely.intersection(geoms[a], geoms[b])
-    area = shapely.area(inter)
-    big = area > min_area
-    return a[big], b[big], area[big], inter[big]
+    a, b, area, inter = (np.concatenate([f[k] for f in found]) for k in range(4))
+    return a[:limit], b[:limit], area[:limit], inter[:limit]
 
 
 def clean_coverage_union(geoms: np.ndarray):
@@ -174,6 +240,35 @@ def holes(union, min_area: float = SLIVER_M2) -> list:
     return found
 
 
+def identifier_findings(gdf) -> list[Finding]:
+    """An error for each parcel whose id or commune code is not a plain identifier (see
+    :data:`IDENTIFIER_LIMITS`); the first :data:`IDENTIFIERS_LISTED` by row, then a count."""
+    findings: list[Finding] = []
+    for column, longest in IDENTIFIER_LIMITS.items():
+        if column not in gdf.columns:
+            continue
+        values = gdf[column]
+        present = values.notna().to_numpy()  # empty values are the contract's to report
+        good = {v: bool(_IDENTIFIER.fullmatch(str(v))) and len(str(v)) <= longest
+                for v in pd.unique(values[present])}
+        bad = np.flatnonzero(present & ~values.map(good).fillna(True).to_numpy(bool))
+        for i in bad[:IDENTIFIERS_LISTED]:
+            text = str(values.iloc[i])
+            shown = repr(text if len(text) <= 60 else text[:59] + "…")
+            x, y = _point(gdf.geometry.iloc[i]) if "geometry" in gdf else (None, None)
+            findings.append(Finding(
+                "error", "identifier",
+                f"{column} {shown}: chỉ được gồm chữ không dấu, chữ số, '.', '_', '-' (bắt đầu "
+                f"bằng chữ hoặc số, tối đa {longest} ký tự) / only unaccented letters, digits, "
+                f"'.', '_' and '-', starting with a letter or a digit, at most {longest} "
+                "characters", f"row {i + 1}", x, y))
+        if len(bad) > IDENTIFIERS_LISTED:
+            findings.append(Finding(
+                "error", "identifier", f"{column}: {len(bad) - IDENTIFIERS_LISTED} giá trị sai "
+                f"nữa / {len(bad) - IDENTIFIERS_LISTED} more bad values"))
+    return findings
+
+
 def validate(
     gdf: gpd.GeoDataFrame,
     layer: str,
@@ -200,19 +295,31 @@ def validate(
         report.findings.append(Finding("error", "contract", p.message if p.column is None
                                        else f"{p.column}: {p.message}",
                                        None if p.row is None else str(p.row), x, y))
-    if layer != contract.PARCELS.name or not report.ok:
+    if layer != contract.PARCELS.name:
+        return report
+    report.findings += identifier_findings(gdf)
+    if not report.ok:
         return report
 
     union = clean_coverage_union(geoms)
     if union is None:  # not an edge-matched coverage: find where, and measure any overlaps
-        suspects = mismatched(geoms)
-        report.notes.append(f"{int(suspects.sum()):,} parcels have edges that do not match "
-                            "their neighbours' vertex for vertex")
-        a, b, area, inter = overlapping_pairs(geoms, sliver_m2, candidates=suspects)
+        if crowded(geoms):  # GEOS's edge matching would take n² time: measure overlaps only
+            suspects = np.ones(len(geoms), bool)
+            report.notes.append("nhiều thửa chồng lên nhau / many parcels lie on top of one "
+                                "another: edges not matched vertex for vertex")
+        else:
+            suspects = mismatched(geoms)
+            report.notes.append(f"{int(suspects.sum()):,} parcels have edges that do not "
+                                "match their neighbours' vertex for vertex")
+        a, b, area, inter = overlapping_pairs(geoms, sliver_m2, candidates=suspects,
+                                              limit=MAX_OVERLAPS)
         for i, j, ar, g in zip(a, b, area, inter):
             report.findings.append(Finding("warning", "overlap",
                                            f"overlaps {name(j)} by {ar:,.1f} m²", name(i),
                                            *_point(g)))
+        if len(a) >= MAX_OVERLAPS:
+            report.notes.append(f"tìm chồng lấn dừng sau {MAX_OVERLAPS} chỗ / the search for "
+                                f"overlaps stopped after the first {MAX_OVERLAPS}")
         union = shapely.union_all(geoms)
     for hole in holes(union, sliver_m2):
         report.findings.append(Finding("warning", "gap",

@@ -9,26 +9,21 @@ Every row is checked before anything is written: the parcel must exist, appear o
 status must be a known value that does not go backwards from the parcel's status on the
 effective date. Rows that repeat the current status are reported as unchanged. While any row is
 in error nothing is written (exit 1), unless --skip-bad-rows writes the good rows; the events
-are appended in one transaction. --dry-run prints the same report and writes nothing.
+are appended in one transaction. --dry-run prints the same report and writes nothing. A list
+of more rows than the setting max_list_rows (default 50,000) is refused, nothing written.
 """
 
 from __future__ import annotations
 
 import getpass
 import sys
-from pathlib import Path
 
 import _cli
 from landgis.contract import STATUS_FIELDS
 from landgis.dates import iso_date
-from landgis.ingest.status_list import (
-    now_vn,
-    plan_status_import,
-    read_status_list,
-)
-from landgis.ingest.importer import file_sha256
+from landgis.ingest.status_import import import_status_list
+from landgis.ingest.status_report import row_list
 from landgis.store import open_store
-from landgis.store.base import Batch
 
 
 def main() -> int:
@@ -66,43 +61,35 @@ def main() -> int:
         p.error("--user: thiếu tên / a name is required")
 
     settings = _cli.settings(args)
-    store = open_store(settings.database_url)
-    rows = read_status_list(args.file, args.sheet)
-    plan = plan_status_import(
-        rows, args.field,
-        store.read_layer("parcels", columns=["parcel_id", "commune_code", "commune_name"]),
-        store.read_layer("status_events"),
+    result = import_status_list(
+        open_store(settings.database_url), args.file, args.field,
         document_no=args.document_no, document_date=document_date,
-        effective_date=effective_date, recorded_by=user, recorded_at=now_vn(),
-        earliest=settings.min_effective_date,
-    )
+        effective_date=effective_date, recorded_by=user, sheet=args.sheet,
+        write=not args.dry_run, skip_bad_rows=args.skip_bad_rows,
+        max_rows=settings.max_list_rows, earliest=settings.min_effective_date)
+    plan = result.plan
     print(plan.report())
     print()
 
-    bad = [str(r.row) for r in plan.errors]
-    if bad and not args.skip_bad_rows:
+    bad = row_list(result.error_rows)
+    n_bad = len(plan.errors)
+    if n_bad and not args.skip_bad_rows:
         lead = "Chạy thử / dry run. " if args.dry_run else ""
-        print(f"{lead}Không ghi gì: {len(bad)} dòng lỗi (dòng {', '.join(bad)}); sửa tệp hoặc "
-              f"dùng --skip-bad-rows / Nothing written: {len(bad)} row(s) in error "
-              f"(rows {', '.join(bad)}); fix the file or use --skip-bad-rows", file=sys.stderr)
+        print(f"{lead}Không ghi gì: {n_bad} dòng lỗi (dòng {bad}); sửa tệp hoặc "
+              f"dùng --skip-bad-rows / Nothing written: {n_bad} row(s) in error "
+              f"(rows {bad}); fix the file or use --skip-bad-rows", file=sys.stderr)
         return 1
-    events = plan.events_to_write(args.skip_bad_rows)
-    n_events = len(events)
-    skipped = (f"; bỏ qua {len(bad)} dòng lỗi / skipped {len(bad)} row(s) in error: "
-               f"{', '.join(bad)}" if bad else "")
+    skipped = (f"; bỏ qua {n_bad} dòng lỗi / skipped {n_bad} row(s) in error: {bad}"
+               if n_bad else "")
     if args.dry_run:
-        print(f"Chạy thử, không ghi gì: sẽ ghi {len(events)} sự kiện / dry run, nothing written: "
-              f"would write {len(events)} event(s){skipped}")
+        print(f"Chạy thử, không ghi gì: sẽ ghi {result.would_write} sự kiện / dry run, nothing "
+              f"written: would write {result.would_write} event(s){skipped}")
         return 0
-    if len(events) == 0:
+    if result.written == 0:
         print(f"Không có gì thay đổi / nothing to change{skipped}")
         return 0
-    n = store.append_events(events, batch=Batch(
-        source_name=Path(args.file).name, user=user, source_sha256=file_sha256(args.file),
-        action="status_list", counts={"events": n_events, "skipped_rows": len(bad)},
-        note=f"{args.field} {args.document_no}; event ids {plan.batch_id}-<row>"))
-    print(f"Đã ghi {n} sự kiện (lô {plan.batch_id}) / {n} event(s) written "
-          f"(batch {plan.batch_id}){skipped}")
+    print(f"Đã ghi {result.written} sự kiện (lô {plan.batch_id}) / {result.written} event(s) "
+          f"written (batch {plan.batch_id}){skipped}")
     return 0
 
 

@@ -14,17 +14,19 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from landgis import editing
+from landgis.ingest.status_import import import_status_list
 from landgis.dates import DateError, iso_date
-from landgis.ingest.importer import file_sha256
-from landgis.ingest.status_list import (StatusListError, now_vn, plan_status_import,
-                                        read_status_list)
-from landgis.store.base import Batch, ConflictError
+from landgis.ingest.status_list import StatusListError
+from landgis.ingest.status_read import StatusListTooLong
+from landgis.store.base import ConflictError
 from webmap.auth import role_required
 from webmap.data import get_store
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 UPLOAD_SUFFIXES = (".xlsx", ".csv")
 MAX_UPLOAD = 20 * 1024 * 1024
+#: Rows in error listed in the answer's ``errors`` (``error_count`` counts them all).
+MAX_ERROR_ROWS = 100
 
 
 @bp.errorhandler(editing.EditError)
@@ -32,6 +34,11 @@ MAX_UPLOAD = 20 * 1024 * 1024
 @bp.errorhandler(DateError)
 def _bad(exc):
     return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(StatusListTooLong)
+def _too_long(exc):
+    return jsonify(error=str(exc)), 413
 
 
 @bp.errorhandler(ConflictError)
@@ -83,37 +90,26 @@ def upload():
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise editing.EditError(f"{upload.filename}: an .xlsx or .csv file")
     form = request.form
-    field = form.get("field", "")
-    document_no = form.get("document_no", "").strip()
-    if not document_no:
-        raise editing.EditError("document_no: cần số văn bản / the document number is required")
     document_date = iso_date(form.get("document_date", ""), "document_date")  # DateError: 400
     effective = (iso_date(form["effective_date"], "effective_date")
                  if form.get("effective_date") else document_date)
-    store = get_store()
+    confirm = form.get("confirm") == "1"
+    skip = form.get("skip_bad_rows") == "1"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         upload.save(path)
         if path.stat().st_size > MAX_UPLOAD:
             raise editing.EditError("tệp quá lớn / file too large")
-        rows = read_status_list(path)
-        sha = file_sha256(path)
-    plan = plan_status_import(
-        rows, field, store.read_layer("parcels", columns=["parcel_id", "commune_code",
-                                                          "commune_name"]),
-        store.read_layer("status_events"), document_no=document_no,
-        document_date=document_date, effective_date=effective, recorded_by=current_user.id,
-        recorded_at=now_vn(), source=name, earliest=_earliest())
-    skip = form.get("skip_bad_rows") == "1"
-    report = {"report": plan.report(), "errors": [r.row for r in plan.errors],
-              "ok": plan.ok, "written": 0}
-    if form.get("confirm") != "1" or (not plan.ok and not skip):
+        result = import_status_list(
+            get_store(), path, form.get("field", ""), document_no=form.get("document_no", ""),
+            document_date=document_date, effective_date=effective,
+            recorded_by=current_user.id, source_name=name, write=confirm,
+            skip_bad_rows=skip, max_rows=current_app.config["LANDGIS"].max_list_rows,
+            via="web", earliest=_earliest())
+    plan = result.plan
+    errors = result.error_rows
+    report = {"report": plan.report(), "errors": errors[:MAX_ERROR_ROWS],
+              "error_count": len(errors), "ok": plan.ok, "written": result.written}
+    if not confirm or (not plan.ok and not skip):
         return jsonify(report), 200 if plan.ok else 422
-    events = plan.events_to_write(skip)
-    if len(events):
-        store.append_events(events, batch=Batch(
-            source_name=name, user=current_user.id, source_sha256=sha, action="status_list",
-            counts={"events": len(events), "skipped_rows": len(report["errors"])},
-            note=f"{field} {document_no} (web)"))
-    report["written"] = len(events)
     return jsonify(report), 201

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landgis.spreadsheets import csv_text, text_cells_as_text
+
 #: columns of ``toa_do.csv``: plain names with their unit, dot decimals
 COLUMNS = ["parcel_id", "sheet_no", "parcel_no", "part", "ring", "ring_kind", "point",
            "x_northing_m", "y_easting_m", "next_point", "edge_length_m", "plane_area_m2"]
@@ -103,8 +105,8 @@ def write_csv(table: pd.DataFrame, path) -> Path:
         w = csv.writer(fh)
         w.writerow(COLUMNS)
         for r in table.itertuples(index=False):
-            w.writerow([r.parcel_id, r.sheet_no, r.parcel_no, r.part, r.ring, r.ring_kind,
-                        r.point, f"{r.x_northing_m:.3f}", f"{r.y_easting_m:.3f}", r.next_point,
+            w.writerow([csv_text(r.parcel_id), r.sheet_no, r.parcel_no, r.part, r.ring,
+                        r.ring_kind, r.point, f"{r.x_northing_m:.3f}", f"{r.y_easting_m:.3f}", r.next_point,
                         f"{r.edge_length_m:.3f}", f"{r.plane_area_m2:.2f}"])
     return path
 
@@ -178,5 +180,6 @@ def write_xlsx(table: pd.DataFrame, lot, path, *, crs_statement: str) -> Path:
             for (cell,) in lots.iter_rows(min_row=3, min_col=j, max_col=j):
                 cell.number_format = "#,##0.00"
     lots.append([crs_statement])
+    text_cells_as_text(wb)  # imported names and ids stay text, never formulas
     wb.save(path)
     return path

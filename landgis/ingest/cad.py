@@ -69,6 +69,8 @@ __all__ = [
 
 #: Columns of the parcels GeoDataFrame built from a drawing (before the geometry).
 PARCEL_COLUMNS = ("sheet_no", "parcel_no", "land_use_code", "legal_area_m2", "label")
+#: Places named in a "parcel number used twice" issue; the others are counted.
+PLACES_SHOWN = 5
 
 
 # --------------------------------------------------------------------------- reading
@@ -368,8 +370,10 @@ def polygonize_drawing(drawing: CadDrawing, *, snap_tolerance: float = 0.01
         sheet = group["sheet_no"].iat[0]
         name = f"parcel {group['parcel_no'].iat[0]}" + (
             f" of sheet {sheet}" if pd.notna(sheet) else "")
-        inner = shapely.point_on_surface(np.asarray(group.geometry.values))
+        inner = shapely.point_on_surface(np.asarray(group.geometry.values[:PLACES_SHOWN]))
         places = ", ".join(_fmt_xy(p.x, p.y) for p in inner)
+        if len(group) > PLACES_SHOWN:
+            places += f" and {len(group) - PLACES_SHOWN} more"
         report.add(DUPLICATE_PARCEL, f"{name} labels {len(group)} polygons, at {places}",
                    first.x, first.y)
     return parcels.reset_index(drop=True), report

@@ -61,6 +61,23 @@ def _area(token: str, text: str) -> float:
     return value
 
 
+#: Lines a label may be split into (a polygon holding more texts has no label).
+MAX_LABEL_LINES = 8
+#: Texts quoted in one message, and characters of each.
+TEXTS_SHOWN, TEXT_SHOWN = 5, 80
+
+
+def _shown(text: str) -> str:
+    """``repr(text)``, cut to :data:`TEXT_SHOWN` characters."""
+    return repr(text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN - 1] + "…")
+
+
+def _some(texts: list[str]) -> str:
+    """The first :data:`TEXTS_SHOWN` texts quoted, and how many more."""
+    out = ", ".join(_shown(t) for t in texts[:TEXTS_SHOWN])
+    return out + (f" and {len(texts) - TEXTS_SHOWN} more" if len(texts) > TEXTS_SHOWN else "")
+
+
 def read_text(text: str) -> dict:
     """Read one text of a parcel: whatever it gives of sheet, parcel number, land use and area.
 
@@ -93,6 +110,7 @@ def read_text(text: str) -> dict:
         numbers; the message quotes it.
     """
     raw = str(text)
+    shown = _shown(raw)
     s = unicodedata.normalize("NFC", raw).replace("\\P", "\n")
     s = _MTEXT_CODES.sub("", s)
     s = re.sub(r"(?i)\bS\s*=\s*", " ", s)  # "S=1234.5"
@@ -110,20 +128,20 @@ def read_text(text: str) -> dict:
     numbers = [t for t in tokens if _NUMBER.match(t)]
     other = [t for t in tokens if t not in codes and t not in numbers]
     if other:
-        raise ValueError(f"cannot read label {raw!r}: unexpected {' '.join(other)!r}; {_EXAMPLE}")
+        raise ValueError(f"cannot read label {shown}: unexpected {' '.join(other)!r}; {_EXAMPLE}")
     if len(codes) > 1:
-        raise ValueError(f"cannot read label {raw!r}: several codes ({', '.join(codes)}); "
+        raise ValueError(f"cannot read label {shown}: several codes ({', '.join(codes)}); "
                          f"{_EXAMPLE}")
     if parcel is None and not codes and not numbers:
-        raise ValueError(f"cannot read label {raw!r}: it is empty; {_EXAMPLE}")
+        raise ValueError(f"cannot read label {shown}: it is empty; {_EXAMPLE}")
     if parcel is None:
         if len(numbers) > 2:
-            raise ValueError(f"cannot read label {raw!r}: {len(numbers)} numbers, expected a "
+            raise ValueError(f"cannot read label {shown}: {len(numbers)} numbers, expected a "
                              f"parcel number and an area; {_EXAMPLE}")
         if len(numbers) == 2:
             plain = [t for t in numbers if t.isdigit()]
             if not plain:
-                raise ValueError(f"cannot read label {raw!r}: expected a parcel number and an "
+                raise ValueError(f"cannot read label {shown}: expected a parcel number and an "
                                  f"area; {_EXAMPLE}")
             parcel = int(plain[0])
             numbers.remove(plain[0])
@@ -131,15 +149,15 @@ def read_text(text: str) -> dict:
                 codes and tokens.index(codes[0]) < tokens.index(numbers[0])):
             parcel = int(numbers.pop(0))
     elif len(numbers) > 1:
-        raise ValueError(f"cannot read label {raw!r}: expected one area; {_EXAMPLE}")
+        raise ValueError(f"cannot read label {shown}: expected one area; {_EXAMPLE}")
     if parcel == 0:
-        raise ValueError(f"cannot read label {raw!r}: parcel number 0")
+        raise ValueError(f"cannot read label {shown}: parcel number 0")
     code = codes[0].upper() if codes else None
     if code and "+" in code:
-        raise ValueError(f"label {raw!r} has several land-use codes ({code}); "
+        raise ValueError(f"label {shown} has several land-use codes ({code}); "
                          f"a parcel takes one: split it or keep the main use")
     if code and code not in LAND_USE:
-        raise ValueError(f"label {raw!r}: unknown land-use code {code!r}")
+        raise ValueError(f"label {shown}: unknown land-use code {code!r}")
     return {"sheet_no": sheet, "parcel_no": parcel, "land_use_code": code,
             "legal_area_m2": _area(numbers[0], raw) if numbers else None}
 
@@ -167,7 +185,8 @@ def parse_label(text: str) -> dict:
 
 
 def _quoted(items) -> str:
-    return ", ".join(repr(t) for t in items)
+    """The texts quoted, at most :data:`TEXTS_SHOWN` of them, each cut short."""
+    return _some(list(items))
 
 
 def _label_reading(texts: list[str]):
@@ -192,7 +211,7 @@ def _label_reading(texts: list[str]):
         readings.setdefault(tuple(got.items()), (t, got))  # a text drawn twice counts once
     numbered = [(t, r) for t, r in readings.values() if r["parcel_no"] is not None]
     if not numbered:
-        if len(texts) > 1:  # one label written as one text per part: read them together
+        if 1 < len(texts) <= MAX_LABEL_LINES:  # one label as one text per part: read together
             joined = "\n".join(texts)
             try:
                 got = read_text(joined)
@@ -201,6 +220,10 @@ def _label_reading(texts: list[str]):
             except ValueError:
                 pass
         if not readings:
+            if len(texts) > MAX_LABEL_LINES:
+                return None, None, [(BAD_LABEL, f"{len(texts)} texts in one parcel, none a label "
+                                                f"({_some(texts)}); a label has at most "
+                                                f"{MAX_LABEL_LINES} lines", None)]
             if len(texts) > 1:
                 return None, None, [(BAD_LABEL, f"the texts {_quoted(texts)} in one parcel do "
                                                 f"not read as a label, alone or together: "
@@ -217,7 +240,7 @@ def _label_reading(texts: list[str]):
         values = distinct(key, numbered)
         if len(values) > 1:
             clash.append(f"{len(values)} {what} in one parcel: "
-                         + ", ".join(f"{v} ({t!r})" for v, t in values.items()))
+                         + ", ".join(f"{v} ({_shown(t)})" for v, t in values.items()))
     if clash:
         hint = ("; an area beside the number is written with its decimals (1200,0) or after "
                 "its land use (CLN 1200)")
@@ -228,7 +251,7 @@ def _label_reading(texts: list[str]):
         values = distinct(key, readings.values())
         if len(values) > 1:
             clash.append(f"{len(values)} {what}: "
-                         + ", ".join(f"{v} ({t!r})" for v, t in values.items()))
+                         + ", ".join(f"{v} ({_shown(t)})" for v, t in values.items()))
         attrs[key] = next(iter(values), None)
     attrs["sheet_no"] = next(iter(distinct("sheet_no", numbered)), None)
     if clash:

@@ -41,6 +41,9 @@ ISSUE_TITLES = {
 }
 
 
+#: Issues listed one by one in the text of a report; the others are counted by kind.
+ISSUES_SHOWN = 200
+
 # --------------------------------------------------------------------------- report
 
 
@@ -106,6 +109,10 @@ class CadReport:
                                     None if y is None else float(y)))
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, limit: int = ISSUES_SHOWN) -> str:
+        """The counts per kind, then the first ``limit`` issues and how many more."""
         head = (f"{self.source or 'CAD drawing'}: {self.n_polygons} polygon(s), "
                 f"{self.n_parcels} parcel(s) built, ")
         if self.ok:
@@ -114,5 +121,7 @@ class CadReport:
         counts = Counter(i.kind for i in self.issues)
         lines.append("  " + "; ".join(f"{ISSUE_TITLES.get(k, k)}: {n}"
                                       for k, n in counts.items()))
-        lines += [f"  - {issue}" for issue in self.issues]
+        lines += [f"  - {issue}" for issue in self.issues[:limit]]
+        if len(self.issues) > limit:
+            lines.append(f"  … {len(self.issues) - limit} more")
         return "\n".join(lines)

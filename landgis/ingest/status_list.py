@@ -1,13 +1,16 @@
 """Status lists from the compensation council and the auction unit, turned into ledger events.
 
-Three steps, kept apart so that the script and the web upload form share them:
+Three steps, kept apart so that they can be checked one by one; the web upload form and the
+script call them together through :func:`landgis.ingest.status_import.import_status_list`:
 
-1. :func:`read_status_list` reads an ``.xlsx`` or ``.csv`` file into rows (I/O only). The header
-   row is found among the first :data:`HEADER_SEARCH_ROWS` rows, its names recognised in
-   Vietnamese or English, with or without diacritics. Reading, and normalising the values read,
-   live in :mod:`landgis.ingest.status_read`; the names are importable from here too.
+1. :func:`read_status_list` (:mod:`landgis.ingest.status_files`) reads an ``.xlsx`` or ``.csv``
+   file into rows, row by row up to a cap. The header row is found among the first
+   :data:`HEADER_SEARCH_ROWS` rows, its names recognised in Vietnamese or English, with or
+   without diacritics; normalising the values read lives in :mod:`landgis.ingest.status_read`.
+   The names are importable from here too.
 2. :func:`plan_status_import` checks every row against the parcels and the ledger and returns a
-   :class:`StatusImportPlan`: the events to append and a report of every row (no I/O).
+   :class:`StatusImportPlan` (:mod:`landgis.ingest.status_report`): the events to append and a
+   report of the rows (no I/O).
 3. The caller appends ``plan.events`` with ``Store.append_events`` (one transaction), or not.
 
 Row numbers in the report are those the user sees in the spreadsheet (the header row counted).
@@ -26,26 +29,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from landgis.contract import STATUS_EVENTS, STATUS_FIELDS
 from landgis.dates import VN_TZ, check_effective_date, iso_date
 from landgis.ingest.fields import fold
+from landgis.ingest.status_files import read_status_list
 from landgis.ingest.status_read import (  # re-exported: callers import them from here
     EXPECTED_HEADERS,
     HEADER_ALIASES,
     HEADER_SEARCH_ROWS,
     ROW_COLUMNS,
     StatusListError,
+    StatusListTooLong,
     _commune_text,
     _int_text,
     accepted_values,
     lookup_status,
     normalise_parcel_id,
-    read_status_list,
 )
+from landgis.ingest.status_report import KINDS, Issue, RowResult, StatusImportPlan
 from landgis.ledger import current_status
 
 
@@ -87,152 +91,32 @@ def is_backwards(field: str, current: str, new: str) -> bool:
 
 # --------------------------------------------------------------------------- planning
 
-#: Problem kinds, with their labels for the report (Vietnamese, English).
-KINDS = {
-    "change": ("thay đổi", "change"),
-    "unchanged": ("không đổi", "unchanged"),
-    "missing_key": ("thiếu mã thửa", "no parcel key"),
-    "unmatched": ("không tìm thấy thửa", "parcel not found"),
-    "duplicate": ("trùng thửa", "duplicate parcel"),
-    "missing_status": ("thiếu trạng thái", "no status"),
-    "unknown_status": ("trạng thái lạ", "unknown status"),
-    "backwards": ("lùi trạng thái", "status goes backwards"),
-}
+#: Rows named in one duplicate problem; the others are counted ("and N more").
+DUPLICATE_ROWS_SHOWN = 5
+#: Characters of a cell shown in a message.
+CELL_SHOWN = 60
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One thing wrong with a row, said in both languages."""
-
-    kind: str
-    vi: str
-    en: str
-
-    def __str__(self) -> str:
-        return f"{self.vi} / {self.en}"
+def _short(text: str, limit: int = CELL_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis says it was cut)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-@dataclass(frozen=True)
-class RowResult:
-    """What happens to one row of the list."""
-
-    row: int
-    parcel_id: str | None
-    text: str  # the status cell as written
-    value: str | None  # its code, when recognised
-    current: str | None  # the parcel's status as of the effective date, when matched
-    issues: tuple[Issue, ...] = ()
-    info: str | None = None  # a remark that is not an error
-
-    @property
-    def is_error(self) -> bool:
-        return bool(self.issues)
-
-    @property
-    def outcome(self) -> str:
-        """``change``, ``unchanged`` or the kind of the row's first problem."""
-        if self.issues:
-            return self.issues[0].kind
-        return "unchanged" if self.value == self.current else "change"
-
-    def messages(self) -> list[str]:
-        """``"dòng 5: … / row 5: …"`` for each problem."""
-        return [f"dòng {self.row}: {i.vi} / row {self.row}: {i.en}" for i in self.issues]
-
-
-@dataclass
-class StatusImportPlan:
-    """The events a status list would append, and what happens to each of its rows.
-
-    ``events`` holds one event per good row that changes a status; rows in error are never in
-    it. Whether to write them while other rows are in error is the caller's choice
-    (``--skip-bad-rows``): see :meth:`events_to_write`.
-    """
-
-    field: str
-    document_no: str
-    document_date: str
-    effective_date: str
-    batch_id: str
-    rows: list[RowResult]
-    events: pd.DataFrame
-    source: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[RowResult]:
-        return [r for r in self.rows if r.is_error]
-
-    @property
-    def unchanged(self) -> list[RowResult]:
-        return [r for r in self.rows if r.outcome == "unchanged"]
-
-    @property
-    def changes(self) -> list[RowResult]:
-        return [r for r in self.rows if r.outcome == "change"]
-
-    @property
-    def ok(self) -> bool:
-        """No row is in error."""
-        return not self.errors
-
-    def events_to_write(self, skip_bad_rows: bool = False) -> pd.DataFrame:
-        """The events to append: all of them when no row is in error or bad rows are skipped,
-        none otherwise."""
-        if self.ok or skip_bad_rows:
-            return self.events
-        return self.events.iloc[0:0]
-
-    def counts(self) -> dict[str, int]:
-        """Rows per outcome (``change``, ``unchanged``, and each problem kind)."""
-        out: dict[str, int] = {}
-        for r in self.rows:
-            out[r.outcome] = out.get(r.outcome, 0) + 1
-        return {k: out[k] for k in KINDS if k in out}
-
-    def problems(self) -> list[str]:
-        """Every problem as ``"dòng N: … / row N: …"``, in row order."""
-        return [m for r in self.rows for m in r.messages()]
-
-    def report(self) -> str:
-        """A plain-text table of every row, then the totals."""
-        vocab = STATUS_FIELDS[self.field]
-        head = [
-            f"Danh sách / list: {self.source or '-'}; trường / field: {self.field}; "
-            f"văn bản / document: {self.document_no} ({self.document_date}); "
-            f"hiệu lực / effective: {self.effective_date}",
-            *self.notes,
-        ]
-        header = ("Dòng/Row", "Thửa/Parcel", "Trong tệp/In file", "Hiện tại/Current",
-                  "Mới/New", "Kết quả/Result", "Chi tiết/Detail")
-        table = [header]
-        for r in self.rows:
-            vi, en = KINDS[r.outcome]
-            detail = "; ".join(str(i) for i in r.issues)
-            if r.info:
-                detail = "; ".join(filter(None, [detail, r.info]))
-            table.append((
-                str(r.row), r.parcel_id or "-", r.text or "-",
-                vocab.label(r.current) if r.current else "-",
-                vocab.label(r.value) if r.value else "-",
-                f"{vi} / {en}", detail,
-            ))
-        widths = [min(max(len(row[c]) for row in table), 40) for c in range(len(header) - 1)]
-        lines = list(head) + [""]
-        for n, row in enumerate(table):
-            cells = [row[c][:40].ljust(widths[c]) for c in range(len(widths))]
-            lines.append("  ".join(cells + [row[-1]]).rstrip())
-            if n == 0:
-                lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 16)
-        lines.append("")
-        counts = self.counts()
-        lines.append("Tổng / totals: " + ", ".join(
-            f"{KINDS[k][0]} / {KINDS[k][1]}: {n}" for k, n in counts.items())
-            + f"; dòng lỗi / rows in error: {len(self.errors)}")
-        if any(i.kind == "unknown_status" for r in self.rows for i in r.issues):
-            lines.append("Giá trị được nhận / accepted values: " + accepted_values(self.field)
-                         + " (không dấu cũng được / diacritics optional)")
-        return "\n".join(lines)
+def _duplicate_issues(key: str, rows: list[int]) -> dict[int, Issue]:
+    """Row -> its duplicate issue: the first row names the others (a few of them, and how
+    many more), each later row points back to the first."""
+    first, others = rows[0], rows[1:]
+    shown = ", ".join(str(n) for n in others[:DUPLICATE_ROWS_SHOWN])
+    more = len(others) - DUPLICATE_ROWS_SHOWN
+    name = _short(key)
+    issues = {first: Issue(
+        "duplicate",
+        f"thửa {name} lặp lại ở dòng {shown}" + (f" và {more} dòng khác" if more > 0 else ""),
+        f"parcel {name} also on row(s) {shown}" + (f" and {more} more" if more > 0 else ""))}
+    for n in others:
+        issues[n] = Issue("duplicate", f"trùng thửa với dòng {first}",
+                          f"same parcel as row {first}", listed=False)
+    return issues
 
 
 def _parcel_key(rec, communes_by_name: dict[str, str]) -> str | None:
@@ -341,6 +225,10 @@ def plan_status_import(
     for rec, key in zip(records, keys):
         if key is not None:
             rows_of.setdefault(key, []).append(int(rec["row"]))
+    duplicates: dict[int, Issue] = {}
+    for key, numbers in rows_of.items():
+        if len(numbers) > 1:
+            duplicates.update(_duplicate_issues(key, numbers))
 
     matched = sorted({k for k in keys if k in known})
     ledger = events[events["field"] == field] if len(events) else events
@@ -357,19 +245,17 @@ def plan_status_import(
             issues.append(Issue("missing_key", "thiếu mã xã, tờ hoặc thửa",
                                 "commune, sheet or parcel number missing"))
         elif key not in known:
-            issues.append(Issue("unmatched", f"không tìm thấy thửa {key}",
-                                f"parcel {key} not found"))
-        if key is not None and len(rows_of[key]) > 1:
-            others = ", ".join(str(n) for n in rows_of[key] if n != row)
-            issues.append(Issue("duplicate", f"thửa {key} lặp lại ở dòng {others}",
-                                f"parcel {key} also on row(s) {others}"))
+            issues.append(Issue("unmatched", f"không tìm thấy thửa {_short(key)}",
+                                f"parcel {_short(key)} not found"))
+        if row in duplicates and key is not None:
+            issues.append(duplicates[row])
         value = lookup_status(field, text) if text else None
         if not text:
             issues.append(Issue("missing_status", "ô trạng thái trống", "empty status cell"))
         elif value is None:
             issues.append(Issue("unknown_status",
-                                f"{text!r} không phải trạng thái {field}",
-                                f"{text!r} is not a {field} value"))
+                                f"{_short(text)!r} không phải trạng thái {field}",
+                                f"{_short(text)!r} is not a {field} value"))
         current = then[key] if key in known else None
         info = None
         if value is not None and current is not None and is_backwards(field, current, value):
@@ -406,7 +292,7 @@ def plan_status_import(
 
 
 __all__ = [
-    "EXPECTED_HEADERS", "HEADER_ALIASES", "Issue", "RowResult",
-    "StatusImportPlan", "StatusListError", "accepted_values", "is_backwards", "lookup_status",
+    "EXPECTED_HEADERS", "HEADER_ALIASES", "KINDS", "Issue", "RowResult",
+    "StatusImportPlan", "StatusListError", "StatusListTooLong", "accepted_values", "is_backwards", "lookup_status",
     "normalise_parcel_id", "now_vn", "plan_status_import", "read_status_list",
 ]

@@ -10,12 +10,9 @@ status labels (:func:`lookup_status`). Planning the import is
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-from pathlib import Path
 
 import pandas as pd
 
@@ -63,6 +60,10 @@ EXPECTED_HEADERS = (
 
 class StatusListError(ValueError):
     """A status list that cannot be read; the message names the file and what is wrong."""
+
+
+class StatusListTooLong(StatusListError):
+    """A status list with more rows than allowed; the message says the limit."""
 
 
 # --------------------------------------------------------------------------- values
@@ -201,114 +202,7 @@ def _find_header(table: list[list[str]], where: str) -> tuple[int, dict[str, int
         f"Cần / expected: {EXPECTED_HEADERS}")
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], str]:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - a set-up problem
-        raise StatusListError("đọc .xlsx cần gói openpyxl / reading .xlsx needs the openpyxl "
-                              "package: pip install openpyxl") from None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
-        raise StatusListError(f"{path}: không đọc được tệp Excel / not a readable .xlsx "
-                              f"file ({type(exc).__name__}: {exc})") from None
-    try:
-        names = wb.sheetnames
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif sheet in names:
-            ws = wb[sheet]
-        else:
-            raise StatusListError(f"{path}: không có trang tính / no sheet {sheet!r}; "
-                                  f"các trang / sheets: {', '.join(map(repr, names))}")
-        ws.reset_dimensions()  # some writers record wrong dimensions; read every row
-        table = [[_cell_text(v) for v in row]
-                 for row in ws.iter_rows(min_row=1, values_only=True)]
-        return table, ws.title
-    finally:
-        wb.close()
-
-
-def _read_csv(path: Path) -> tuple[list[list[str]], str]:
-    raw = path.read_bytes()
-    try:
-        text, encoding = raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        # Excel's "CSV" (not "CSV UTF-8") on a Vietnamese Windows writes Windows-1258.
-        text, encoding = raw.decode("cp1258", errors="replace"), "cp1258"
-    # Excel writes ";" where the decimal separator is ",": take the first delimiter that
-    # yields a recognisable header.
-    tables = {}
-    for delimiter in (",", ";", "\t"):
-        table = [[_cell_text(c) for c in row]
-                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-        tables[delimiter] = table
-        if any(_complete(_match_header(r)) for r in table[:HEADER_SEARCH_ROWS]):
-            return table, encoding
-    return tables[","], encoding
-
-
-def read_status_list(path, sheet: str | None = None) -> pd.DataFrame:
-    """Read a status list (``.xlsx`` or ``.csv``) into one row per data line.
-
-    Parameters
-    ----------
-    path : str or Path
-    sheet : str, optional
-        The sheet of an ``.xlsx`` workbook (default: the first one).
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`ROW_COLUMNS` as text (``""`` where the file has no such column or an
-        empty cell); ``row`` is the spreadsheet row number. Blank lines are left out.
-        ``attrs`` holds ``source`` (the file name), ``sheet``, ``header_row``, ``headers``
-        (role -> the header as written) and ``encoding`` (CSV).
-
-    Raises
-    ------
-    StatusListError
-        No such file, an unreadable file, a missing sheet, no recognisable header row (the
-        message lists the headers found and those expected), or no data under the header.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise StatusListError(f"{path}: không có tệp này / no such file")
-    suffix = path.suffix.lower()
-    encoding = None
-    if suffix in (".xlsx", ".xlsm"):
-        table, sheet_name = _read_xlsx(path, sheet)
-        where = f"{path} [{sheet_name}]"
-    elif suffix == ".csv":
-        if sheet is not None:
-            raise StatusListError(f"{path}: tệp CSV không có trang tính / a CSV file has no "
-                                  f"sheets (--sheet {sheet!r})")
-        table, encoding = _read_csv(path)
-        sheet_name, where = None, str(path)
-    else:
-        raise StatusListError(f"{path}: chỉ nhận / only .xlsx or .csv files are read "
-                              "(Excel: Lưu thành .xlsx / Save As .xlsx)")
-    header, roles = _find_header(table, where)
-    records = []
-    for i in range(header + 1, len(table)):
-        cells = table[i]
-        rec = {"row": i + 1}
-        for role in ROW_COLUMNS[1:]:
-            col = roles.get(role)
-            rec[role] = cells[col] if col is not None and col < len(cells) else ""
-        if any(rec[r] for r in ("parcel_id", *_TRIPLE, "status")):
-            records.append(rec)
-    if not records:
-        raise StatusListError(f"{where}: không có dòng dữ liệu dưới tiêu đề (dòng {header + 1}) / "
-                              f"no data rows under the header (row {header + 1})")
-    rows = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
-    rows.attrs.update(source=path.name, sheet=sheet_name, header_row=header + 1,
-                      headers={role: table[header][col] for role, col in roles.items()},
-                      encoding=encoding)
-    return rows
-
-
 __all__ = [
     "EXPECTED_HEADERS", "HEADER_ALIASES", "HEADER_SEARCH_ROWS", "ROW_COLUMNS", "StatusListError",
-    "accepted_values", "lookup_status", "normalise_parcel_id", "read_status_list",
+    "StatusListTooLong", "accepted_values", "lookup_status", "normalise_parcel_id",
 ]

@@ -115,10 +115,10 @@ def test_yes_no_words(word, meaning, no_file):
     ("LANDGIS_SECURE_COOKIES", "2", "LANDGIS_SECURE_COOKIES = '2': not a yes/no value"),
     ("LANDGIS_MAX_FEATURES", "many", "LANDGIS_MAX_FEATURES = 'many': not a whole number"),
     ("LANDGIS_MAX_FEATURES", "0", "LANDGIS_MAX_FEATURES = '0': less than 1"),
-    ("tiles_max_age", "1.5", "LANDGIS_TILES_MAX_AGE = '1.5': not a whole number"),
-    ("tiles_max_age", "-1", "LANDGIS_TILES_MAX_AGE = '-1': less than 0"),
+    ("LANDGIS_TILES_MAX_AGE", "1.5", "LANDGIS_TILES_MAX_AGE = '1.5': not a whole number"),
+    ("LANDGIS_TILES_MAX_AGE", "-1", "LANDGIS_TILES_MAX_AGE = '-1': less than 0"),
     ("LANDGIS_AREA_TOLERANCE_PCT", "nan", "LANDGIS_AREA_TOLERANCE_PCT = 'nan': not a number"),
-    ("tiles_build", "sometimes",
+    ("LANDGIS_TILES_BUILD", "sometimes",
      "LANDGIS_TILES_BUILD = 'sometimes': not one of process, inline, off"),
 ])
 def test_a_bad_variable_is_named(var, text, message, no_file):

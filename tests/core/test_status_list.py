@@ -231,7 +231,8 @@ def test_unknown_status_is_named_with_its_row_and_the_accepted_values(events_df,
     assert p.events_to_write(skip_bad_rows=True)["parcel_id"].tolist() == ["23296-1-3"]
 
 
-def test_every_row_of_a_duplicated_parcel_is_named(events_df, parcels_gdf):
+def test_a_duplicated_parcel_is_one_problem_and_every_row_of_it_is_in_error(events_df,
+                                                                            parcels_gdf):
     rows = pd.DataFrame([
         {"row": 3, "commune_code": "23296", "sheet_no": "1", "parcel_no": "3", "status": "x"},
         {"row": 4, "commune_code": "23296", "sheet_no": "1", "parcel_no": "4",
@@ -241,9 +242,10 @@ def test_every_row_of_a_duplicated_parcel_is_named(events_df, parcels_gdf):
     ])
     p = plan(rows, events_df, parcels_gdf)
     dup = [r.row for r in p.rows if any(i.kind == "duplicate" for i in r.issues)]
-    assert dup == [3, 9]
-    assert ("dòng 9: thửa 23296-1-3 lặp lại ở dòng 3 / row 9: parcel 23296-1-3 also on row(s) 3"
-            in p.problems())
+    assert dup == [3, 9] and [r.row for r in p.errors] == [3, 9]
+    assert [m for m in p.problems() if "23296-1-3" in m] == [
+        "dòng 3: thửa 23296-1-3 lặp lại ở dòng 9 / row 3: parcel 23296-1-3 also on row(s) 9"]
+    assert "same parcel as row 3" in p.report()
     assert p.events_to_write(skip_bad_rows=True)["parcel_id"].tolist() == ["23296-1-4"]
 
 

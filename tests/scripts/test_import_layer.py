@@ -59,6 +59,20 @@ def test_refused_import_exits_1_and_the_report_is_escaped(store, parcels_gdf, tm
 
 
 @pytest.mark.backends("gpkg")  # file checks and a dry run: nothing reaches the store
+def test_a_parcel_id_with_a_slash_is_refused_naming_its_row(store, parcels_gdf, tmp_path,
+                                                            script):
+    df = parcels_gdf.copy()
+    df.loc[1, "parcel_id"] = "23296/1/2"
+    src = tmp_path / "ids.gpkg"
+    df.to_file(src)
+    before = snapshot(store)
+    out = script("import_layer.py", src, "--layer", "parcels", "--db", store.url)
+    assert out.returncode == 1
+    line = next(x for x in out.stdout.splitlines() if "identifier" in x)
+    assert "row 2" in line and "'23296/1/2'" in line
+    assert snapshot(store) == before
+
+
 def test_missing_crs_is_a_clear_error(store, parcels_gdf, tmp_path, script):
     src = tmp_path / "khong_prj.csv"
     df = survey(parcels_gdf)

@@ -84,7 +84,8 @@ def test_errors_are_named_by_row_and_nothing_is_written(store, mixed):
     assert "'đã xong'" in out and "đã bàn giao mặt bằng / site handed over" in out
     assert "23296-1-9 not found" in out
     assert "lùi từ đã chi trả về đã kiểm kê" in out
-    assert "lặp lại ở dòng 8" in out and "also on row(s) 7" in out
+    assert "lặp lại ở dòng 8" in out and "also on row(s) 8" in out
+    assert "same parcel as row 7" in out
     assert "Không ghi gì" in done.stderr and "rows 5, 6, 7, 8" in done.stderr
     assert store.read_layer("status_events").equals(before)
 
@@ -136,3 +137,29 @@ def test_an_impossible_date_is_a_bad_argument(store, mixed):
                "--document-date", "31/02/2019")
     assert done.returncode == 2 and "31/02/2019" in done.stderr
     assert len(store.read_layer("status_events")) == 4
+
+
+def test_a_parcel_repeated_6000_times_is_named_once_in_a_short_report(store, tmp_path):
+    path = tmp_path / "lap.csv"
+    path.write_text("parcel_id,status\r\n" + "23296-1-3,inventoried\r\n" * 6000)
+    done = run(store, path, "--field", "clearance_status", *DOC)
+    assert done.returncode == 1
+    assert len(done.stdout) + len(done.stderr) < 150_000
+    assert done.stdout.count("also on row(s)") == 1 and "and 5994 more" in done.stdout
+    assert "6000 row(s) in error (rows 2, 3, 4" in done.stderr
+    assert "and 5980 more" in done.stderr
+    assert len(store.read_layer("status_events")) == 4
+
+
+@pytest.mark.backends("gpkg")  # a refused file: nothing reaches the store
+def test_a_list_over_the_configured_cap_is_refused(store, tmp_path):
+    config = tmp_path / "landgis.toml"
+    config.write_text("max_list_rows = 3\n")
+    path = write_xlsx(tmp_path / "dai.xlsx", [["Mã thửa", "Trạng thái"]]
+                      + [[f"23296-1-{i}", "inventoried"] for i in (1, 2, 3, 4)])
+    done = run(store, path, "--field", "clearance_status", *DOC, "--skip-bad-rows",
+               "--config", config)
+    assert done.returncode == 1
+    assert "dai.xlsx" in done.stderr and "more than 3 data rows" in done.stderr
+    assert len(store.read_layer("status_events")) == 4
+    assert len(store.list_batches("status_events")) == 0

@@ -87,7 +87,7 @@ def test_a_script_takes_any_setting(script, store, tmp_path):
 @pytest.mark.backends("gpkg")
 @pytest.mark.parametrize("args, env, code, message", [
     (["--setting", "max_features=many"], {}, 1, "max_features = 'many': not a whole number"),
-    ([], {"tiles_build": "later"}, 1, "LANDGIS_TILES_BUILD = 'later': not one of"),
+    ([], {"LANDGIS_TILES_BUILD": "later"}, 1, "LANDGIS_TILES_BUILD = 'later': not one of"),
     (["--setting", "nothing=1"], {}, 2, "unknown setting 'nothing'"),
 ])
 def test_a_script_refuses_a_bad_setting(script, store, args, env, code, message):

@@ -27,7 +27,7 @@ def app_from(store, tmp_path, monkeypatch):
     def make(**env):
         monkeypatch.setenv("LANDGIS_DATABASE_URL", store.url)
         monkeypatch.setenv("LANDGIS_INSTANCE_DIR", str(tmp_path / "instance"))
-        monkeypatch.setenv("tiles_build", "off")  # no pyramid child outliving the test
+        monkeypatch.setenv("LANDGIS_TILES_BUILD", "off")  # no pyramid child outliving the test
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         app = create_app()
@@ -100,4 +100,4 @@ def test_a_bad_variable_stops_the_app_by_name(app_from):
 def test_a_setting_given_as_a_flask_key_is_refused(store, tmp_path):
     with pytest.raises(ValueError, match="LANDGIS_TILES_BUILD: give settings by name"):
         create_app({"database_url": store.url, "instance_dir": str(tmp_path / "i"),
-                    "tiles_build": "off"})
+                    "LANDGIS_TILES_BUILD": "off"})
