@@ -55,6 +55,17 @@ class Settings:
     #: (the page, the parcels' index and status snapshot, the tile pyramid). ``make run`` sets
     #: it; tests leave it off so that each app starts cold and quiet.
     warm: bool = False
+    #: Largest request body the web app reads (bytes): JSON bodies, forms. Larger bodies are
+    #: answered 413 before they are read.
+    max_request_bytes: int = 1024 * 1024
+    #: Largest status-list upload (bytes; ``POST /edit/upload``), the one route with its own
+    #: bound.
+    max_upload_bytes: int = 20 * 1024 * 1024
+    #: Most parcels one web dossier export may hold (after the selection: a list, a query or a
+    #: polygon); the script has no cap.
+    dossier_max_parcels: int = 2000
+    #: Most parcels of a dossier exported without logging in; larger lots need a login.
+    dossier_anonymous_max_parcels: int = 200
 
 
 _ENV = {
@@ -66,6 +77,10 @@ _ENV = {
     "LANDGIS_AREA_TOLERANCE_PCT": "area_tolerance_pct",
     "LANDGIS_BASEMAP_RASTER": "basemap_raster",
     "LANDGIS_WARM": "warm",
+    "LANDGIS_MAX_REQUEST_BYTES": "max_request_bytes",
+    "LANDGIS_MAX_UPLOAD_BYTES": "max_upload_bytes",
+    "LANDGIS_DOSSIER_MAX_PARCELS": "dossier_max_parcels",
+    "LANDGIS_DOSSIER_ANONYMOUS_MAX_PARCELS": "dossier_anonymous_max_parcels",
 }
 
 

@@ -80,7 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config)
 
-    from webmap import api, assets, auth, data, edit, mapview
+    from webmap import answers, api, assets, auth, data, edit, guards, mapview
     from webmap import raster_tiles
     from webmap import tiles
 
@@ -92,9 +92,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(edit.bp)
     from webmap import export
     app.register_blueprint(export.bp)
+    guards.init_app(app)  # first: the CSRF check of auth reads bodies
     auth.init_app(app)
     auth.csrf.exempt(api.area)  # read-only: measures a drawn polygon, changes nothing
-    api.init_app(app)
+    answers.init_app(app)
     data.init_app(app)
     app.after_request(_security_headers)
     if settings.warm:

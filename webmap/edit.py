@@ -20,6 +20,7 @@ from landgis.ingest.status_list import (StatusListError, now_vn, parse_date, pla
 from landgis.store.base import Batch, ConflictError
 from webmap.auth import role_required
 from webmap.data import get_store
+from webmap.guards import json_body
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 UPLOAD_SUFFIXES = (".xlsx", ".csv")
@@ -38,9 +39,7 @@ def _conflict(exc: ConflictError):
 
 
 def _edit_from_request() -> editing.StatusEdit:
-    doc = request.get_json(silent=True)
-    if doc is None:
-        raise editing.EditError("send the edit as JSON")
+    doc = json_body()
     edit = editing.edit_from_json(doc)
     if doc.get("polygon") is not None:
         edit.parcel_ids = sorted(set(edit.parcel_ids)
@@ -58,7 +57,9 @@ def preview():
 @role_required("editor")
 def record():
     edit = _edit_from_request()
-    allow = bool((request.get_json(silent=True) or {}).get("allow_backwards"))
+    allow = json_body().get("allow_backwards", False)
+    if not isinstance(allow, bool):
+        raise editing.EditError("allow_backwards: true hoặc false / true or false")
     result = editing.apply_edit(get_store(), edit, user=current_user.id, allow_backwards=allow)
     return jsonify(result), 201
 
