@@ -38,11 +38,15 @@ $(DB): $(STAMP) scripts/make_demo_layers.py $(wildcard landgis/demo/*.py layers/
 
 layers: $(DB)
 
+# waitress reads a whole body before the app sees it: beyond this it stops reading (the app's
+# own bounds, LANDGIS_MAX_REQUEST_BYTES and LANDGIS_MAX_UPLOAD_BYTES, answer JSON below it)
+MAX_BODY ?= 33554432
 run: $(STAMP) $(ASSETS) $(DB)
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	@echo "landgis: http://$(HOST):$(PORT)/"
-	LANDGIS_WARM=1 $(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 --call webmap:create_app
+	LANDGIS_WARM=1 $(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 \
+		--max-request-body-size=$(MAX_BODY) --call webmap:create_app
 
 # The PostgreSQL + PostGIS server of the PostGIS tests: Debian's cluster 15/main, installed when
 # missing, started when down, with a superuser role for this OS user (LANDGIS_TEST_POSTGRES_URL

@@ -86,6 +86,17 @@ class Settings:
     #: Most data rows a status list may have; a longer list is refused before it is read to
     #: the end (a list per decision holds hundreds to a few thousand parcels).
     max_list_rows: int = field(default=50_000, metadata={"min": 1})
+    #: Largest request body the web app reads (bytes): JSON bodies, forms. Larger bodies are
+    #: answered 413 before they are read.
+    max_request_bytes: int = field(default=1024 * 1024, metadata={"min": 1})
+    #: Largest status-list upload (bytes; ``POST /edit/upload``), the one route with its own
+    #: bound.
+    max_upload_bytes: int = field(default=20 * 1024 * 1024, metadata={"min": 1})
+    #: Most parcels one web dossier export may hold (after the selection: a list, a query or a
+    #: polygon); the script has no cap.
+    dossier_max_parcels: int = field(default=2000, metadata={"min": 1})
+    #: Most parcels of a dossier exported without logging in; larger lots need a login.
+    dossier_anonymous_max_parcels: int = field(default=200, metadata={"min": 0})
 
 
 def variable(name: str) -> str:

@@ -53,10 +53,18 @@ def _date(text, name: str, required: bool = True) -> str | None:
         raise EditError(str(exc)) from None
 
 
+#: The members of an edit that are text when given (a list or an object there is refused).
+_TEXT_KEYS = ("field", "value", "document_no", "effective_date", "document_date", "note",
+              "corrects_event_id")
+
+
 def edit_from_json(doc: dict) -> StatusEdit:
     """A :class:`StatusEdit` from the JSON the page sends, checked."""
     if not isinstance(doc, dict):
         raise EditError("send a JSON object")
+    for name in _TEXT_KEYS:
+        if doc.get(name) is not None and not isinstance(doc[name], str):
+            raise EditError(f"{name}: cần chuỗi / must be text, not {type(doc[name]).__name__}")
     field_name = doc.get("field")
     if field_name not in STATUS_FIELDS:
         raise EditError(f"field: one of {', '.join(STATUS_FIELDS)}")

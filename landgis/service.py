@@ -113,28 +113,84 @@ def summary(store, *, zones=(), communes=(), statuses=(), land_uses=(), as_of=No
     }
 
 
-def _polygon_from_geojson(doc) -> shapely.Geometry:
+#: The most vertices (every ring of every part counted) one drawn selection may have: a
+#: boundary drawn on the map has tens; 20,000 is a surveyed boundary of a whole zone. Larger
+#: ones held a server thread for seconds (a million vertices: 32 s).
+MAX_VERTICES = 20_000
+#: The most polygons (features and the parts of multipolygons) one selection may have.
+MAX_PARTS = 100
+
+
+def _geometries(doc) -> list:
+    """The geometries of a GeoJSON geometry, Feature or FeatureCollection (not nested)."""
     if not isinstance(doc, dict):
         raise BadRequest("send a GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection")
     kind = doc.get("type")
     if kind == "FeatureCollection":
-        geoms = [_polygon_from_geojson(f) for f in doc.get("features") or []]
-        if not geoms:
+        features = doc.get("features")
+        if not isinstance(features, (list, tuple)):
+            raise BadRequest("features: cần một danh sách / must be a list of Features")
+        if not features:
             raise BadRequest("the FeatureCollection has no features")
-        return shapely.union_all(geoms)
+        if len(features) > MAX_PARTS:
+            raise BadRequest(f"quá nhiều đối tượng / too many features: {len(features):,}; "
+                             f"at most {MAX_PARTS} per request")
+        return [f.get("geometry") if isinstance(f, dict) and f.get("type") == "Feature" else f
+                for f in features]
     if kind == "Feature":
-        return _polygon_from_geojson(doc.get("geometry"))
+        return [doc.get("geometry")]
+    return [doc]
+
+
+_ARRAY = (list, tuple)  # JSON arrays; shapely's mapping() gives tuples
+
+
+def _count_rings(geometry) -> tuple[int, list]:
+    """The number of polygons of a Polygon / MultiPolygon and its rings (still GeoJSON)."""
+    if not isinstance(geometry, dict):
+        raise BadRequest("send a GeoJSON Polygon or MultiPolygon geometry")
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
     if kind not in ("Polygon", "MultiPolygon"):
         raise BadRequest(f"geometry type {kind!r}: send a Polygon or MultiPolygon")
-    try:
-        geom = shape(doc)
-    except (KeyError, TypeError, ValueError, IndexError, shapely.errors.GEOSException) as exc:
-        raise BadRequest(f"not a valid GeoJSON {kind}: {exc}") from None
-    if geom.is_empty:
-        raise BadRequest("the polygon is empty")
-    if not geom.is_valid:
-        raise BadRequest(f"the polygon is not valid: {shapely.is_valid_reason(geom)}")
-    return geom
+    if not isinstance(coords, _ARRAY) or (kind == "MultiPolygon" and not all(
+            isinstance(p, _ARRAY) for p in coords)):
+        raise BadRequest(f"not a valid GeoJSON {kind}: coordinates must be nested lists")
+    polygons = coords if kind == "MultiPolygon" else [coords]
+    rings = [ring for polygon in polygons for ring in polygon]
+    if not all(isinstance(ring, _ARRAY) for ring in rings):
+        raise BadRequest(f"not a valid GeoJSON {kind}: each ring must be a list of positions")
+    return len(polygons), rings
+
+
+def _polygon_from_geojson(doc) -> shapely.Geometry:
+    """The polygon (or union of polygons) of a GeoJSON document in WGS 84, checked: at most
+    :data:`MAX_PARTS` polygons and :data:`MAX_VERTICES` vertices, counted before any work."""
+    geometries = _geometries(doc)
+    parts = vertices = 0
+    for geometry in geometries:
+        n, rings = _count_rings(geometry)
+        parts += n
+        vertices += sum(len(ring) for ring in rings)
+    if parts > MAX_PARTS:
+        raise BadRequest(f"quá nhiều đa giác / too many polygons: {parts:,}; "
+                         f"at most {MAX_PARTS} per request")
+    if vertices > MAX_VERTICES:
+        raise BadRequest(f"quá nhiều đỉnh / too many vertices: {vertices:,}; "
+                         f"at most {MAX_VERTICES:,} per request")
+    geoms = []
+    for geometry in geometries:
+        kind = geometry["type"]
+        try:
+            geom = shape(geometry)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError,
+                shapely.errors.GEOSException) as exc:
+            raise BadRequest(f"not a valid GeoJSON {kind}: {exc}") from None
+        if geom.is_empty:
+            raise BadRequest("the polygon is empty")
+        if not geom.is_valid:
+            raise BadRequest(f"the polygon is not valid: {shapely.is_valid_reason(geom)}")
+        geoms.append(geom)
+    return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
 
 
 def area(store, geojson, *, max_parcels: int = 5000) -> dict:

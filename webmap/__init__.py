@@ -33,21 +33,28 @@ def _secret_key(settings: Settings) -> str:
     return key
 
 
-#: The page runs folium's inline scripts, its own and the vendored libraries from this server;
-#: images may also come from OpenStreetMap when a planner picks that basemap.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob: https://tile.openstreetmap.org",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+def content_security_policy(script_hashes=()) -> str:
+    """The page's scripts come from this server (its own and the vendored libraries); the two
+    inline scripts folium writes into the map page run only by their SHA-256, given by the page
+    (``script_hashes``, ``sha256-…``); no other inline script runs. Images may also come from
+    OpenStreetMap when a planner picks that basemap."""
+    scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src {scripts}",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https://tile.openstreetmap.org",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def _security_headers(response):
@@ -83,7 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config)
 
-    from webmap import api, assets, auth, data, edit, mapview
+    from webmap import answers, api, assets, auth, data, edit, guards, mapview
     from webmap import raster_tiles
     from webmap import tiles
 
@@ -95,9 +102,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(edit.bp)
     from webmap import export
     app.register_blueprint(export.bp)
+    guards.init_app(app)  # first: the CSRF check of auth reads bodies
     auth.init_app(app)
     auth.csrf.exempt(api.area)  # read-only: measures a drawn polygon, changes nothing
-    api.init_app(app)
+    answers.init_app(app)
     data.init_app(app)
     app.after_request(_security_headers)
     if settings.warm:

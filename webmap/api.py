@@ -1,5 +1,6 @@
 """The JSON API: the same data the page uses. Each view parses the request and calls
-:mod:`landgis.service`; bad parameters answer 400 and unknown ids 404, with a JSON error."""
+:mod:`landgis.service`; bad parameters answer 400 and unknown ids 404, with a JSON error
+(other errors: :mod:`webmap.answers`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from landgis import service
 from landgis.status_snapshot import snapshot_gzip
 from webmap.data import get_store
+from webmap.guards import json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -35,32 +37,9 @@ def summary():
 
 @bp.post("/area")
 def area():
-    doc = request.get_json(silent=True)
-    if doc is None:
-        raise service.BadRequest("send a GeoJSON polygon as the JSON body "
-                                 "(Content-Type: application/json)")
+    doc = json_body()
     limit = current_app.config["LANDGIS"].max_features
     return jsonify(service.area(get_store(), doc, max_parcels=limit))
-
-
-def init_app(app) -> None:
-    """JSON errors for every /api/ path, whatever fails (unknown route, wrong method, a bug)."""
-    from werkzeug.exceptions import HTTPException
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc):
-        if request.path.startswith("/api/"):
-            return jsonify(error=f"{exc.code} {exc.name}: {exc.description}"), exc.code
-        return exc
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc):
-        if isinstance(exc, HTTPException):
-            return _http_error(exc)
-        current_app.logger.exception("unexpected error on %s", request.path)
-        if request.path.startswith("/api/"):
-            return jsonify(error="lỗi máy chủ / internal error"), 500
-        return "lỗi máy chủ / internal error", 500
 
 
 @bp.get("/zones")
@@ -81,7 +60,9 @@ def parcels():
 
 @bp.get("/parcels/<parcel_id>")
 def parcel(parcel_id):
-    return jsonify(service.parcel_detail(get_store(), parcel_id))
+    response = jsonify(service.parcel_detail(get_store(), parcel_id))
+    response.headers["Cache-Control"] = "no-store"  # its history changes with every edit
+    return response
 
 
 @bp.get("/search")

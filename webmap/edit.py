@@ -21,10 +21,10 @@ from landgis.ingest.status_read import StatusListTooLong
 from landgis.store.base import ConflictError
 from webmap.auth import role_required
 from webmap.data import get_store
+from webmap.guards import json_body
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 UPLOAD_SUFFIXES = (".xlsx", ".csv")
-MAX_UPLOAD = 20 * 1024 * 1024
 #: Rows in error listed in the answer's ``errors`` (``error_count`` counts them all).
 MAX_ERROR_ROWS = 100
 
@@ -52,9 +52,7 @@ def _earliest():
 
 
 def _edit_from_request() -> editing.StatusEdit:
-    doc = request.get_json(silent=True)
-    if doc is None:
-        raise editing.EditError("send the edit as JSON")
+    doc = json_body()
     edit = editing.edit_from_json(doc)
     if doc.get("polygon") is not None:
         edit.parcel_ids = sorted(set(edit.parcel_ids)
@@ -72,7 +70,9 @@ def preview():
 @role_required("editor")
 def record():
     edit = _edit_from_request()
-    allow = bool((request.get_json(silent=True) or {}).get("allow_backwards"))
+    allow = json_body().get("allow_backwards", False)
+    if not isinstance(allow, bool):
+        raise editing.EditError("allow_backwards: true hoặc false / true or false")
     result = editing.apply_edit(get_store(), edit, user=current_user.id, allow_backwards=allow,
                                 earliest=_earliest())
     return jsonify(result), 201
@@ -98,8 +98,6 @@ def upload():
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         upload.save(path)
-        if path.stat().st_size > MAX_UPLOAD:
-            raise editing.EditError("tệp quá lớn / file too large")
         result = import_status_list(
             get_store(), path, form.get("field", ""), document_no=form.get("document_no", ""),
             document_date=document_date, effective_date=effective,

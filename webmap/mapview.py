@@ -1,10 +1,18 @@
-"""The map page: built once per data version, a few hundred kilobytes whatever the parcels."""
+"""The map page: built once per data version, a few hundred kilobytes whatever the parcels.
+
+Folium writes two inline scripts into the page (Leaflet's switches and the map itself, with the
+embedded layers); the page's Content-Security-Policy lets exactly those two run, by their
+SHA-256 (:func:`inline_script_hashes`), and no other inline script.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 
 from landgis import raster, service, tiles
 from webmap.data import get_store
@@ -23,8 +31,23 @@ def _basemap_native_zoom() -> int:
         return 16
 
 
+#: an inline script element (one with no attributes: folium writes ``<script src=…>`` for the
+#: others)
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def inline_script_hashes(html: str) -> list[str]:
+    """``sha256-…`` of each inline script of ``html``, as a Content-Security-Policy names it.
+    Data cannot add one: strings from the data are escaped before they reach the page
+    (:mod:`webmap.pagemap`)."""
+    return [f"sha256-{base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode()}"
+            for m in _INLINE_SCRIPT.finditer(html)]
+
+
 @bp.route("/")
 def index():
+    from webmap import content_security_policy
+
     store = get_store()
     key = (store.url, store.version())
     cache = current_app.extensions.setdefault("landgis_page", {})
@@ -34,8 +57,14 @@ def index():
                              tile_version=tiles.data_version(store),
                              parcel_native_zoom=tiles.PYRAMID_MAX_ZOOM,
                              basemap_native_zoom=_basemap_native_zoom())
-        cache.update(key=key, html=build_map(layers, config).get_root().render())
-    return cache["html"]
+        html = build_map(layers, config).get_root().render()
+        # one value for the page and its policy: a thread between two versions reads both
+        cache.update(page=(html, content_security_policy(inline_script_hashes(html))),
+                     key=key, html=html)
+    html, csp = cache["page"]
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = csp
+    return response
 
 
 @bp.route("/healthz")

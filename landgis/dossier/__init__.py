@@ -31,11 +31,11 @@ about 3 times faster than ``ogr2ogr -f GeoJSON -lco RFC7946=YES`` on 100,000 par
 from landgis.dossier.export import (CORE_FILES, FORMATS, SHAPEFILE_DIR, Dossier, check_formats,
                                     export_dossier, write_files, zip_folder)
 from landgis.dossier.geojson import parcels_geojson, to_rfc7946, write_geojson
-from landgis.dossier.selection import (DossierError, Lot, UnknownParcelError, check_code,
-                                       polygon_frame, select_lot)
+from landgis.dossier.selection import (DossierError, Lot, LotTooLarge, UnknownParcelError,
+                                       check_code, polygon_frame, select_lot)
 from landgis.dossier.sheet import CRS_STATEMENT, FONT_DIR, check_fonts
 
 __all__ = ["export_dossier", "select_lot", "write_files", "zip_folder", "parcels_geojson",
            "write_geojson", "to_rfc7946", "polygon_frame", "check_code", "check_formats",
-           "check_fonts", "Dossier", "DossierError", "UnknownParcelError", "Lot", "CORE_FILES",
-           "FORMATS", "SHAPEFILE_DIR", "CRS_STATEMENT", "FONT_DIR"]
+           "check_fonts", "Dossier", "DossierError", "UnknownParcelError", "LotTooLarge", "Lot",
+           "CORE_FILES", "FORMATS", "SHAPEFILE_DIR", "CRS_STATEMENT", "FONT_DIR"]

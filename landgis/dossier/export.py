@@ -17,7 +17,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -75,14 +75,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _public_url(url: str) -> str:
-    """The store's URL without a password."""
-    parts = urlsplit(str(url))
-    if parts.scheme and parts.password:
-        netloc = parts.netloc.rsplit("@", 1)
-        user = netloc[0].split(":", 1)[0]
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
-    return str(url)
+def _store_label(store) -> dict:
+    """Which store a dossier came from, without the server's folders or the database's user,
+    password, host or port (a dossier leaves the office): the GeoPackage's file name, or the
+    PostGIS database and schema."""
+    schema = getattr(store, "schema", None)
+    if schema is not None:
+        return {"backend": "postgis", "database": urlsplit(str(store.url)).path.lstrip("/"),
+                "schema": schema}
+    return {"backend": "geopackage", "file": Path(str(store.url)).name}
 
 
 def _neighbours(store, lot: Lot):
@@ -137,7 +138,7 @@ def write_files(store, lot: Lot, folder: Path, *, formats=(), user=None, now=Non
         "parcel_ids": lot.parcel_ids,
         "totals": totals,
         "selection": lot.selection,
-        "store": {"url": _public_url(store.url), "data_version": data_version},
+        "store": {**_store_label(store), "data_version": data_version},
         "exported_at": now.isoformat(timespec="seconds"),
         "user": user or None,
         "landgis_version": __version__,
@@ -191,10 +192,11 @@ def zip_folder(folder: Path, target: Path) -> None:
 
 def export_dossier(store, out, *, code, name=None, parcels=None, zones=None, statuses=None,
                    land_uses=None, polygon=None, allow_uncleared: bool = False, formats=(),
-                   user=None, now=None, font_dir=sheet.FONT_DIR, min_share: float = 0.5
-                   ) -> Dossier:
+                   user=None, now=None, font_dir=sheet.FONT_DIR, min_share: float = 0.5,
+                   max_parcels: int | None = None) -> Dossier:
     """Select a lot (:func:`landgis.dossier.select_lot`) and write its dossier to ``out``:
-    a folder, or a ``.zip`` file. Raises :class:`DossierError` (nothing written) on refusals.
+    a folder, or a ``.zip`` file. Raises :class:`DossierError` (nothing written) on refusals,
+    :class:`~landgis.dossier.selection.LotTooLarge` for more than ``max_parcels`` parcels.
 
     Files: ``lot.geojson``, ``lot.gpkg``, ``toa_do.xlsx``, ``toa_do.csv``, ``ho_so.pdf``,
     ``manifest.json``, and with ``formats`` ``lot_shp/lot.*`` (Shapefile) and ``lot.kml``.
@@ -205,7 +207,8 @@ def export_dossier(store, out, *, code, name=None, parcels=None, zones=None, sta
     _check_target(out)
     lot = select_lot(store, code=code, name=name, parcels=parcels, zones=zones,
                      statuses=statuses, land_uses=land_uses, polygon=polygon,
-                     allow_uncleared=allow_uncleared, min_share=min_share)
+                     allow_uncleared=allow_uncleared, min_share=min_share,
+                     max_parcels=max_parcels)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         folder = work / "dossier"

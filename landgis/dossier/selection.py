@@ -12,8 +12,9 @@ A lot is chosen by one of:
   does not catch the neighbours it grazes.
 
 Refusals raise :class:`DossierError` before anything is written: a parcel that does not exist
-(:class:`UnknownParcelError`), an empty selection, a parcel not yet handed over (unless
-``allow_uncleared``), a parcel already sold at auction.
+(:class:`UnknownParcelError`), an empty selection, more parcels than ``max_parcels`` once the
+selection is made (:class:`LotTooLarge`; a zone or a polygon can hold thousands), a parcel not
+yet handed over (unless ``allow_uncleared``), a parcel already sold at auction.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ MAX_CODE = 64
 class DossierError(ValueError):
     """A dossier that cannot be made as asked; the message says why (Vietnamese / English).
 
-    ``kind`` is one of ``unknown``, ``empty``, ``refused`` (uncleared or sold parcels),
-    ``request`` (bad parameters), ``output`` (where to write), ``font``; ``parcel_ids`` lists
-    the parcels at fault.
+    ``kind`` is one of ``unknown``, ``empty``, ``too_large``, ``refused`` (uncleared or sold
+    parcels), ``request`` (bad parameters), ``output`` (where to write), ``font``;
+    ``parcel_ids`` lists the parcels at fault.
     """
 
     def __init__(self, message: str, *, kind: str = "request", parcel_ids=()):
@@ -59,6 +60,24 @@ class UnknownParcelError(DossierError):
 
     def __init__(self, message: str, parcel_ids=()):
         super().__init__(message, kind="unknown", parcel_ids=parcel_ids)
+
+
+class LotTooLarge(DossierError):
+    """A selection of more parcels than the caller allows: ``count`` parcels, at most
+    ``limit``."""
+
+    def __init__(self, count: int, limit: int):
+        super().__init__(f"lô quá lớn / too many parcels: the selection holds {count:,} "
+                         f"parcels; at most {limit:,}", kind="too_large")
+        self.count = count
+        self.limit = limit
+
+
+def check_size(count: int, max_parcels: int | None) -> None:
+    """:class:`LotTooLarge` when ``count`` parcels are more than ``max_parcels`` (None: no
+    cap)."""
+    if max_parcels is not None and count > max_parcels:
+        raise LotTooLarge(count, max_parcels)
 
 
 @dataclass
@@ -252,11 +271,13 @@ def _polygon_manifest(drawn: gpd.GeoDataFrame) -> dict:
 
 def select_lot(store, *, code, name=None, parcels=None, zones=None, statuses=None,
                land_uses=None, polygon=None, allow_uncleared: bool = False,
-               min_share: float = 0.5) -> Lot:
+               min_share: float = 0.5, max_parcels: int | None = None) -> Lot:
     """The parcels of a lot, with their areas and statuses today, or :class:`DossierError`.
 
     Give one way of choosing: ``parcels`` (ids or ``"sheet/parcel"``), a query (``zones``,
-    ``statuses``, ``land_uses``), or ``polygon`` (see :func:`polygon_frame`).
+    ``statuses``, ``land_uses``), or ``polygon`` (see :func:`polygon_frame`). More than
+    ``max_parcels`` parcels selected (by whichever way; None: no cap) raise
+    :class:`LotTooLarge` before their areas, files or refusals are worked out.
     """
     code, name = check_code(code, name)
     parcels, zones = _as_list(parcels), _as_list(zones)
@@ -281,6 +302,8 @@ def select_lot(store, *, code, name=None, parcels=None, zones=None, statuses=Non
         selection["polygon_min_share"] = min_share
     else:
         found = _by_query(store, zones, land_uses)
+    if not (clearance_wanted or auction_wanted):  # the selection is made: no ledger to read
+        check_size(len(found), max_parcels)
     ids = found["parcel_id"].astype(str).tolist()
     ledger = store.read_layer("status_events", where={"parcel_id": ids}) if ids and (
         len(ids) <= 5000) else store.read_layer("status_events")
@@ -293,6 +316,7 @@ def select_lot(store, *, code, name=None, parcels=None, zones=None, statuses=Non
     if found.empty:
         raise DossierError("lô trống: không có thửa nào được chọn / empty selection: no parcel "
                            "matches", kind="empty")
+    check_size(len(found), max_parcels)
     problems, at_fault = [], []
     sold = found[found["auction_status"] == "sold"]
     if len(sold):

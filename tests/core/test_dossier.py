@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,8 +19,8 @@ import shapely
 from pyproj import Geod
 
 from landgis import __version__, crs as crsmod
-from landgis.dossier import (DossierError, UnknownParcelError, export_dossier, parcels_geojson,
-                             select_lot)
+from landgis.dossier import (DossierError, LotTooLarge, UnknownParcelError, export_dossier,
+                             parcels_geojson, select_lot)
 from landgis.ledger import current_status
 from landgis.dossier.coords import ordered_ring, vertex_table
 from tests.conftest import X0, Y0, event
@@ -200,6 +201,14 @@ def test_manifest_says_what_was_exported_with_each_files_sha256(shaped, tmp_path
     assert manifest["parcel_ids"] == ["23296-1-3", "23296-1-4"]
     assert manifest["selection"]["parcels"] == ["23296-1-4", "1/3"]
     assert manifest["store"]["data_version"] == shaped.version()
+    # which store, but not the server's folders nor the database's account, host or port
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    assert shaped.url not in text and "url" not in manifest["store"]
+    if manifest["store"]["backend"] == "geopackage":
+        assert manifest["store"]["file"] == Path(shaped.url).name
+        assert str(Path(shaped.url).parent) not in text
+    else:
+        assert manifest["store"]["schema"] == shaped.schema
     assert manifest["landgis_version"] == __version__
     assert manifest["user"] == "lan"
     assert manifest["exported_at"] == "2025-09-02T09:30:00+07:00"
@@ -308,6 +317,38 @@ def test_refusals_say_why_and_write_nothing(store, tmp_path):
         export_dossier(store, tmp_path / "out", code="L", parcels=["23296-1-4"],
                        zones=["KCN-T1"])
     assert not (tmp_path / "out").exists()
+
+
+def test_the_cap_holds_after_the_selection_whichever_way_it_is_made(store, tmp_path):
+    hand_over(store, ALL)
+    box = shapely.box(X0 - 5, Y0 - 5, X0 + 205, Y0 + 205)
+    (drawn,) = crsmod.transform_geometries([box], crsmod.STORAGE_CRS, crsmod.WGS84)
+    for way in ({"zones": ["KCN-T1"]}, {"statuses": ["handed_over"]}, {"land_uses": ["CLN"]},
+                {"polygon": shapely.geometry.mapping(drawn)}, {"parcels": ALL}):
+        exc = refused(store, tmp_path, "too many parcels: the selection holds 4 parcels; "
+                      "at most 3", LotTooLarge, max_parcels=3, **way)
+        assert (exc.kind, exc.count, exc.limit) == ("too_large", 4, 3)
+    # the cap counts what is left once the statuses are applied
+    lot = select_lot(store, code="A", zones=["KCN-T1"], statuses=["handed_over"],
+                     max_parcels=4)
+    assert lot.parcel_ids == ALL
+    # (23296-1-1 is planned for auction, 23296-1-4 sold: two of the four are left)
+    sell(store, "23296-1-4")
+    assert select_lot(store, code="A", statuses=["handed_over", "not_planned"],
+                      max_parcels=2).parcel_ids == ["23296-1-2", "23296-1-3"]
+
+
+def test_a_drawn_selection_is_bounded_in_vertices_and_parts(store, tmp_path):
+    from landgis import service
+
+    n = service.MAX_VERTICES + 1
+    ring = [[107.9 + 0.01 * np.cos(2 * np.pi * i / n), 14.3 + 0.01 * np.sin(2 * np.pi * i / n)]
+            for i in range(n)]
+    refused(store, tmp_path, "too many vertices: 20,002; at most 20,000",
+            polygon={"type": "Polygon", "coordinates": [ring + ring[:1]]})
+    square = [[107.9, 14.3], [107.9, 14.4], [108.0, 14.4], [107.9, 14.3]]
+    refused(store, tmp_path, "too many polygons: 101; at most 100",
+            polygon={"type": "MultiPolygon", "coordinates": [[square]] * 101})
 
 
 def test_uncleared_parcels_export_when_allowed(store, tmp_path):

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import shapely
 
@@ -117,3 +118,83 @@ def test_the_page_script_offers_the_export_to_everyone(client):
     # picking parcels is offered outside the editors' box too
     assert "panel.appendChild(exportBox());" in js
     assert "else { pickControls(box); }" in js
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def capped_app(store, tmp_path, **caps):
+    """An app whose anonymous readers may export 2 parcels, logged-in ones ``caps`` (4)."""
+    folder = tmp_path / f"instance{len(caps)}"
+    app = create_app({"database_url": store.url, "instance_dir": str(folder), "TESTING": True,
+                      "dossier_anonymous_max_parcels": 2, "dossier_max_parcels": 4, **caps})
+    accounts = open_accounts(store.url, str(folder))
+    if accounts.get("xem") is None:  # a PostGIS store keeps its accounts beside the layers
+        accounts.create("xem", PASSWORD, "viewer")
+    return app
+
+
+def logged_in(app, user="xem"):
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/auth/login", data={"username": user, "password": PASSWORD,
+                                     "csrf_token": token})
+    return client
+
+
+def test_the_lot_is_bounded_after_the_selection_and_large_lots_need_a_login(store, tmp_path):
+    hand_over(store, ["23296-1-1", "23296-1-2", "23296-1-3", "23296-1-4"])
+    app = capped_app(store, tmp_path)
+    by_zone = {"lot": "Z", "zone": "KCN-T1"}  # one short parameter, four parcels
+    anonymous = app.test_client().get("/export/dossier.zip", query_string=by_zone)
+    assert anonymous.status_code == 401
+    assert "login required" in anonymous.get_json()["error"]
+    assert anonymous.get_json()["count"] == 4
+    box = shapely.box(X0 - 5, Y0 - 5, X0 + 205, Y0 + 205)
+    (drawn,) = crsmod.transform_geometries([box], crsmod.STORAGE_CRS, crsmod.WGS84)
+    by_polygon = {"lot": "V", "polygon": json.dumps(shapely.geometry.mapping(drawn))}
+    assert app.test_client().get("/export/dossier.zip",
+                                 query_string=by_polygon).status_code == 401
+    # within the anonymous cap: served
+    small = {"lot": "S", "parcels": "23296-1-1,23296-1-2"}
+    assert "ho_so.pdf" in unzip(app.test_client().get("/export/dossier.zip",
+                                                      query_string=small)).namelist()
+    # logged in: the lot may be larger …
+    zf = unzip(logged_in(app).get("/export/dossier.zip", query_string=by_zone))
+    assert len(json.loads(zf.read("manifest.json"))["parcel_ids"]) == 4
+    # … up to its own cap, 400 beyond whoever asks (by a query with statuses too)
+    tight = logged_in(capped_app(store, tmp_path, dossier_max_parcels=3))
+    for query in (by_zone, {**by_zone, "status": "handed_over", "land_use": "CLN"}):
+        resp = tight.get("/export/dossier.zip", query_string=query)
+        assert resp.status_code == 400 and "too many parcels" in resp.get_json()["error"]
+        assert resp.get_json()["count"] == 4 and resp.get_json()["limit"] == 3
+
+
+def test_another_sites_page_cannot_make_a_browser_export(store, client):
+    hand_over(store, ["23296-1-4"])
+    query = {"lot": "L", "parcels": "23296-1-4"}
+    for headers in ({"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image"},
+                    {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Dest": "image"},
+                    {"Origin": "https://trang-khac.example"},
+                    {"Referer": "https://trang-khac.example/bai-viet"}):
+        resp = client.get("/export/dossier.zip", query_string=query, headers=headers)
+        assert resp.status_code == 403, headers
+        assert "another site" in resp.get_json()["error"]
+    # the map's own fetch, an address typed in the browser, a tool with no such headers
+    for headers in ({"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "empty"},
+                    {"Sec-Fetch-Site": "none", "Sec-Fetch-Dest": "document"},
+                    {"Referer": "http://localhost/"}, {}):
+        unzip(client.get("/export/dossier.zip", query_string=query, headers=headers))
+
+
+def test_the_manifest_names_no_server_folder_nor_database_account(store, client):
+    hand_over(store, ["23296-1-4"])
+    zf = unzip(client.get("/export/dossier.zip", query_string={"lot": "L",
+                                                              "parcels": "23296-1-4"}))
+    text = zf.read("manifest.json").decode("utf-8")
+    manifest = json.loads(text)
+    assert store.url not in text and "url" not in manifest["store"]
+    assert str(Path(store.url).parent) not in text or "postgres" in store.url
+    assert manifest["store"]["data_version"] == store.version()
+    assert manifest["store"]["backend"] in ("geopackage", "postgis")

@@ -84,7 +84,7 @@ def test_values_from_data_are_escaped(store, tmp_path, zones_gdf):
 def test_content_security_policy_lets_only_this_server_run_scripts(client):
     resp = client.get("/")
     csp = resp.headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "script-src 'self' 'unsafe-inline'" in csp
+    assert "default-src 'self'" in csp and "script-src 'self' 'sha256-" in csp
     assert "connect-src 'self'" in csp and "object-src 'none'" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
