@@ -81,6 +81,7 @@ import pandas as pd
 import shapely
 
 from landgis import crs as crsmod
+from landgis.store.base import mask_url
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,9 @@ def data_version(store) -> str:
             _tokens.move_to_end(key)
             return _tokens[key]
     stamps = _layer_stamps(store)
-    basis = json.dumps([store.url, TILE_FORMAT, stamps if stamps is not None else key[1]],
+    # the token is sent to browsers: nothing in it may come from the password
+    basis = json.dumps([mask_url(store.url), TILE_FORMAT,
+                        stamps if stamps is not None else key[1]],
                        default=str)
     token = hashlib.sha1(basis.encode()).hexdigest()[:20]
     with _token_lock:
@@ -473,7 +476,7 @@ def build_pyramid(store, directory, *, max_zoom: int = PYRAMID_MAX_ZOOM,
 
 def _url_digest(url: str) -> str:
     """Names a store in files without writing its URL (which may hold a password)."""
-    return hashlib.sha1(str(url).encode()).hexdigest()[:16]
+    return hashlib.sha1(mask_url(url).encode()).hexdigest()[:16]
 
 
 class PyramidBusy(RuntimeError):

@@ -43,7 +43,7 @@ def main() -> int:
     args = p.parse_args()
     url = _cli.settings(args).database_url
     if not is_postgres_url(url):
-        p.error(f"--db {url!r}: give a postgresql:// URL (a GeoPackage needs no set-up)")
+        p.error(f"--db {mask(url)!r}: give a postgresql:// URL (a GeoPackage needs no set-up)")
     source = Path(args.source) if args.source else None
     if source is not None and source.suffix.lower() != ".gpkg":
         p.error(f"--from {source}: a GeoPackage (.gpkg) file")

@@ -19,7 +19,7 @@ from landgis import areas, tables
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
 from landgis.crs import to_storage
 from landgis.landfund import load_land_fund
-from landgis.store import open_store
+from landgis.store import mask_url, open_store
 
 
 def main() -> int:
@@ -71,7 +71,7 @@ def main() -> int:
             parcels = parcels[parcels["parcel_id"].isin(ids)]
             result["parcel_areas"] = areas.parcel_areas(
                 parcels, map_scale=args.map_scale, tolerance_pct=args.tolerance)
-        meta = {"as_of": fund.as_of or "today", "store": store.url,
+        meta = {"as_of": fund.as_of or "today", "store": mask_url(store.url),
                 "crs": "EPSG:9216 VN-2000 / TM-3 107-30"}
 
     for name, table in result.items():

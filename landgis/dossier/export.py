@@ -17,7 +17,6 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -26,6 +25,7 @@ import pyogrio
 from landgis import __version__, crs as crsmod
 from landgis.dossier import coords, geojson, sheet
 from landgis.dossier.selection import DossierError, Lot, select_lot
+from landgis.store.base import mask_url
 
 VN_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 FORMATS = ("shp", "kml")
@@ -73,16 +73,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _public_url(url: str) -> str:
-    """The store's URL without a password."""
-    parts = urlsplit(str(url))
-    if parts.scheme and parts.password:
-        netloc = parts.netloc.rsplit("@", 1)
-        user = netloc[0].split(":", 1)[0]
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
-    return str(url)
 
 
 def _neighbours(store, lot: Lot):
@@ -137,7 +127,7 @@ def write_files(store, lot: Lot, folder: Path, *, formats=(), user=None, now=Non
         "parcel_ids": lot.parcel_ids,
         "totals": totals,
         "selection": lot.selection,
-        "store": {"url": _public_url(store.url), "data_version": data_version},
+        "store": {"url": mask_url(store.url), "data_version": data_version},
         "exported_at": now.isoformat(timespec="seconds"),
         "user": user or None,
         "landgis_version": __version__,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from landgis.store.base import LayerNotFoundError, LedgerError, Store, StoreError
+from landgis.store.base import LayerNotFoundError, LedgerError, Store, StoreError, mask_url
 
-__all__ = ["open_store", "Store", "StoreError", "LayerNotFoundError", "LedgerError"]
+__all__ = ["open_store", "Store", "StoreError", "LayerNotFoundError", "LedgerError",
+           "mask_url"]
 
 
 def open_store(url: str, *, create: bool = False) -> Store:

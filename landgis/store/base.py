@@ -12,6 +12,7 @@ import abc
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -20,6 +21,26 @@ from landgis import contract
 #: A filter on attribute values: column -> one value, or a list of accepted values.
 Where = Mapping[str, object]
 BBox = tuple[float, float, float, float]
+
+
+_PASSWORD_PARAMETER = re.compile(r"(^|&)(password=)[^&]*", re.IGNORECASE)
+
+
+def mask_url(url) -> str:
+    """A store URL fit to show or write anywhere (messages, files, tokens sent to clients):
+    a password, in the user part (``user:secret@``) or as a ``password=`` parameter, becomes
+    ``***``. A GeoPackage path comes back as it is."""
+    text = str(url)
+    parts = urlsplit(text)
+    if not parts.scheme or "://" not in text:
+        return text
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    netloc = (f"{userinfo.split(':', 1)[0]}:***@{hosts}" if at and ":" in userinfo
+              else parts.netloc)
+    query = _PASSWORD_PARAMETER.sub(r"\1\2***", parts.query)
+    # built by hand: urlunsplit drops the "//" of a URL with no host (the local socket)
+    return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+            + (f"#{parts.fragment}" if parts.fragment else ""))
 
 
 class StoreError(Exception):

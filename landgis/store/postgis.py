@@ -67,6 +67,7 @@ from landgis.store.base import (
     check_events,
     check_expected,
     check_identifier,
+    mask_url,
     normalise_where,
     recorded_no_earlier_than,
 )
@@ -147,12 +148,8 @@ def split_url(url: str) -> tuple[str, str]:
     return f"postgresql://{parts.netloc}{parts.path}" + (f"?{rest}" if rest else ""), schema
 
 
-def mask(url) -> str:
-    """The URL with its password hidden, for messages."""
-    parts = urlsplit(str(url))
-    if parts.password is None:
-        return str(url)
-    return str(url).replace(f":{parts.password}@", ":***@", 1)
+#: the URL with its password hidden, for messages (the one masking function of the store)
+mask = mask_url
 
 
 def _ident(*names: str):
