@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Export an auction lot's dossier: GeoJSON, GeoPackage, coordinate tables, PDF sheet, manifest.
 
     python scripts/export_dossier.py --lot BOY-01 --name "Lô dịch vụ" \
@@ -15,12 +14,11 @@ from __future__ import annotations
 
 import getpass
 
-import _cli
-
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
 from landgis.dossier import FORMATS, DossierError, check_formats, export_dossier
 from landgis.numbers import vn_area_ha, vn_area_m2
 from landgis.store import open_store
+from landgis_scripts import _cli
 
 
 def main() -> int:
@@ -87,5 +85,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-dossier`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

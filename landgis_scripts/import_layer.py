@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Import a survey or a plan into a layer of the store, validated, as one atomic batch.
 
     python scripts/import_layer.py survey.zip --layer parcels
@@ -18,13 +17,13 @@ import getpass
 import sys
 from pathlib import Path
 
-import _cli
 from tqdm import tqdm
 
 from landgis.contract import LAYERS
 from landgis.ingest.encodings import ENCODINGS
 from landgis.ingest.importer import commit_import, prepare_import
 from landgis.store import open_store
+from landgis_scripts import _cli
 
 STAGES = 4
 
@@ -101,5 +100,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-import`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

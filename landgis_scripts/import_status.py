@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Import a status list (.xlsx or .csv) from the compensation council or the auction unit.
 
     python scripts/import_status.py ds-gpmb.xlsx --field clearance_status \\
@@ -18,7 +17,6 @@ import getpass
 import sys
 from pathlib import Path
 
-import _cli
 from landgis.contract import STATUS_FIELDS
 from landgis.ingest.status_list import (
     now_vn,
@@ -29,6 +27,7 @@ from landgis.ingest.status_list import (
 from landgis.ingest.importer import file_sha256
 from landgis.store import open_store
 from landgis.store.base import Batch
+from landgis_scripts import _cli
 
 
 def main() -> int:
@@ -103,5 +102,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-status`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

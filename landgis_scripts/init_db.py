@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Set up a PostGIS store and optionally load a GeoPackage's layers into it, in one transaction.
 
     python scripts/init_db.py --db postgresql:///landgis
@@ -19,12 +18,11 @@ import getpass
 import hashlib
 from pathlib import Path
 
-import _cli
-
 from landgis.contract import LAYERS, STATUS_EVENTS
 from landgis.store.base import Batch, StoreError
 from landgis.store.geopackage import GeoPackageStore
 from landgis.store.postgis import PostGISStore, is_postgres_url, mask
+from landgis_scripts import _cli
 
 
 def sha256(path: Path) -> str:
@@ -83,5 +81,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-init-db`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

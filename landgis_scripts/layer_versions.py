@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """List the import batches of the store, or restore the version a batch replaced.
 
     python scripts/layer_versions.py list [--layer parcels]
@@ -9,9 +8,8 @@ from __future__ import annotations
 
 import getpass
 
-import _cli
-
 from landgis.store import open_store
+from landgis_scripts import _cli
 
 
 def main() -> int:
@@ -39,5 +37,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-versions`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

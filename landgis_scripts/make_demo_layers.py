@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Build the demo GeoPackage of the Kon Tum zones (illustrative geometry, real names and figures).
 
     python scripts/make_demo_layers.py --out layers/kontum.gpkg
@@ -17,10 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-import _cli
 from landgis.demo import build_demo_layers
 from landgis.raster import make_demo_hillshade
 from landgis.store.geopackage import GeoPackageStore
+from landgis_scripts import _cli
 
 # parcels last: each write copies the file, and the parcels are what makes it large
 ORDER = ("zones", "zoning_plots", "plan_targets", "projects", "status_events", "parcels")
@@ -61,5 +60,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-demo`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

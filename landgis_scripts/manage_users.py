@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Create and manage the web map's accounts (roles: viewer, editor, admin).
 
     python scripts/manage_users.py add lan --role editor --name "Nguyễn Thị Lan"
@@ -16,9 +15,8 @@ from __future__ import annotations
 import getpass
 import os
 
-import _cli
-
 from landgis.accounts import ROLES, open_accounts
+from landgis_scripts import _cli
 
 
 def new_password() -> str:
@@ -70,5 +68,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-users`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

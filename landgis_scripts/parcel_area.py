@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Land-fund tables and parcel areas, in the terminal or as CSV, XLSX or JSON.
 
     python scripts/parcel_area.py                              # every land-fund table
@@ -13,13 +12,12 @@ beside them; the terminal writes 1.234,56 ha, the files keep dot decimals.
 
 from __future__ import annotations
 
-import _cli
-
 from landgis import areas, tables
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
 from landgis.crs import to_storage
 from landgis.landfund import load_land_fund
 from landgis.store import mask_url, open_store
+from landgis_scripts import _cli
 
 
 def main() -> int:
@@ -83,5 +81,10 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``landgis-area`` command."""
     _cli.run(main)
+
+
+if __name__ == "__main__":
+    cli()

@@ -22,12 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import _cli
 import pyogrio
 
 from landgis.ingest.importer import commit_import, prepare_import
 from landgis.landfund import load_land_fund
 from landgis.store import open_store
+from landgis_scripts import _cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {}
