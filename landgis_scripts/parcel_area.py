@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from landgis import areas, tables
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
-from landgis.crs import to_storage
 from landgis.landfund import load_land_fund
 from landgis.store import mask_url, open_store
 from landgis_scripts import _cli
@@ -54,9 +53,7 @@ def main() -> int:
         source = read_source(args.polygon, crs=args.crs)
         if source.crs is None:
             p.error(f"{args.polygon} has no CRS: give --crs")
-        bounds = tuple(to_storage(source.frame).total_bounds)
-        parcels = store.read_layer("parcels", bbox=bounds)
-        polygon_table, touched = areas.polygon_areas(source.frame, parcels, plane=args.plane)
+        polygon_table, touched = areas.polygon_report(store, source.frame, plane=args.plane)
         result = {"polygons": polygon_table, "touched": touched}
         meta = {"source": str(args.polygon), "plane": args.plane or "EPSG:9216"}
     else:
