@@ -15,22 +15,12 @@ checked against the contract and written, each as a batch, all or none. Exit cod
 from __future__ import annotations
 
 import getpass
-import hashlib
 from pathlib import Path
 
-from landgis.contract import LAYERS, STATUS_EVENTS
-from landgis.store.base import Batch, StoreError
-from landgis.store.geopackage import GeoPackageStore
+from landgis.store import open_store
+from landgis.store.copy import copy_store
 from landgis.store.postgis import PostGISStore, is_postgres_url, mask
 from landgis_scripts import _cli
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def main() -> int:
@@ -52,29 +42,9 @@ def main() -> int:
     if source is None:
         return 0
 
-    src = GeoPackageStore(source)
-    names = src.layers()
-    if not names:
-        raise StoreError(f"{source}: no layers to load")
-    present = sorted(set(names) & set(store.layers()))
-    if present:
-        raise StoreError(
-            f"{mask(url)}: schema {store.schema!r} already holds {', '.join(present)}; load "
-            "into an empty schema (?schema=NAME) or replace layers with import_layer.py")
-    # the contract's layers first, in its order, the ledger last; then any extra tables
-    order = [n for n in LAYERS if n in names and n != STATUS_EVENTS.name]
-    order += [n for n in names if n not in LAYERS]
-    order += [STATUS_EVENTS.name] if STATUS_EVENTS.name in names else []
-    digest = sha256(source)
-    user = args.user or getpass.getuser()
-    written = []
-    with store.transaction():
-        for name in order:
-            df = src.read_layer(name)
-            batch = store.write_layer(name, df, batch=Batch(
-                source_name=source.name, user=user, source_sha256=digest,
-                counts={"features": len(df)}, note="init_db.py"))
-            written.append((name, len(df), batch))
+    copied = copy_store(open_store(source), store, user=args.user or getpass.getuser(),
+                        note="init_db.py")
+    digest, written = copied.source_sha256, copied.layers
     for name, count, batch in written:
         print(f"  {name:<16} {count:>9,} (batch {batch})")
     print(f"đã nạp / loaded {len(written)} layer(s) from {source} (sha256 {digest[:12]}…)")
