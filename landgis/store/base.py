@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from landgis import contract
@@ -247,6 +248,16 @@ class Store(abc.ABC):
 
         Raises LayerNotFoundError for an unknown layer, StoreError for an unknown column.
         """
+
+    def read_table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A whole layer as a plain DataFrame (no GeoDataFrame, no CRS): the same rows,
+        columns and dtypes as :meth:`read_layer`, the geometry (if any) a ``geometry``
+        column of shapely geometries. For work on the storage plane (areas, overlays): a
+        backend may read it faster (the GeoPackage store does)."""
+        df = pd.DataFrame(self.read_layer(name, columns=columns))
+        if "geometry" in df.columns:
+            df["geometry"] = np.asarray(df["geometry"].values, dtype=object)
+        return df
 
     @abc.abstractmethod
     def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
