@@ -51,6 +51,9 @@ def test_a_password_is_masked_wherever_it_is_written():
     assert mask("postgresql://:pw@/d?options=-csearch_path%3Dk") == \
         "postgresql://:***@/d?options=-csearch_path%3Dk"
     assert mask("layers/kontum.gpkg") == "layers/kontum.gpkg"
+    with pytest.raises(StoreError, match="not a store") as refused:
+        open_store("postgis://gis:s3cret-pw@db/landgis")
+    assert "s3cret-pw" not in str(refused.value) and "gis:***@db" in str(refused.value)
 
 
 @pytest.mark.backends("postgis")
