@@ -71,6 +71,8 @@ class LandFund:
 
     def filtered(self, *, zone=None, commune=None, land_use=None, status=None) -> "LandFund":
         """The same land fund restricted to some parcels (filters are lists or single values)."""
+        if not (zone or commune or land_use or status):
+            return self
         mask = np.ones(len(self.parcels), bool)
         for column, wanted in (("zone_code", zone), ("commune_code", commune),
                                ("land_use_code", land_use)):
