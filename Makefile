@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-$(DB): $(STAMP) scripts/make_demo_layers.py $(wildcard landgis/demo/*.py layers/sources/*.csv)
+$(DB): $(STAMP) landgis_scripts/make_demo_layers.py $(wildcard landgis/demo/*.py layers/sources/*.csv)
 	$(BIN)/python scripts/make_demo_layers.py --out $(DB)
 
 layers: $(DB)

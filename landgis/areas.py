@@ -198,3 +198,21 @@ def polygon_areas(polygons, parcels=None, *, plane=None) -> tuple[pd.DataFrame, 
     areas["parcels"] = touched.groupby("polygon").size().reindex(areas["polygon"]) \
         .fillna(0).astype(int).to_numpy()
     return areas, touched
+
+
+def polygon_report(store, polygons, *, plane=None, columns=()) -> tuple[pd.DataFrame,
+                                                                         pd.DataFrame]:
+    """:func:`polygon_areas` of ``polygons`` (any CRS) against the parcels of ``store``.
+
+    Only the parcels in the polygons' bounding box are read. ``touched`` gains the parcels'
+    ``columns`` (e.g. ``zone_code``) after its own.
+    """
+    if polygons.crs is None:
+        raise ValueError("the polygons have no CRS; say which one they are in")
+    bounds = tuple(crsmod.to_storage(polygons).total_bounds)
+    extra = [c for c in columns if c != "parcel_id"]
+    parcels = store.read_layer("parcels", bbox=bounds, columns=["parcel_id", *extra])
+    table, touched = polygon_areas(polygons, parcels, plane=plane)
+    if extra:
+        touched = touched.join(parcels.set_index("parcel_id")[extra], on="parcel_id")
+    return table, touched

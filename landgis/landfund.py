@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -30,6 +29,7 @@ import shapely
 from landgis.contract import PLAN_FUNCTION, STATUS_FIELDS
 from landgis.dates import iso_date
 from landgis.ledger import current_status
+from landgis.store.base import LayerNotFoundError
 
 INDUSTRIAL = ("factory", "warehouse")
 #: plan functions that are not land to lease or auction
@@ -72,6 +72,8 @@ class LandFund:
 
     def filtered(self, *, zone=None, commune=None, land_use=None, status=None) -> "LandFund":
         """The same land fund restricted to some parcels (filters are lists or single values)."""
+        if not (zone or commune or land_use or status):
+            return self
         mask = np.ones(len(self.parcels), bool)
         for column, wanted in (("zone_code", zone), ("commune_code", commune),
                                ("land_use_code", land_use)):
@@ -210,25 +212,35 @@ def _count_and_area(parcels: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
                          "parcels": count[hit], "area_ha": _ha(area[hit])})
 
 
-def _share(overlay: pd.DataFrame, mask: pd.Series, parcel_ids, area) -> np.ndarray:
-    """Per parcel, the share of its area in the overlay rows selected by ``mask``."""
-    part = overlay[mask].groupby("parcel_id")["area_m2"].sum()
-    return part.reindex(parcel_ids).fillna(0.0).to_numpy() / area
+def _sum_at(positions: np.ndarray, values, n: int) -> np.ndarray:
+    """Per parcel position 0..n-1, the sum of the values at it (0 where none). A pandas
+    group-by sum, as by parcel id before, so the same rounding; integer keys are faster."""
+    out = np.zeros(n)
+    if len(positions):
+        sums = pd.Series(np.asarray(values, dtype=float)).groupby(positions).sum()
+        out[sums.index.to_numpy()] = sums.to_numpy()
+    return out
 
 
-def overlay_plots(parcels: gpd.GeoDataFrame, plots: gpd.GeoDataFrame) -> pd.DataFrame:
+def overlay_plots(parcels: pd.DataFrame, plots: pd.DataFrame) -> pd.DataFrame:
     """The pieces of each parcel in each zoning plot, plus an ``outside_plan`` remainder.
 
     The pieces of a parcel add up to its plane area (the remainder is the area not in any plot).
     """
-    pg = np.asarray(parcels.geometry.values, dtype=object)
+    return _overlay(parcels, plots)[0]
+
+
+def _overlay(parcels: pd.DataFrame, plots: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`overlay_plots` and, for each of its rows, the position of its parcel."""
+    pg = np.asarray(parcels["geometry"].values, dtype=object)
     area = shapely.area(pg)
     ids = parcels["parcel_id"].to_numpy()
     zone = parcels["zone_code"].to_numpy()
     pieces = pd.DataFrame(columns=["parcel_id", "zone_code", "plot_code", "function",
                                    "lease_status", "area_m2"])
+    parcel_idx = np.zeros(0, dtype=np.intp)
     if len(plots):
-        tg = np.asarray(plots.geometry.values, dtype=object)
+        tg = np.asarray(plots["geometry"].values, dtype=object)
         plot_idx, parcel_idx = shapely.STRtree(pg).query(tg, predicate="intersects")
         inter = shapely.area(shapely.intersection(pg[parcel_idx], tg[plot_idx]))
         keep = inter > 0
@@ -240,24 +252,23 @@ def overlay_plots(parcels: gpd.GeoDataFrame, plots: gpd.GeoDataFrame) -> pd.Data
             "lease_status": plots["lease_status"].to_numpy()[plot_idx],
             "area_m2": inter,
         })
-    covered = (pieces.groupby("parcel_id")["area_m2"].sum().astype(float)
-               .reindex(ids, fill_value=0.0).to_numpy())
-    rest = area - covered
+    rest = area - _sum_at(parcel_idx, pieces["area_m2"], len(ids))
     outside = rest > 1e-6
     remainder = pd.DataFrame({"parcel_id": ids[outside], "zone_code": zone[outside],
                               "plot_code": None, "function": OUTSIDE_PLAN, "lease_status": None,
                               "area_m2": rest[outside]})
     frames = [f for f in (pieces, remainder) if len(f)]
     if not frames:
-        return pieces
-    return pd.concat(frames, ignore_index=True)
+        return pieces, parcel_idx
+    positions = np.concatenate([parcel_idx, np.flatnonzero(outside)])
+    return pd.concat(frames, ignore_index=True), positions
 
 
 def land_fund(
-    parcels: gpd.GeoDataFrame,
+    parcels: pd.DataFrame,
     events: pd.DataFrame,
     *,
-    plots: gpd.GeoDataFrame | None = None,
+    plots: pd.DataFrame | None = None,
     targets: pd.DataFrame | None = None,
     as_of=None,
 ) -> LandFund:
@@ -265,8 +276,9 @@ def land_fund(
 
     Parameters
     ----------
-    parcels : GeoDataFrame
-        The parcels, in the storage CRS.
+    parcels : DataFrame
+        The parcels, their ``geometry`` in the storage CRS (a GeoDataFrame or the plain frame
+        of :meth:`Store.read_table`).
     events : DataFrame
         The ledger.
     plots, targets : optional
@@ -280,23 +292,25 @@ def land_fund(
         "zone_code": parcels["zone_code"].to_numpy(),
         "commune_code": parcels["commune_code"].to_numpy(),
         "land_use_code": parcels["land_use_code"].to_numpy(),
-        "plane_area_m2": shapely.area(np.asarray(parcels.geometry.values, dtype=object)),
+        "plane_area_m2": shapely.area(np.asarray(parcels["geometry"].values, dtype=object)),
     })
     for field, vocab in STATUS_FIELDS.items():
         frame[field] = pd.Categorical(status[field].to_numpy(), categories=vocab.codes)
     for column in ("zone_code", "commune_code", "land_use_code"):
         frame[column] = frame[column].astype("category")
     if plots is None:
-        plots = gpd.GeoDataFrame(columns=["plot_code", "zone_code", "function", "lease_status",
-                                          "geometry"], geometry="geometry", crs=parcels.crs)
-    overlay = overlay_plots(parcels, plots)
-    ids, area = frame["parcel_id"].to_numpy(), frame["plane_area_m2"].to_numpy()
-    frame["leased_share"] = _share(overlay, overlay["lease_status"] == "leased", ids, area)
-    frame["set_aside_share"] = _share(overlay, overlay["function"].isin(NOT_LEASABLE), ids, area)
+        plots = pd.DataFrame(columns=["plot_code", "zone_code", "function", "lease_status",
+                                      "geometry"])
+    overlay, at = _overlay(parcels, plots)
+    area, m2 = frame["plane_area_m2"].to_numpy(), overlay["area_m2"].to_numpy()
+    # per parcel, the share of its area leased, and set aside by the plan
+    for column, rows in (("leased_share", (overlay["lease_status"] == "leased").to_numpy()),
+                         ("set_aside_share", overlay["function"].isin(NOT_LEASABLE).to_numpy())):
+        frame[column] = _sum_at(at[rows], m2[rows], len(frame)) / area
     plot_table = pd.DataFrame({
         "plot_code": plots["plot_code"].to_numpy(), "zone_code": plots["zone_code"].to_numpy(),
         "function": plots["function"].to_numpy(), "lease_status": plots["lease_status"].to_numpy(),
-        "plane_area_m2": shapely.area(np.asarray(plots.geometry.values, dtype=object)),
+        "plane_area_m2": shapely.area(np.asarray(plots["geometry"].values, dtype=object)),
     })
     if targets is None:
         targets = pd.DataFrame(columns=["zone_code", "function", "planned_area_ha", "source"])
@@ -308,11 +322,19 @@ def land_fund(
 
 
 def load_land_fund(store, *, as_of=None) -> LandFund:
-    """:func:`land_fund` over the layers of a store (plots and targets when it has them)."""
-    layers = store.layers()
-    parcels = store.read_layer("parcels", columns=["parcel_id", "zone_code", "commune_code",
+    """:func:`land_fund` over the layers of a store (plots and targets when it has them),
+    reading only the columns it needs as plain frames (:meth:`Store.read_table`)."""
+    parcels = store.read_table("parcels", columns=["parcel_id", "zone_code", "commune_code",
                                                    "land_use_code"])
-    events = store.read_layer("status_events")
-    plots = store.read_layer("zoning_plots") if "zoning_plots" in layers else None
-    targets = store.read_layer("plan_targets") if "plan_targets" in layers else None
+    events = store.read_table("status_events")
+    plots = _optional(store, "zoning_plots",
+                      columns=["plot_code", "zone_code", "function", "lease_status"])
+    targets = _optional(store, "plan_targets")
     return land_fund(parcels, events, plots=plots, targets=targets, as_of=as_of)
+
+
+def _optional(store, name: str, columns=None) -> pd.DataFrame | None:
+    try:
+        return store.read_table(name, columns=columns)
+    except LayerNotFoundError:
+        return None

@@ -68,10 +68,12 @@ def current_status(
                    name="parcel_id")
     out = pd.DataFrame(index=ids)
     for field in STATUS_FIELDS:
-        rows = latest[latest["field"] == field].set_index("parcel_id")
-        out[field] = rows["value"].reindex(ids).fillna(DEFAULT_STATUS[field])
-        out[f"{field}_date"] = rows["effective_date"].reindex(ids)
-        out[f"{field}_document"] = rows["document_no"].reindex(ids)
+        rows = latest[latest["field"] == field].reset_index(drop=True)
+        at = pd.Index(rows["parcel_id"]).get_indexer(ids)  # one lookup for the three columns
+        for column, name in (("value", field), ("effective_date", f"{field}_date"),
+                             ("document_no", f"{field}_document")):
+            out[name] = rows[column].reindex(at).set_axis(ids)  # -1: no event, NaN
+        out[field] = out[field].fillna(DEFAULT_STATUS[field])
     return out
 
 

@@ -202,14 +202,9 @@ def area(store, geojson, *, max_parcels: int = 5000) -> dict:
     except crsmod.CoordinateError as exc:
         raise BadRequest(f"coordinates must be WGS 84 longitude/latitude: {exc}") from None
     drawn = gpd.GeoDataFrame(geometry=[geom], crs=crsmod.WGS84)
-    bounds = tuple(crsmod.to_storage(drawn).total_bounds)
-    parcels = store.read_layer("parcels", bbox=bounds,
-                               columns=["parcel_id", "zone_code", "land_use_code",
-                                        "legal_area_m2"])
-    table, touched = areas.polygon_areas(drawn, parcels)
+    table, touched = areas.polygon_report(store, drawn, columns=("zone_code", "land_use_code"))
     row = table.iloc[0]
-    info = parcels.set_index("parcel_id")[["zone_code", "land_use_code"]]
-    touched = touched.join(info, on="parcel_id").sort_values("overlap_m2", ascending=False)
+    touched = touched.sort_values("overlap_m2", ascending=False)
     return {
         "crs": "EPSG:9216",
         "plane_area_m2": float(row["plane_area_m2"]),

@@ -34,6 +34,7 @@ import numpy as np
 
 from landgis import service, tiles
 from landgis.contract import STATUS_FIELDS
+from landgis.store.base import mask_url
 
 _lock = threading.Lock()
 _cache: OrderedDict = OrderedDict()
@@ -79,7 +80,8 @@ def snapshot_gzip(store) -> tuple[str, bytes]:
             _cache.move_to_end(key)
             return found
     body = json.dumps(build(store), separators=(",", ":")).encode()
-    etag = hashlib.sha1(json.dumps([store.url, key[1]], default=str).encode()).hexdigest()[:20]
+    etag = hashlib.sha1(json.dumps([mask_url(store.url), key[1]], default=str).encode()
+                        ).hexdigest()[:20]  # sent to browsers: nothing from the password
     found = (etag, gzip.compress(body, compresslevel=6))
     with _lock:
         _cache[key] = found

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import _cli
+from landgis_scripts import _cli
 from landgis.communes import COMMUNES_CSV, build_commune_table, commune_table
 
 

@@ -1,65 +1,11 @@
 #!/usr/bin/env python
 """Build the demo GeoPackage of the Kon Tum zones (illustrative geometry, real names and figures).
 
-    python scripts/make_demo_layers.py --out layers/kontum.gpkg
-    python scripts/make_demo_layers.py --parcels 100000 --out bench-data/parcels-100k.gpkg
-
-The default build also writes the synthetic hillshade basemap beside the GeoPackage
-(``hillshade.tif``; ``--no-raster`` skips it, ``--parcels`` builds never write it).
-The same seed gives the same data. The file is written beside its target and moved into place
-at the end, so an interrupted build leaves the previous file as it was.
+The command ``landgis-demo``; its code is landgis_scripts/make_demo_layers.py
+(``--help`` for the options).
 """
 
-from __future__ import annotations
-
-import os
-import sys
-import time
-from pathlib import Path
-
-import _cli
-from landgis.demo import build_demo_layers
-from landgis.raster import make_demo_hillshade
-from landgis.store.geopackage import GeoPackageStore
-
-# parcels last: each write copies the file, and the parcels are what makes it large
-ORDER = ("zones", "zoning_plots", "plan_targets", "projects", "status_events", "parcels")
-
-
-def main() -> int:
-    p = _cli.parser(__doc__.splitlines()[0])
-    p.add_argument("--out", help="the GeoPackage to write (default: the --db store)")
-    p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
-    p.add_argument("--parcels", type=int, default=None, metavar="N",
-                   help="build about N parcels (a synthetic set for benchmarks)")
-    p.add_argument("--no-raster", action="store_true",
-                   help="do not write the synthetic hillshade.tif beside the GeoPackage")
-    args = p.parse_args()
-    out = Path(args.out or _cli.settings(args).database_url)
-    if out.suffix.lower() != ".gpkg":
-        p.error(f"--out must name a .gpkg file, not {out}")
-    started = time.perf_counter()
-    layers = build_demo_layers(seed=args.seed, n_parcels=args.parcels)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.building-{os.getpid()}.gpkg")
-    tmp.unlink(missing_ok=True)
-    try:
-        store = GeoPackageStore(tmp, create=True)
-        for name in ORDER:
-            if name in layers:
-                store.write_layer(name, layers[name])
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".lock").unlink(missing_ok=True)
-    counts = ", ".join(f"{name} {len(layers[name]):,}" for name in ORDER if name in layers)
-    print(f"{out}: {counts} ({time.perf_counter() - started:.1f} s)")
-    if args.parcels is None and not args.no_raster:
-        started = time.perf_counter()
-        tif = make_demo_hillshade(out.with_name("hillshade.tif"), layers["zones"], seed=args.seed)
-        print(f"{tif}: synthetic hillshade ({time.perf_counter() - started:.1f} s)")
-    return 0
-
+from landgis_scripts.make_demo_layers import cli
 
 if __name__ == "__main__":
-    _cli.run(main)
+    cli()

@@ -200,6 +200,19 @@ def postgis_url(postgres_database, _postgis_admin):
     _postgis_admin.execute(f"DROP SCHEMA IF EXISTS {schema}, {schema}_history CASCADE")
 
 
+def with_password(url: str, secret: str | None = None) -> tuple[str, str]:
+    """``url`` with a password in it, and that password. Local trust or peer authentication
+    never asks for it, yet libpq takes it and connects: the URL works as a user would write
+    it. A URL that already has a password keeps it (that one is then the secret)."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url, parts.password
+    secret = secret or f"pw{uuid.uuid4().hex[:12]}"
+    hosts = parts.netloc.rpartition("@")[2]
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.username or ''}:{secret}@{hosts}{parts.path}{query}", secret
+
+
 def make_store(backend: str, request, tmp_path):
     """An empty store of ``backend`` for a test."""
     if backend == "gpkg":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from landgis.store.base import LayerNotFoundError, LedgerError, Store, StoreError
+from landgis.store.base import LayerNotFoundError, LedgerError, Store, StoreError, mask_url
 
-__all__ = ["open_store", "Store", "StoreError", "LayerNotFoundError", "LedgerError"]
+__all__ = ["open_store", "Store", "StoreError", "LayerNotFoundError", "LedgerError",
+           "mask_url"]
 
 
 def open_store(url: str, *, create: bool = False) -> Store:
@@ -21,6 +22,9 @@ def open_store(url: str, *, create: bool = False) -> Store:
         from landgis.store.postgis import PostGISStore
 
         return PostGISStore(text, create=create)
+    if "://" in text:  # a URL of another kind: named without its password
+        raise StoreError(f"{mask_url(text)}: not a store; give a .gpkg path or a "
+                         "postgresql:// URL")
     from landgis.store.geopackage import GeoPackageStore
 
     return GeoPackageStore(text, create=create)

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,26 @@ from landgis.dates import iso_date_series
 #: A filter on attribute values: column -> one value, or a list of accepted values.
 Where = Mapping[str, object]
 BBox = tuple[float, float, float, float]
+
+
+_PASSWORD_PARAMETER = re.compile(r"(^|&)(password=)[^&]*", re.IGNORECASE)
+
+
+def mask_url(url) -> str:
+    """A store URL fit to show or write anywhere (messages, files, tokens sent to clients):
+    a password, in the user part (``user:secret@``) or as a ``password=`` parameter, becomes
+    ``***``. A GeoPackage path comes back as it is."""
+    text = str(url)
+    parts = urlsplit(text)
+    if not parts.scheme or "://" not in text:
+        return text
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    netloc = (f"{userinfo.split(':', 1)[0]}:***@{hosts}" if at and ":" in userinfo
+              else parts.netloc)
+    query = _PASSWORD_PARAMETER.sub(r"\1\2***", parts.query)
+    # built by hand: urlunsplit drops the "//" of a URL with no host (the local socket)
+    return (f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+            + (f"#{parts.fragment}" if parts.fragment else ""))
 
 
 class StoreError(Exception):
@@ -303,6 +324,16 @@ class Store(abc.ABC):
 
         Raises LayerNotFoundError for an unknown layer, StoreError for an unknown column.
         """
+
+    def read_table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A whole layer as a plain DataFrame (no GeoDataFrame, no CRS): the same rows,
+        columns and dtypes as :meth:`read_layer`, the geometry (if any) a ``geometry``
+        column of shapely geometries. For work on the storage plane (areas, overlays): a
+        backend may read it faster (the GeoPackage store does)."""
+        df = pd.DataFrame(self.read_layer(name, columns=columns))
+        if "geometry" in df.columns:
+            df["geometry"] = np.asarray(df["geometry"].values, dtype=object)
+        return df
 
     @abc.abstractmethod
     def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,

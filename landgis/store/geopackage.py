@@ -96,6 +96,13 @@ def _insert_batch(con: sqlite3.Connection, layer: str, features: int, batch: Bat
     return int(cur.lastrowid)
 
 
+def _in_order(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The ledger in the order it was recorded (GDAL and SQLite give the file's order)."""
+    if name == EVENTS and "recorded_at" in df:
+        return df.sort_values(["recorded_at", "event_id"], kind="stable", ignore_index=True)
+    return df
+
+
 class GeoPackageStore(Store):
     """Layers kept in one GeoPackage file.
 
@@ -215,9 +222,36 @@ class GeoPackageStore(Store):
                 columns=list(columns) if columns is not None else None,
                 use_arrow=True,
             )
-        if name == EVENTS and "recorded_at" in df:
-            df = df.sort_values(["recorded_at", "event_id"], kind="stable", ignore_index=True)
-        return dates_as_text(df, name, reading=True)  # a layer written with Date fields
+        return dates_as_text(_in_order(name, df), name, reading=True)  # Date fields as ISO text
+
+    def read_table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """:meth:`Store.read_table` from GDAL's Arrow stream, without building a GeoDataFrame
+        or parsing the CRS. Layers with date, time or JSON fields go through
+        :meth:`read_layer`, which converts them."""
+        import shapely
+
+        check_identifier(name)
+        for col in columns or ():
+            check_identifier(col)
+        with self._lock(shared=True):
+            try:  # one opening of the file (read_layer's checks open it twice more)
+                meta, table = pyogrio.read_arrow(self.path, layer=name, columns=columns,
+                                                 datetime_as_string=True)
+            except pyogrio.errors.DataLayerError:
+                self._require(name)  # LayerNotFoundError naming the layers there are
+                raise
+        missing = [c for c in columns or () if c not in meta["fields"]]
+        if missing:
+            raise StoreError(f"layer {name!r} has no column {missing[0]!r}")
+        if any(str(t).startswith("datetime") for t in meta["dtypes"]) or \
+                "OFSTJSON" in meta["ogr_subtypes"]:
+            return super().read_table(name, columns=columns)
+        df = table.to_pandas(self_destruct=True)
+        del table
+        geometry = meta["geometry_name"] or "wkb_geometry"
+        if geometry in df.columns:
+            df["geometry"] = shapely.from_wkb(df.pop(geometry).to_numpy())
+        return _in_order(name, df)
 
     def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
                     batch: Batch | None = None) -> int | None:

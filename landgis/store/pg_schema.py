@@ -8,7 +8,7 @@ import warnings
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from landgis import contract
-from landgis.store.base import StoreError, check_identifier
+from landgis.store.base import StoreError, check_identifier, mask_url
 
 try:  # psycopg is a dependency of the project, but keep the module importable without it
     import psycopg
@@ -78,12 +78,8 @@ def split_url(url: str) -> tuple[str, str]:
     return f"postgresql://{parts.netloc}{parts.path}" + (f"?{rest}" if rest else ""), schema
 
 
-def mask(url) -> str:
-    """The URL with its password hidden, for messages."""
-    parts = urlsplit(str(url))
-    if parts.password is None:
-        return str(url)
-    return str(url).replace(f":{parts.password}@", ":***@", 1)
+#: the URL with its password hidden, for messages (the one masking function of the store)
+mask = mask_url
 
 
 def _ident(*names: str):

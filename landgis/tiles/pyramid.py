@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+from landgis.store.base import mask_url
 from landgis.tiles.grid import BUFFER, EXTENT
 from landgis.tiles.index import read_tile_layer
 from landgis.tiles.layers import LAYERS, TILE_FORMAT, TileLayer
@@ -87,7 +88,7 @@ def build_pyramid(store, directory, *, max_zoom: int = PYRAMID_MAX_ZOOM,
 
 def _url_digest(url: str) -> str:
     """Names a store in files without writing its URL (which may hold a password)."""
-    return hashlib.sha1(str(url).encode()).hexdigest()[:16]
+    return hashlib.sha1(mask_url(url).encode()).hexdigest()[:16]
 
 
 class PyramidBusy(RuntimeError):

@@ -14,6 +14,7 @@ import json
 import threading
 from collections import OrderedDict
 
+from landgis.store.base import mask_url
 from landgis.tiles.layers import LAYERS, TILE_FORMAT
 
 _token_lock = threading.Lock()
@@ -44,7 +45,9 @@ def data_version(store) -> str:
             _tokens.move_to_end(key)
             return _tokens[key]
     stamps = _layer_stamps(store)
-    basis = json.dumps([store.url, TILE_FORMAT, stamps if stamps is not None else key[1]],
+    # the token is sent to browsers: nothing in it may come from the password
+    basis = json.dumps([mask_url(store.url), TILE_FORMAT,
+                        stamps if stamps is not None else key[1]],
                        default=str)
     token = hashlib.sha1(basis.encode()).hexdigest()[:20]
     with _token_lock:

@@ -90,6 +90,23 @@ def test_polygon_areas_and_parcels_touched(parcels_gdf):
     assert touched["overlap_m2"].tolist() == pytest.approx([2_500] * 4, abs=0.05)
 
 
+def test_polygon_report_reads_the_parcels_it_needs_from_the_store(store):
+    """Two polygons, one over parcels 1 and 2, one far away: the store's parcels are read
+    around them (bbox) and the touched ones carry the columns asked for."""
+    drawn = crsmod.to_wgs84(layer(square(10, 10, 150), square(5_000, 5_000, 10)))
+    table, touched = areas.polygon_report(store, drawn, columns=("zone_code", "legal_area_m2"))
+    assert table["parcels"].tolist() == [4, 0]
+    assert table["plane_area_m2"].tolist() == pytest.approx([22_500, 100], abs=0.01)
+    assert list(touched.columns) == ["polygon", "parcel_id", "overlap_m2", "parcel_area_m2",
+                                     "zone_code", "legal_area_m2"]
+    assert touched["parcel_id"].tolist() == [f"23296-1-{i}" for i in range(1, 5)]
+    assert touched["legal_area_m2"].tolist() == [10_001.0, 10_002.0, 10_003.0, 10_004.0]
+    assert touched["overlap_m2"].tolist() == pytest.approx([8_100, 5_400, 5_400, 3_600],
+                                                           abs=0.05)
+    with pytest.raises(ValueError, match="no CRS"):
+        areas.polygon_report(store, gpd.GeoDataFrame(geometry=[square(0, 0)]))
+
+
 def test_large_multipolygon_parts_wound_differently_still_add_up():
     a = shapely.box(X0, Y0, X0 + 10_000, Y0 + 10_000)                  # counter-clockwise
     b = shapely.box(X0 + 20_000, Y0, X0 + 30_000, Y0 + 10_000).reverse()  # clockwise

@@ -103,3 +103,40 @@ def test_load_from_a_store(store):
     assert fund.by_zone()["parcels"].tolist() == [4]
     assert set(fund.tables()) == {"by_zone", "clearance", "auction", "plan_functions",
                                   "occupancy", "clean_fund"}
+
+
+def _same_land_fund(ours, theirs):
+    for name in ("parcels", "overlay", "plots", "targets"):
+        pd.testing.assert_frame_equal(getattr(ours, name).reset_index(drop=True),
+                                      getattr(theirs, name).reset_index(drop=True),
+                                      check_exact=True, obj=name)
+    for name, table in theirs.tables().items():
+        pd.testing.assert_frame_equal(ours.tables()[name], table, check_exact=True, obj=name)
+
+
+def test_a_store_gives_the_land_fund_of_its_layers_read_whole(store, plots_gdf, targets):
+    """load_land_fund reads plain frames of the columns it needs (Store.read_table, no
+    GeoDataFrame): the same land fund, to the last bit, as from the whole layers read as
+    GeoDataFrames (statuses now and in the past, plots, leases, clean fund)."""
+    store.write_layer("zoning_plots", plots_gdf, validate=False)
+    store.write_layer("plan_targets", targets, validate=False)
+    for as_of in (None, "2019-04-01"):
+        theirs = land_fund(store.read_layer("parcels"), store.read_layer("status_events"),
+                           plots=store.read_layer("zoning_plots"),
+                           targets=store.read_layer("plan_targets"), as_of=as_of)
+        assert theirs.clean_fund()["parcels"].sum() + theirs.occupancy()["leased_ha"].sum() > 0
+        _same_land_fund(load_land_fund(store, as_of=as_of), theirs)
+
+
+@pytest.mark.demo
+def test_the_demo_land_fund_is_the_same_read_either_way():
+    from landgis.config import DEFAULT_DATABASE
+    from landgis.store import open_store
+    from tests.conftest import need
+
+    need(DEFAULT_DATABASE.exists(), f"{DEFAULT_DATABASE} is missing: run `make layers`")
+    store = open_store(DEFAULT_DATABASE)
+    theirs = land_fund(store.read_layer("parcels"), store.read_layer("status_events"),
+                       plots=store.read_layer("zoning_plots"),
+                       targets=store.read_layer("plan_targets"))
+    _same_land_fund(load_land_fund(store), theirs)

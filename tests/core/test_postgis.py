@@ -17,7 +17,7 @@ import pytest
 from landgis.store import LedgerError, StoreError, open_store
 from landgis.store.base import Batch
 from landgis.store.postgis import PostGISStore, mask, split_url, srid_definition
-from tests.conftest import X0, Y0, backend, event, make_store, snapshot
+from tests.conftest import X0, Y0, backend, event, make_store, snapshot, with_password
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -42,6 +42,31 @@ def test_url_schema_and_password():
     for bad in ("schema=x;DROP SCHEMA public", "options=-csearch_path%3D%22x%22%22%3B"):
         with pytest.raises(StoreError, match="in the database URL"):
             split_url(f"postgresql:///landgis?{bad}")
+
+
+def test_a_password_is_masked_wherever_it_is_written():
+    assert mask("postgresql:///d?user=gis&password=pw&sslmode=require") == \
+        "postgresql:///d?user=gis&password=***&sslmode=require"
+    assert mask("postgresql://gis:p:w@h1:5432,h2/d") == "postgresql://gis:***@h1:5432,h2/d"
+    assert mask("postgresql://:pw@/d?options=-csearch_path%3Dk") == \
+        "postgresql://:***@/d?options=-csearch_path%3Dk"
+    assert mask("layers/kontum.gpkg") == "layers/kontum.gpkg"
+    with pytest.raises(StoreError, match="not a store") as refused:
+        open_store("postgis://gis:s3cret-pw@db/landgis")
+    assert "s3cret-pw" not in str(refused.value) and "gis:***@db" in str(refused.value)
+
+
+@pytest.mark.backends("postgis")
+def test_what_browsers_are_sent_owes_nothing_to_the_password(store):
+    """The tiles' data version and the status snapshot's ETag go to every browser: two URLs
+    of the same store that differ only by their password give the same ones."""
+    from landgis import status_snapshot, tiles
+
+    seen = []
+    for secret in ("first-password", "second-password"):
+        with PostGISStore(with_password(store.url, secret)[0]) as other:
+            seen.append((tiles.data_version(other), status_snapshot.snapshot_gzip(other)[0]))
+    assert seen[0] == seen[1]
 
 
 def test_epsg_9216_definition_comes_from_pyproj():

@@ -4,6 +4,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.conftest import with_password
 from tests.webmap.test_api import lonlat_square
 
 
@@ -92,3 +93,31 @@ def test_polygon_areas_on_a_named_plane_and_refusals(store, script, tmp_path):
     refused = script("parcel_area.py", "--db", store.url, "--polygon", geojson,
                      "--plane", "3857")
     assert refused.returncode == 1 and "6.5 %" in refused.stderr
+
+
+def _xlsx_text(path) -> str:
+    wb = openpyxl.load_workbook(path)
+    return "\n".join(str(cell) for ws in wb for row in ws.iter_rows(values_only=True)
+                     for cell in row)
+
+
+@pytest.mark.backends("postgis")  # a password belongs to a database URL
+def test_no_output_shows_the_database_password(store, script, tmp_path):
+    url, secret = with_password(store.url)
+    terminal = script("parcel_area.py", "--db", url, "--parcels")
+    assert terminal.returncode == 0, terminal.stderr
+    assert "Diện tích theo khu" in terminal.stdout
+    assert secret not in terminal.stdout + terminal.stderr
+    for suffix in (".xlsx", ".json", ".csv"):
+        out = script("parcel_area.py", "--db", url, "--parcels", "--out", tmp_path / f"t{suffix}")
+        assert out.returncode == 0, out.stderr
+        assert secret not in out.stdout + out.stderr
+    xlsx = _xlsx_text(tmp_path / "t.xlsx")
+    assert "***" in xlsx and secret not in xlsx         # the store is named, masked
+    doc = json.loads((tmp_path / "t.json").read_text())
+    assert doc["meta"]["store"].startswith("postgresql://") and "***" in doc["meta"]["store"]
+    assert secret not in json.dumps(doc)
+    csvs = sorted(tmp_path.glob("t-*.csv"))
+    assert len(csvs) == 7
+    for csv in csvs:
+        assert secret not in pd.read_csv(csv).to_csv()

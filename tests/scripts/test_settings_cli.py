@@ -2,18 +2,14 @@
 the ``LANDGIS_*`` variables, ``--db`` over both; bad names and values refused by name."""
 
 import dataclasses
-import importlib.util
 
 import pytest
 
 from landgis.accounts import open_accounts
 from landgis.config import Settings, variable
 from tests.core.test_config import FIELDS, IDS, as_text, as_toml, three_values
-from tests.scripts.conftest import ROOT
 
-_spec = importlib.util.spec_from_file_location("_cli", ROOT / "scripts" / "_cli.py")
-_cli = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_cli)
+from landgis_scripts import _cli  # noqa: E402 - the shared options of every command
 
 
 @pytest.fixture
