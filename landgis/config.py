@@ -65,6 +65,9 @@ class Settings:
     login_lockout_minutes: float = 15.0
     #: How long a login lasts (the session cookie and the server-side session), in hours.
     session_hours: float = 8.0
+    #: Largest survey file an editor may upload on the map page for import, in megabytes
+    #: (a request declaring more is refused before its body is read).
+    max_upload_mb: float = 50.0
 
 
 _ENV = {
