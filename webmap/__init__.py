@@ -89,6 +89,8 @@ def create_app(config: dict | None = None) -> Flask:
     from webmap import export
     app.register_blueprint(export.bp)
     auth.init_app(app)
+    from webmap import layer_upload
+    layer_upload.init_app(app)
     auth.csrf.exempt(api.area)  # read-only: measures a drawn polygon, changes nothing
     api.init_app(app)
     data.init_app(app)

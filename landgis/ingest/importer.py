@@ -29,7 +29,8 @@ from landgis.ingest.derive import (
 from landgis.ingest.fields import apply_mapping, map_distinct, map_fields
 from landgis.ingest.readers import Source, SourceError, read_source
 from landgis.store.base import Batch, Store
-from landgis.validation import AREA_TOLERANCE_PCT, Finding, ValidationReport, validate
+from landgis.validation import (AREA_TOLERANCE_PCT, Finding, ValidationReport, _point,
+                                validate)
 
 Progress = Callable[[str], None]
 
@@ -119,7 +120,7 @@ def _coerce(df: gpd.GeoDataFrame, layer: contract.Layer, findings: list[Finding]
                 findings.append(Finding("error", "contract",
                                         f"{col.name}: {s.iloc[i]!r} is not a "
                                         f"{'whole number' if col.kind == 'int' else 'number'}",
-                                        f"row {i + 1}"))
+                                        f"row {i + 1}", *_point(out.geometry.iloc[i])))
             out[col.name] = values
         elif col.kind == "str":
             if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
@@ -212,11 +213,11 @@ def prepare_import(
     columns = [c for c in source.frame.columns if c != source.frame.geometry.name]
     mapping = map_fields(columns, layer, field_map)
     frame = fill_given(apply_mapping(source.frame, mapping), layer, constants)
-    findings: list[Finding] = []
-    frame = _coerce(frame, spec, findings)
 
     step("chuyển hệ tọa độ / reprojecting")
     frame = crsmod.to_storage(frame)
+    findings: list[Finding] = []
+    frame = _coerce(frame, spec, findings)  # its findings placed on the storage plane
     notes = list(source.notes)
     frame = _derive(frame, layer, zones, notes)
     frame = derive_communes(frame, layer, notes, findings)
