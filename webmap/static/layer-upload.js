@@ -19,7 +19,7 @@ var landgisLayerUpload = (function () {
       written: "Đã ghi", batch: "đợt", error: "Lỗi", warning: "Cảnh báo", features: "đối tượng",
       errors: "lỗi", warnings: "cảnh báo", report: "Báo cáo kiểm tra", noPlace: "không có vị trí",
       notes: "Ghi chú", missing: "Thiếu cột", columns: "Các cột của tệp", more: "chỗ nữa không liệt kê",
-      readyToWrite: "Có thể ghi", notWritable: "Chưa ghi được", discarded: "Đã bỏ tệp",
+      clickRow: "Bấm một dòng có vị trí để xem chỗ đó trên bản đồ", readyToWrite: "Có thể ghi", notWritable: "Chưa ghi được", discarded: "Đã bỏ tệp",
       c_features: "sẽ ghi", c_added: "thêm", c_changed: "đổi", c_removed: "bỏ",
       c_warnings: "cảnh báo", c_repaired: "đã sửa hình học",
       fix_file: "→ Chọn tệp khác ở ô «Tệp»", fix_crs: "→ Chọn ở ô «Hệ tọa độ» rồi bấm Kiểm tra",
@@ -39,7 +39,7 @@ var landgisLayerUpload = (function () {
       written: "Written", batch: "batch", error: "Error", warning: "Warning", features: "features",
       errors: "errors", warnings: "warnings", report: "Validation report", noPlace: "no location",
       notes: "Notes", missing: "Missing columns", columns: "The file's columns", more: "more not listed",
-      readyToWrite: "Ready to write", notWritable: "Cannot be written yet", discarded: "File discarded",
+      clickRow: "Click a row with a place to see it on the map", readyToWrite: "Ready to write", notWritable: "Cannot be written yet", discarded: "File discarded",
       c_features: "to write", c_added: "added", c_changed: "changed", c_removed: "removed",
       c_warnings: "warnings", c_repaired: "geometries repaired",
       fix_file: "→ Choose another file in the «File» field", fix_crs: "→ Pick it in the «CRS» field, then Check",
@@ -78,7 +78,8 @@ var landgisLayerUpload = (function () {
     node.id = IDS[key] || ("landgis-import-" + key);
     var wrap = el("label", { class: "landgis-field" + (st.problem && st.problem.field === key ? " landgis-need" : "") },
                   [label + " ", node]);
-    if (node.type === "checkbox") { node.checked = !!st.values[key]; } else if (key in st.values) { node.value = st.values[key]; }
+    if (!(key in st.values)) { return wrap; }  // the file input: the browser keeps its choice
+    if (node.type === "checkbox") { node.checked = !!st.values[key]; } else { node.value = st.values[key]; }
     node.addEventListener(node.tagName === "SELECT" || node.type === "checkbox" ? "change" : "input", function () {
       st.values[key] = node.type === "checkbox" ? node.checked : node.value;
       updateButtons();
@@ -249,7 +250,7 @@ var landgisLayerUpload = (function () {
     }
     var p = st.problem;
     if (p) {
-      out.appendChild(el("p", { class: "landgis-error", text: p.error }));
+      out.appendChild(el("p", { id: "landgis-import-error", class: "landgis-error", text: p.error }));
       if (p.missing) { out.appendChild(el("p", { text: t("missing") + ": " + p.missing.join(", ") })); }
       if (p.columns) { out.appendChild(el("p", { text: t("columns") + ": " + p.columns.join(", ") })); }
       if (p.field) { out.appendChild(el("p", { class: "landgis-import-fix", text: t("fix_" + p.field) })); }
@@ -285,6 +286,7 @@ var landgisLayerUpload = (function () {
     box.textContent = "";
     var r = a.report;
     box.appendChild(el("b", { text: t("report") + ": " + a.file }));
+    box.appendChild(el("div", { class: "landgis-hint", text: t("clickRow") }));
     var table = el("table", {});
     r.findings.forEach(function (f, i) {
       var located = f.lat != null;
