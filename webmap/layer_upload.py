@@ -37,7 +37,6 @@ from landgis.ingest.derive import MissingColumns
 from landgis.ingest.encodings import ENCODINGS
 from landgis.ingest.fields import parse_pairs
 from landgis.ingest.importer import ImportOptions, run_import
-from landgis.ingest.readers import SourceError
 from webmap.auth import csrf, role_required
 from webmap.data import get_store
 from webmap.upload_store import UploadGone, Uploads, UploadsFull

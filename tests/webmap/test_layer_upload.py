@@ -6,6 +6,8 @@ inputs (size, unsafe zips, unknown files, roles, CSRF, tokens) in test_layer_upl
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from landgis import crs as crsmod
@@ -61,7 +63,6 @@ def confirm(client, token):
 
 def uploads_left(app):
     root = app.instance_path + "/uploads"
-    import os
     return sorted(os.listdir(root)) if os.path.isdir(root) else []
 
 
