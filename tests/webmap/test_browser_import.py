@@ -8,6 +8,7 @@ and the new parcels are served. A screenshot is kept in ``test-artifacts/import.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -19,16 +20,17 @@ from tests.webmap import browser as br
 from tests.webmap.test_auth_edit import PASSWORD
 from tests.webmap.test_browser import ARTIFACTS, HOSTILE, chromium  # noqa: F401
 from tests.webmap.test_layer_upload import sheet7
-from webmap import create_app
 
 pytestmark = pytest.mark.backends("gpkg")  # the page, not the store, is under test here
 
 
 @pytest.fixture
-def server(store, zones_gdf, tmp_path):
+def server(app, store, zones_gdf, tmp_path):
+    """The webmap conftest's app (tiles encoded in the request) with a small demo hillshade as
+    its basemap and an editor, served by waitress."""
     basemap = make_demo_hillshade(tmp_path / "hillshade.tif", zones_gdf, resolution=50.0)
-    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "instance"),
-                      "basemap_raster": str(basemap), "LANDGIS_TILES_BUILD": "off"})
+    app.config["LANDGIS"] = dataclasses.replace(app.config["LANDGIS"],
+                                                basemap_raster=str(basemap))
     open_accounts(store.url, str(tmp_path / "instance")).create("lan", PASSWORD, "editor")
     with br.LiveServer(app) as live:
         yield live

@@ -6,6 +6,7 @@ inputs (size, unsafe zips, unknown files, roles, CSRF, tokens) in test_layer_upl
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -15,13 +16,12 @@ from landgis.accounts import open_accounts
 from tests.conftest import X0, Y0, snapshot
 from tests.core.test_import import survey, write_shp, zip_shp
 from tests.webmap.test_auth_edit import PASSWORD, csrf_token, login
-from webmap import create_app
 
 
 @pytest.fixture
-def app(store, tmp_path):
-    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "instance"),
-                      "max_upload_mb": 2, "LANDGIS_TILES_BUILD": "off"})
+def app(app, store, tmp_path):
+    """The webmap conftest's app, with an upload limit of 2 MB and three accounts."""
+    app.config["LANDGIS"] = dataclasses.replace(app.config["LANDGIS"], max_upload_mb=2)
     accounts = open_accounts(store.url, str(tmp_path / "instance"))
     accounts.create("xem", PASSWORD, "viewer")
     accounts.create("lan", PASSWORD, "editor", "Nguyễn Thị Lan")
