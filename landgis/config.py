@@ -97,6 +97,9 @@ class Settings:
     dossier_max_parcels: int = field(default=2000, metadata={"min": 1})
     #: Most parcels of a dossier exported without logging in; larger lots need a login.
     dossier_anonymous_max_parcels: int = field(default=200, metadata={"min": 0})
+    #: Largest survey file an editor may upload on the map page for import, in megabytes
+    #: (a request declaring more is refused before its body is read).
+    max_survey_upload_mb: float = field(default=50.0, metadata={"min": 0})
 
 
 def variable(name: str) -> str:

@@ -392,12 +392,14 @@ def get_layer(name: str) -> Layer:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a layer: where (column and row key, if any) and what."""
+    """One thing wrong with a layer: where (column and row key, if any) and what; ``first``
+    is the position of the first row a problem of several rows is about (to place it)."""
 
     layer: str
     message: str
     column: str | None = None
     row: object = None
+    first: int | None = None
 
     def __str__(self) -> str:
         where = self.layer
@@ -468,8 +470,9 @@ def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = 
     layer = get_layer(layer) if isinstance(layer, str) else layer
     problems: list[Problem] = []
 
-    def add(message, column=None, row=None):
-        problems.append(Problem(layer.name, message, column, row))
+    def add(message, column=None, row=None, rows=None):
+        first = int(np.flatnonzero(rows)[0]) if rows is not None and rows.any() else None
+        problems.append(Problem(layer.name, message, column, row, first))
 
     for col in layer.columns:
         if col.name not in df.columns:
@@ -484,7 +487,7 @@ def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = 
             if blanks:
                 present &= ~s.isin(blanks).to_numpy()
         if col.required and not col.may_be_empty and not present.all():
-            add(f"empty value in {_row_names(df, layer, ~present)}", col.name)
+            add(f"empty value in {_row_names(df, layer, ~present)}", col.name, rows=~present)
         values = s[present]
         if len(values) and not _KIND_CHECK[col.kind](values):
             add(f"expected {col.kind} values, found {s.dtype}", col.name)
@@ -503,13 +506,13 @@ def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = 
                 add(
                     f"unknown code(s) {', '.join(map(repr, unknown))} in "
                     f"{_row_names(df, layer, mask)}; allowed: {', '.join(col.vocabulary.codes)}",
-                    col.name,
+                    col.name, rows=mask,
                 )
 
     if layer.key and layer.key in df.columns:
         dup = df[layer.key].duplicated(keep=False).to_numpy() & df[layer.key].notna().to_numpy()
         if dup.any():
-            add(f"duplicate key in {_row_names(df, layer, dup)}", layer.key)
+            add(f"duplicate key in {_row_names(df, layer, dup)}", layer.key, rows=dup)
 
     if layer.is_spatial:
         try:
@@ -538,7 +541,7 @@ def check_layer(df: pd.DataFrame, layer: str | Layer, *, crs_epsg: int | None = 
             add(
                 f"geometry type {', '.join(found)} in {_row_names(df, layer, wrong)}; "
                 f"allowed: {', '.join(layer.geometry_types)}",
-                "geometry",
+                "geometry", rows=wrong,
             )
         invalid = ~missing & ~shapely.is_valid(arr)
         for i in np.flatnonzero(invalid)[:20]:

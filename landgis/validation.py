@@ -288,13 +288,16 @@ def validate(
 
     for p in contract.check_layer(gdf, spec):
         x = y = None
+        feature = None if p.row is None else str(p.row)
         if p.row is not None and key:
             hit = np.flatnonzero(gdf[key].astype(str).to_numpy() == str(p.row))
             if len(hit):
                 x, y = _point(geoms[hit[0]])
+        elif p.first is not None:  # a problem of several rows, placed at the first of them
+            feature, (x, y) = name(p.first), _point(geoms[p.first])
         report.findings.append(Finding("error", "contract", p.message if p.column is None
                                        else f"{p.column}: {p.message}",
-                                       None if p.row is None else str(p.row), x, y))
+                                       feature, x, y))
     if layer != contract.PARCELS.name:
         return report
     report.findings += identifier_findings(gdf)

@@ -22,21 +22,17 @@ from tqdm import tqdm
 from landgis.contract import LAYERS
 from landgis.ingest.derive import MissingColumns
 from landgis.ingest.encodings import ENCODINGS
-from landgis.ingest.importer import commit_import, prepare_import
+from landgis.ingest.fields import parse_pairs
+from landgis.ingest.importer import ImportOptions, run_import
+from landgis.ingest.readers import SourceError
 from landgis.store import open_store
 from landgis_scripts import _cli
 
 STAGES = 4
-
-
-def pairs(values, option):
-    out = {}
-    for item in values or ():
-        if "=" not in item:
-            raise ValueError(f"{option} {item!r}: write NAME=VALUE")
-        key, value = item.split("=", 1)
-        out[key.strip()] = value.strip()
-    return out
+#: the option of each kind of refusal the core names (SourceError.option)
+FLAGS = {"crs": "--crs 'VN-2000 Kon Tum' (or an EPSG code)", "encoding": "--encoding",
+         "field_map": "--map SOURCE=column", "constants": "--set column=VALUE",
+         "source_layer": "--source-layer"}
 
 
 def main() -> int:
@@ -63,7 +59,6 @@ def main() -> int:
         p.error("--report must end in .html or .json")
 
     store = open_store(settings.database_url)
-    zones = store.read_layer("zones") if "zones" in store.layers() else None
     bar = tqdm(total=STAGES, delay=1.0, file=sys.stderr, leave=False,
                bar_format="{desc:<32} {bar} {elapsed}")
 
@@ -71,22 +66,27 @@ def main() -> int:
         bar.set_description_str(name)
         bar.update(1)
 
+    options = ImportOptions(
+        crs=args.crs, encoding=args.encoding, field_map=parse_pairs(args.map, "--map"),
+        constants=parse_pairs(args.set, "--set"), source_layer=args.source_layer,
+        repair=args.repair, strict=args.strict, tolerance_pct=args.tolerance)
     try:
-        plan = prepare_import(
-            args.source, args.layer, crs=args.crs, encoding=args.encoding,
-            field_map=pairs(args.map, "--map"), constants=pairs(args.set, "--set"),
-            repair=args.repair, zones=zones,
-            area_tolerance_pct=args.tolerance or settings.area_tolerance_pct,
-            source_layer=args.source_layer, progress=step)
-    except MissingColumns as exc:
+        result = run_import(store, args.source, args.layer, options,
+                            user=args.user or getpass.getuser(), write=not args.dry_run,
+                            area_tolerance_pct=settings.area_tolerance_pct, progress=step)
+    except SourceError as exc:
         bar.close()
         print(f"lỗi / error: {exc}", file=sys.stderr)
-        for column in exc.missing:
-            print(f"  cách sửa / to fix: --map SOURCE={column} (SOURCE: the file's column that "
-                  f"holds it) or --set {column}=VALUE (one value for every feature)",
-                  file=sys.stderr)
+        if isinstance(exc, MissingColumns):
+            for column in exc.missing:
+                print(f"  cách sửa / to fix: --map SOURCE={column} (SOURCE: the file's column "
+                      f"that holds it) or --set {column}=VALUE (one value for every feature)",
+                      file=sys.stderr)
+        elif exc.option:
+            print(f"  cách sửa / to fix: {FLAGS[exc.option]}", file=sys.stderr)
         return 1
     bar.close()
+    plan = result.plan
     report = plan.report
     print(report.to_text())
     if args.report:
@@ -94,18 +94,13 @@ def main() -> int:
         out.write_text(report.to_html() if out.suffix.lower() == ".html" else report.to_json(),
                        encoding="utf-8")
         print(f"báo cáo / report: {out}")
-    refused = not report.ok or (args.strict and report.warnings)
-    if refused:
-        print(f"{args.source}: không ghi / nothing written "
-              f"({len(report.errors)} lỗi / errors"
-              + (f", {len(report.warnings)} cảnh báo / warnings with --strict" if args.strict
-                 else "") + ")", file=sys.stderr)
+    if result.refused:
+        print(f"{args.source}: không ghi / nothing written ({result.refused})", file=sys.stderr)
         return 1
-    if args.dry_run:
+    if result.batch is None:
         print("chạy thử / dry run: nothing written")
         return 0
-    batch = commit_import(store, plan, user=args.user or getpass.getuser())
-    print(f"đã ghi / written: {len(plan.frame):,} {args.layer} as batch {batch} "
+    print(f"đã ghi / written: {len(plan.frame):,} {args.layer} as batch {result.batch} "
           f"(sha256 {plan.sha256[:12]}…)")
     return 0
 

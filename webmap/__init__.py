@@ -104,6 +104,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(export.bp)
     guards.init_app(app)  # first: the CSRF check of auth reads bodies
     auth.init_app(app)
+    from webmap import layer_upload
+    layer_upload.init_app(app)
     auth.csrf.exempt(api.area)  # read-only: measures a drawn polygon, changes nothing
     answers.init_app(app)
     data.init_app(app)

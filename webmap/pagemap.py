@@ -234,6 +234,8 @@ def build_map(layers: dict, config: dict) -> folium.Map:
     root.html.add_child(folium.JavascriptLink("/static/mvt.js"))
     root.html.add_child(folium.JavascriptLink("/static/parcel-tiles.js"))
     root.header.add_child(folium.JavascriptLink("/static/landgis.js"))
+    root.header.add_child(folium.CssLink("/static/layer-upload.css"))  # editors' import
+    root.html.add_child(folium.JavascriptLink("/static/layer-upload.js"))
     m.add_child(PageScript(parcels, f"drawnItems_{draw.get_name()}", config))
     offline(m)
     return m

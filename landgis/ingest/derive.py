@@ -50,7 +50,7 @@ class MissingColumns(SourceError):
                 f"of the file is recognised as holding it (or the one that is holds no value), "
                 f"and no value was given for every feature. Các cột của tệp / the file's "
                 f"columns: {own}")
-        super().__init__(text + "".join(f"; {h}" for h in hints))
+        super().__init__(text + "".join(f"; {h}" for h in hints), "field_map")
 
 
 def _empty(series: pd.Series) -> np.ndarray:
@@ -71,14 +71,14 @@ def fill_given(frame, layer: str, values: Mapping[str, object] | None):
 
     Raises
     ------
-    ValueError
-        A column the layer does not have.
+    SourceError
+        A column the layer does not have (``option`` ``"constants"``).
     """
     spec = contract.get_layer(layer)
     for column, value in (values or {}).items():
         if column not in spec.column_names:
-            raise ValueError(f"layer {layer!r} has no column {column!r} to give a value to; "
-                             f"its columns: {', '.join(spec.column_names)}")
+            raise SourceError(f"layer {layer!r} has no column {column!r} to give a value to; "
+                              f"its columns: {', '.join(spec.column_names)}", "constants")
         if column in frame.columns:
             empty = _empty(frame[column])
             if empty.any():

@@ -72,19 +72,23 @@ def map_fields(
 
     Raises
     ------
-    ValueError
-        An explicit mapping names a field the file does not have or a column the layer lacks.
+    landgis.ingest.readers.SourceError
+        An explicit mapping names a field the file does not have or a column the layer lacks
+        (``option`` ``"field_map"``).
     """
     contract_columns = get_layer(layer).column_names
     columns = list(columns)
     mapping: dict[str, str] = {}
+    from landgis.ingest.readers import SourceError
+
     for src, dst in (explicit or {}).items():
         if src not in columns:
-            raise ValueError(f"--map {src}={dst}: the file has no field {src!r}; "
-                             f"its fields: {', '.join(columns)}")
+            raise SourceError(f"ánh xạ trường / field map {src}={dst}: the file has no field "
+                              f"{src!r}; its fields: {', '.join(columns)}", "field_map")
         if dst not in contract_columns:
-            raise ValueError(f"--map {src}={dst}: layer {layer!r} has no column {dst!r}; "
-                             f"its columns: {', '.join(contract_columns)}")
+            raise SourceError(f"ánh xạ trường / field map {src}={dst}: layer {layer!r} has no "
+                              f"column {dst!r}; its columns: {', '.join(contract_columns)}",
+                              "field_map")
         mapping[src] = dst
     taken = set(mapping.values())
     for dst in contract_columns:
@@ -112,3 +116,19 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
     mapped_targets = set(mapping.values())
     keep = [c for c in df.columns if c in mapping or c not in mapped_targets]
     return renamed[[mapping.get(c, c) for c in keep]]
+
+
+def parse_pairs(items, what: str) -> dict[str, str]:
+    """``NAME=VALUE`` texts (a field map ``SOURCE=column``, values ``column=value``) as a dict;
+    blank items are skipped. ``what`` names the list in the message of a ValueError."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        if not str(item).strip():
+            continue
+        if "=" not in item:
+            raise ValueError(f"{what} {item!r}: viết / write NAME=VALUE")
+        key, value = item.split("=", 1)
+        if not key.strip():
+            raise ValueError(f"{what} {item!r}: no name before '='")
+        out[key.strip()] = value.strip()
+    return out

@@ -2,7 +2,8 @@
 
 :func:`prepare_import` does everything but writing and returns an :class:`ImportPlan` whose
 report says what would be written; :func:`commit_import` writes it as one atomic batch. A dry
-run is a plan that is never committed.
+run is a plan that is never committed. :func:`run_import` is both, with the options a planner
+gives (:class:`ImportOptions`): the one call of the import script and of the web upload.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from landgis.ingest.derive import (
 from landgis.ingest.fields import apply_mapping, map_distinct, map_fields
 from landgis.ingest.readers import Source, SourceError, read_source
 from landgis.store.base import Batch, Store
-from landgis.validation import AREA_TOLERANCE_PCT, Finding, ValidationReport, validate
+from landgis.validation import (AREA_TOLERANCE_PCT, Finding, ValidationReport, _point,
+                                validate)
 
 Progress = Callable[[str], None]
 
@@ -48,6 +50,11 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return self.report.ok
+
+    def counts(self) -> dict[str, int]:
+        """What the batch record counts: features written, warnings, geometries repaired."""
+        return {"features": len(self.frame), "warnings": len(self.report.warnings),
+                "repaired": self.repaired}
 
 
 def file_sha256(path) -> str:
@@ -114,7 +121,7 @@ def _coerce(df: gpd.GeoDataFrame, layer: contract.Layer, findings: list[Finding]
                 findings.append(Finding("error", "contract",
                                         f"{col.name}: {s.iloc[i]!r} is not a "
                                         f"{'whole number' if col.kind == 'int' else 'number'}",
-                                        f"row {i + 1}"))
+                                        f"row {i + 1}", *_point(out.geometry.iloc[i])))
             out[col.name] = values
         elif col.kind == "str":
             if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
@@ -187,7 +194,8 @@ def prepare_import(
     ------
     SourceError
         The file cannot be read, has no CRS and none was given, or its coordinates cannot be
-        in its CRS. The message names the file.
+        in its CRS, or the field map or the values given name what is not there. The message
+        names the file; ``option`` what would put it right.
     landgis.ingest.derive.MissingColumns
         A column the layer needs is neither in the file, nor given in ``constants``, nor
         derived; it names the column and the file's own columns.
@@ -199,22 +207,22 @@ def prepare_import(
     source = read_source(path, crs=crs, encoding=encoding, layer=source_layer)
     if source.crs is None:
         raise SourceError(
-            f"{path}: the file says nothing of its CRS (no .prj); give it with --crs, "
-            "e.g. --crs 'VN-2000 Kon Tum' (EPSG:9216)")
+            f"{path}: tệp không nói hệ tọa độ / the file says nothing of its CRS (no .prj); "
+            "its CRS must be given, e.g. VN-2000 Kon Tum (EPSG:9216)", "crs")
     try:
         crsmod.check_geometries(source.frame.geometry.values, source.crs)
     except crsmod.CoordinateError as exc:
-        raise SourceError(f"{path}: {exc}") from None
+        raise SourceError(f"{path}: {exc}", "crs") from None
 
     step("ánh xạ trường / mapping fields")
     columns = [c for c in source.frame.columns if c != source.frame.geometry.name]
     mapping = map_fields(columns, layer, field_map)
     frame = fill_given(apply_mapping(source.frame, mapping), layer, constants)
-    findings: list[Finding] = []
-    frame = _coerce(frame, spec, findings)
 
     step("chuyển hệ tọa độ / reprojecting")
     frame = crsmod.to_storage(frame)
+    findings: list[Finding] = []
+    frame = _coerce(frame, spec, findings)  # its findings placed on the storage plane
     notes = list(source.notes)
     frame = _derive(frame, layer, zones, notes)
     frame = derive_communes(frame, layer, notes, findings)
@@ -224,7 +232,7 @@ def prepare_import(
     if repair:
         frame, repaired = _repair(frame)
         if repaired:
-            notes.append(f"{repaired} invalid geometries repaired (--repair)")
+            notes.append(f"{repaired} invalid geometries repaired (as asked)")
 
     step("kiểm tra / validating")
     report = validate(frame, layer, zones=zones, area_tolerance_pct=area_tolerance_pct)
@@ -243,9 +251,66 @@ def commit_import(store: Store, plan: ImportPlan, *, user: str) -> int:
     if not plan.ok:
         raise SourceError(f"{plan.source.path}: {len(plan.report.errors)} error(s); "
                           "nothing written")
-    counts = {"features": len(plan.frame), "warnings": len(plan.report.warnings),
-              "repaired": plan.repaired}
     # validate=False: the plan's frame passed the same contract check in prepare_import
     return store.write_layer(plan.layer, plan.frame, validate=False, batch=Batch(
         source_name=plan.source.path.name, user=user, source_sha256=plan.sha256,
-        counts=counts))
+        counts=plan.counts()))
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What a planner may say about a file besides the file: its CRS and text encoding when it
+    says nothing of them, a field map ``{source_field: column}``, values for every feature
+    ``{column: value}``, the layer (or CAD level) to read, whether to repair invalid geometries,
+    whether warnings refuse the import too (``strict``), and the area tolerance in per cent
+    (None: the settings' ``area_tolerance_pct``)."""
+
+    crs: str | None = None
+    encoding: str | None = None
+    field_map: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, object] = field(default_factory=dict)
+    source_layer: str | None = None
+    repair: bool = False
+    strict: bool = False
+    tolerance_pct: float | None = None
+
+
+@dataclass
+class ImportResult:
+    """A checked import: the plan, whether it may be written (``refused`` says why not, in the
+    words of the data), and the batch id once written."""
+
+    plan: ImportPlan
+    refused: str | None
+    batch: int | None = None
+
+
+def run_import(store: Store, path, layer: str, options: ImportOptions = ImportOptions(), *,
+               user: str, write: bool, area_tolerance_pct: float = AREA_TOLERANCE_PCT,
+               progress: Progress | None = None) -> ImportResult:
+    """Check ``path`` for ``layer`` against the store's zones and, with ``write`` and nothing
+    refusing it, write it as one atomic batch recorded with ``user``. Every adapter (the
+    import script, the web upload) calls this. A refused or unwritten check writes nothing.
+
+    Raises the errors of :func:`prepare_import` (a :class:`SourceError` whose ``option`` names
+    what would put it right).
+    """
+    zones = store.read_layer("zones") if "zones" in store.layers() else None
+    tolerance = (options.tolerance_pct if options.tolerance_pct is not None
+                 else area_tolerance_pct)
+    plan = prepare_import(
+        path, layer, crs=options.crs or None, encoding=options.encoding or None,
+        field_map=options.field_map, constants=options.constants, repair=options.repair,
+        zones=zones, area_tolerance_pct=tolerance, source_layer=options.source_layer or None,
+        progress=progress)
+    report = plan.report
+    refused = None
+    if not report.ok:
+        refused = f"{len(report.errors)} lỗi / errors"
+    elif options.strict and report.warnings:
+        refused = (f"{len(report.warnings)} cảnh báo / warnings, and warnings refuse the "
+                   "import (strict)")
+    result = ImportResult(plan, refused)
+    if write and refused is None:
+        result.batch = commit_import(store, plan, user=user)
+    return result

@@ -8,6 +8,7 @@ Vietnamese encoding without complaint; these checks happen here, before anything
 
 from __future__ import annotations
 
+import re
 import struct
 import unicodedata
 import zipfile
@@ -33,8 +34,22 @@ X_COLUMNS = ("x", "easting", "lon", "lng", "longitude", "kinhdo")
 Y_COLUMNS = ("y", "northing", "lat", "latitude", "vido")
 
 
+#: What the importer is given besides the file (``option`` of :class:`SourceError`): each
+#: adapter names them its own way (a command-line flag, a form field).
+OPTIONS = ("crs", "encoding", "field_map", "constants", "source_layer")
+
+
 class SourceError(ValueError):
-    """A file that cannot be imported; the message names the file and what is wrong."""
+    """A file that cannot be imported; the message names the file and what is wrong.
+
+    ``option`` is the one of :data:`OPTIONS` that would put it right (a CRS for a file with
+    none, another encoding …), None when only another file would.
+    """
+
+    def __init__(self, message: str, option: str | None = None):
+        super().__init__(message)
+        assert option is None or option in OPTIONS, option
+        self.option = option
 
 
 @dataclass
@@ -67,8 +82,17 @@ def _shp_truncated(shp: bytes) -> str | None:
     return None
 
 
+def unsafe_member(name: str) -> bool:
+    """Whether a zip member's name would land outside the folder it is unpacked in: an
+    absolute path (``/x``, ``\\x``, ``C:x``) or one with ``..``, with either slash."""
+    posix = name.replace("\\", "/")
+    return (posix.startswith("/") or bool(re.match(r"[A-Za-z]:", posix))
+            or ".." in PurePosixPath(posix).parts)
+
+
 def _zip_members(path: Path) -> dict[str, str]:
-    """The Shapefile parts inside a zip, by suffix; refuses unsafe member names."""
+    """The Shapefile parts inside a zip, by suffix; refuses the zip when any member's name is
+    unsafe (:func:`unsafe_member`), whether or not it is a part."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -76,8 +100,9 @@ def _zip_members(path: Path) -> dict[str, str]:
     with zf:
         names = zf.namelist()
         for name in names:
-            if name.startswith("/") or ".." in PurePosixPath(name).parts:
-                raise SourceError(f"{path}: the zip holds an unsafe name {name!r}; refused")
+            if unsafe_member(name):
+                raise SourceError(f"{path}: tên không an toàn trong tệp zip / the zip holds an "
+                                  f"unsafe name {name!r} (a path outside its folder); refused")
         shps = [n for n in names if n.lower().endswith(".shp")]
         if len(shps) != 1:
             raise SourceError(f"{path}: the zip must hold exactly one .shp, it holds "
@@ -160,7 +185,7 @@ def _read_shapefile(path: Path, encoding: str | None, notes: list[str]):
             samples = [v for values in read_dbf_strings(dbf_bytes).values() for v in values]
             encoding, confidence = detect_encoding(samples)
             notes.append(f"no .cpg: text encoding detected as {encoding} "
-                         f"(confidence {confidence:.0%}); override with --encoding")
+                         f"(confidence {confidence:.0%}); another encoding may be given")
     legacy = encoding in ("tcvn3", "vni", "cp1258")
     df = pyogrio.read_dataframe(gdal_path, encoding="ISO-8859-1" if legacy else encoding,
                                 use_arrow=not legacy)
@@ -225,7 +250,7 @@ def read_source(path, *, crs=None, encoding: str | None = None, layer: str | Non
     ----------
     path : str or Path
     crs : CRS-like, optional
-        The CRS of a file that has none (``--crs``). A file's own CRS (its .prj) wins and a
+        The CRS of a file that has none. A file's own CRS (its .prj) wins and a
         conflicting ``crs`` is noted in the report.
     encoding : str, optional
         The text encoding of a Shapefile's .dbf: ``utf-8``, ``cp1258``, ``tcvn3``, ``vni``;
@@ -243,7 +268,10 @@ def read_source(path, *, crs=None, encoding: str | None = None, layer: str | Non
     if suffix not in SUFFIXES:
         raise SourceError(f"{path}: unknown kind of file {suffix!r}; accepted: "
                           f"{', '.join(sorted(SUFFIXES))}")
-    given = resolve_crs(crs) if crs is not None else None
+    try:
+        given = resolve_crs(crs) if crs is not None else None
+    except Exception as exc:  # noqa: BLE001 - pyproj's CRSError is no ValueError
+        raise SourceError(f"{path}: {exc}", "crs") from None
     notes: list[str] = []
     cad_report = None
     try:
@@ -259,13 +287,16 @@ def read_source(path, *, crs=None, encoding: str | None = None, layer: str | Non
             df = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
     except SourceError:
         raise
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+    except pyogrio.errors.DataLayerError as exc:
+        raise SourceError(f"{path}: GDAL cannot read it as {SUFFIXES[suffix]}: {exc}",
+                          "source_layer" if layer else None) from None
+    except pyogrio.errors.DataSourceError as exc:
         raise SourceError(f"{path}: GDAL cannot read it as {SUFFIXES[suffix]}: {exc}") from None
     except shapely.errors.GEOSException as exc:
         raise SourceError(f"{path}: {_unreadable_geometries(path, layer, exc)}") from None
     except (UnicodeDecodeError, LookupError) as exc:
         raise SourceError(f"{path}: the text is not in {encoding}: {exc}; "
-                          "choose another with --encoding") from None
+                          "another encoding is needed", "encoding") from None
     if not isinstance(df, gpd.GeoDataFrame) or df.geometry.name not in df:
         raise SourceError(f"{path}: no geometry in the file")
     if len(df) == 0:
@@ -282,5 +313,5 @@ def read_source(path, *, crs=None, encoding: str | None = None, layer: str | Non
     if file_crs is None and given is not None:
         df = df.set_crs(given)
     elif file_crs is not None and given is not None and file_crs != given:
-        notes.append(f"the file says {file_crs.name}; --crs {given.name} ignored")
+        notes.append(f"the file says {file_crs.name}; the CRS given, {given.name}, is ignored")
     return Source(path, _nfc(df), df.crs, encoding, notes, cad_report)

@@ -41,3 +41,14 @@ def test_report_of_a_clean_survey_has_no_topology_findings(parcels_gdf):
     report = validate(moved, "parcels")
     assert report.counts() == {"overlap": 1}
     assert "23296-1-1" in (report.findings[0].feature, report.findings[0].message)
+
+
+def test_a_problem_of_several_parcels_is_placed_at_the_first_of_them(parcels_gdf):
+    """So that the web report can show it on the map (a click goes there)."""
+    bad = parcels_gdf.copy()
+    bad.loc[[1, 3], "land_use_code"] = "XYZ"
+    bad.loc[2, "parcel_id"] = bad.loc[0, "parcel_id"]
+    found = {f.message.split(":")[0]: f for f in validate(bad, "parcels").errors}
+    code, dup = found["land_use_code"], found["parcel_id"]
+    assert code.feature == "23296-1-2" and bad.geometry[1].contains(shapely.Point(code.x, code.y))
+    assert dup.feature == "23296-1-1" and bad.geometry[0].contains(shapely.Point(dup.x, dup.y))

@@ -326,6 +326,7 @@ var landgis = (function () {
     panel.appendChild(el("div", { id: "landgis-zoom-hint", text: t("zoomIn") }));
     panel.appendChild(accountBox());
     if (state.me.can_edit) { panel.appendChild(editBox()); }
+    if (state.me.can_edit && window.landgisLayerUpload) { panel.appendChild(landgisLayerUpload.box(api)); }
     panel.appendChild(exportBox());
     var lang = el("button", { id: "landgis-lang", type: "button", text: t("lang") });
     lang.addEventListener("click", function () {
@@ -592,5 +593,7 @@ var landgis = (function () {
     window.landgisReady = true;
   }
 
+  // what layer-upload.js (the editors' survey import) uses of this script
+  var api = { state: state, el: el, num: num, post: post, reload: function () { return loadStatus(true); } };
   return { init: init, statusOf: statusOf, state: state };
 })();
