@@ -39,8 +39,9 @@ $(DB): $(STAMP) landgis_scripts/make_demo_layers.py $(wildcard landgis/demo/*.py
 layers: $(DB)
 
 # waitress reads a whole body before the app sees it: beyond this it stops reading (the app's
-# own bounds, LANDGIS_MAX_REQUEST_BYTES and LANDGIS_MAX_UPLOAD_BYTES, answer JSON below it)
-MAX_BODY ?= 33554432
+# own bounds, LANDGIS_MAX_REQUEST_BYTES, LANDGIS_MAX_UPLOAD_BYTES and the survey upload's
+# LANDGIS_MAX_SURVEY_UPLOAD_MB (50 MB), answer JSON below it)
+MAX_BODY ?= 67108864
 run: $(STAMP) $(ASSETS) $(DB)
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
