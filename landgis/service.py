@@ -3,22 +3,19 @@
 The web app's views only turn a request into these calls and the result into JSON. Bad
 parameters raise :class:`BadRequest` (the web answers 400 with the message); unknown ids raise
 :class:`NotFound` (404) (:mod:`landgis.params`). GeoJSON in and out is :mod:`landgis.geojson`,
-finding by text :mod:`landgis.search`; this module is the facade the web app calls. What is costly to build (the land fund of 100,000 parcels) is kept per
-data version of the store, so repeated questions are answered from memory.
+finding by text :mod:`landgis.search`; this module is the facade the web app calls. What is
+costly to build (the land fund of 100,000 parcels, the parcels in memory) is kept per version
+of the store by :mod:`landgis.dataview` (each function takes ``views``, by default the
+process's), so repeated questions are answered from memory.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
-
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
-from landgis import areas, crs as crsmod, search as _search, tiles
+from landgis import areas, crs as crsmod, search as _search
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS, STATUS_FIELDS
 from landgis.crs import vn2000_proj4
 from landgis.geojson import (
@@ -30,7 +27,8 @@ from landgis.geojson import (
     records,
     scalar,
 )
-from landgis.landfund import LandFund, load_land_fund
+from landgis.dataview import views_of
+from landgis.landfund import LandFund
 from landgis.ledger import current_status
 from landgis.params import (
     MAX_BBOX_DEG,
@@ -40,47 +38,28 @@ from landgis.params import (
     parse_date,
     storage_bbox,
 )
-from landgis.parcel_index import PARCEL_COLUMNS, align_statuses, parcel_index
+from landgis.parcel_index import PARCEL_COLUMNS, parcel_index
 
 __all__ = [  # the API facade: what the web app and the scripts call
     "MAX_BBOX_DEG", "MAX_PARTS", "MAX_VERTICES", "PARCEL_COLUMNS", "PARCEL_FILTERS",
     "BadRequest", "NotFound", "area", "cached_land_fund", "map_layers", "parcel_detail",
     "parcel_index", "parcel_statuses", "parcels_in_bbox", "parse_bbox", "parse_date",
-    "polygon_from_geojson", "search", "statuses_along", "summary", "vn2000_proj4", "zones",
+    "polygon_from_geojson", "search", "summary", "vn2000_proj4", "zones",
 ]
 
 
-_cache: OrderedDict = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 4
+def cached_land_fund(store, views=None) -> LandFund:
+    """The store's land fund with today's statuses, built once per store version (by
+    ``views``, default the process's: :mod:`landgis.dataview`)."""
+    return views_of(views).current(store).land_fund()
 
 
-def cached_land_fund(store) -> LandFund:
-    """The store's land fund with today's statuses, built once per data version."""
-    key = (store.url, store.version())
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key][0]
-    fund = load_land_fund(store)
-    events = store.read_layer("status_events")
-    with _cache_lock:
-        _cache[key] = (fund, events)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return fund
-
-
-def _ledger(store) -> pd.DataFrame:
-    cached_land_fund(store)
-    with _cache_lock:
-        return _cache[(store.url, store.version())][1]
-
-
-def summary(store, *, zones=(), communes=(), statuses=(), land_uses=(), as_of=None) -> dict:
+def summary(store, *, zones=(), communes=(), statuses=(), land_uses=(), as_of=None,
+            views=None) -> dict:
     """The land-fund tables, filtered, as of a date."""
     as_of = parse_date(as_of)
-    fund = cached_land_fund(store)
+    view = views_of(views).current(store)
+    fund, ledger = view.land_fund_and_ledger()  # one version for both, whatever moves meanwhile
     known_zones = set(fund.parcels["zone_code"].cat.categories)
     unknown = sorted(set(zones) - known_zones)
     if unknown:
@@ -92,7 +71,7 @@ def summary(store, *, zones=(), communes=(), statuses=(), land_uses=(), as_of=No
         raise BadRequest(f"unknown status(es) {', '.join(bad)}; allowed: "
                          f"{', '.join(sorted(allowed))}")
     if as_of is not None:
-        fund = fund.at(_ledger(store), as_of)
+        fund = fund.at(ledger, as_of)
     fund = fund.filtered(zone=list(zones) or None, commune=list(communes) or None,
                          land_use=list(land_uses) or None, status=list(statuses) or None)
     return {
@@ -152,7 +131,7 @@ def _isin(values: np.ndarray, wanted) -> np.ndarray:
     return np.fromiter((v in wanted for v in values), dtype=bool, count=len(values))
 
 
-def parcels_in_bbox(store, bbox, *, filters=None, limit: int = 5000) -> dict:
+def parcels_in_bbox(store, bbox, *, filters=None, limit: int = 5000, views=None) -> dict:
     """Parcels in a WGS 84 bbox as GeoJSON, with current statuses, optionally filtered.
 
     The parcels are those whose geometry meets the box, in layer order, at most ``limit``;
@@ -167,8 +146,8 @@ def parcels_in_bbox(store, bbox, *, filters=None, limit: int = 5000) -> dict:
             if bad:
                 raise BadRequest(f"{field}: unknown value(s) {', '.join(bad)}; allowed: "
                                  f"{', '.join(STATUS_FIELDS[field].codes)}")
-    index = parcel_index(store)
-    statuses = index.statuses(cached_land_fund(store))
+    view = views_of(views).current(store)
+    index, statuses = view.parcel_index(), view.parcel_statuses()
     hits = index.query(storage_bbox(box))
     for field in (*PARCEL_FILTERS, *STATUS_FIELDS):
         if filters.get(field):
@@ -186,13 +165,13 @@ def parcels_in_bbox(store, bbox, *, filters=None, limit: int = 5000) -> dict:
     return {"type": "FeatureCollection", "features": features, "truncated": bool(truncated)}
 
 
-def parcel_detail(store, parcel_id: str) -> dict:
+def parcel_detail(store, parcel_id: str, *, views=None) -> dict:
     """One parcel with its areas, current statuses and full history."""
     found = store.read_layer("parcels", where={"parcel_id": str(parcel_id)})
     if found.empty:
         raise NotFound(f"no parcel {parcel_id!r}")
     table = areas.parcel_areas(found).iloc[0]
-    ledger = _ledger(store)
+    ledger = views_of(views).current(store).ledger()
     history = ledger[ledger["parcel_id"] == str(parcel_id)]
     history = history.sort_values(["effective_date", "recorded_at", "event_id"])
     fc = feature_collection(found, PARCEL_COLUMNS)
@@ -216,10 +195,10 @@ def parcel_detail(store, parcel_id: str) -> dict:
     return feature
 
 
-def search(store, q: str, *, limit: int = 20) -> dict:
+def search(store, q: str, *, limit: int = 20, views=None) -> dict:
     """Parcels by "tờ 12 thửa 345", "12/345" or a parcel_id; zones by code or name
     (:mod:`landgis.search`)."""
-    return _search.search(store, cached_land_fund(store), q, limit=limit)
+    return _search.search(store, cached_land_fund(store, views), q, limit=limit)
 
 
 def map_layers(store) -> dict:
@@ -250,42 +229,25 @@ def map_layers(store) -> dict:
 
 # --------------------------------------------------------------------------- statuses by box
 
-_aligned: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_aligned_lock = threading.Lock()
-
-
-def statuses_along(fund: LandFund, index) -> dict[str, np.ndarray]:
-    """:func:`align_statuses` for the features of the parcels' tile index, computed once per
-    land fund and index (the status snapshot and ``/api/status`` ask for it on every
-    request)."""
-    with _aligned_lock:
-        found = _aligned.get(fund)
-        if found is not None and found[0] == (index.token, len(index)):
-            return found[1]
-    columns = align_statuses(fund, index.keys)
-    with _aligned_lock:
-        _aligned[fund] = ((index.token, len(index)), columns)
-    return columns
-
-
-def parcel_statuses(store, bbox, *, max_parcels: int = 5000) -> dict:
+def parcel_statuses(store, bbox, *, max_parcels: int = 5000, views=None) -> dict:
     """Today's clearance and auction status of the parcels meeting a WGS 84 box, by parcel id.
 
     For clients that know parcels by id; the page colours its tiles from the status snapshot
-    (:mod:`landgis.status_snapshot`, keyed by the tiles' ``k``) instead. The box is checked by :func:`parse_bbox` (at most :data:`MAX_BBOX_DEG` a side); the parcels are
-    those whose bounding box meets it, found in the tiles' in-memory index
-    (:func:`landgis.tiles.layer_index`, kept per version of the parcels layer, so a ledger
+    (:mod:`landgis.status_snapshot`, keyed by the tiles' ``k``) instead. The box is checked by :func:`parse_bbox` (at most :data:`MAX_BBOX_DEG` a
+    side); the parcels are those whose bounding box meets it, found in the tiles' in-memory index
+    (:meth:`landgis.dataview.DataView.layer_index`, kept per version of the parcels layer, so a ledger
     append costs no re-read of the geometry), at most ``max_parcels`` (in layer order).
     ``{"parcels": {parcel_id: [clearance_status, auction_status]}, "truncated": bool}``.
     """
     w, s, e, n = parse_bbox(bbox)
-    index = tiles.layer_index(store, "parcels")
+    view = views_of(views).current(store)
+    index = view.layer_index("parcels")
     if index is None:
         return {"parcels": {}, "truncated": False}
     s, n = max(s, -85.05), min(n, 85.05)  # the Web Mercator square
     xs, ys = crsmod.transformer(crsmod.WGS84, crsmod.WEB_MERCATOR).transform([w, e], [s, n])
     hits = index.query(xs[0], ys[0], xs[1], ys[1], exact=False)
-    along = statuses_along(cached_land_fund(store), index)
+    along = view.statuses_along(index)
     clearance, auction = along["clearance_status"], along["auction_status"]
     hits = hits[(clearance[hits] != None) | (auction[hits] != None)]  # noqa: E711 - elementwise
     truncated = len(hits) > max_parcels
