@@ -127,12 +127,6 @@ class ByteCache:
                 self._building.pop(key, None)
             mine.release()
 
-    def discard(self, predicate: Callable[[Any], bool]) -> None:
-        """Forget the entries whose key ``predicate`` accepts."""
-        with self._lock:
-            for key in [k for k in self._items if predicate(k)]:
-                self._bytes -= self._items.pop(key)[1]
-
     @property
     def nbytes(self) -> int:
         with self._lock:
