@@ -100,6 +100,10 @@ class Settings:
     #: Largest survey file an editor may upload on the map page for import, in megabytes
     #: (a request declaring more is refused before its body is read).
     max_survey_upload_mb: float = field(default=50.0, metadata={"min": 0})
+    #: Memory (megabytes, estimated) the web app keeps for what is costly to build per data
+    #: version: land fund, parcels and layers in memory, status snapshot, tiles encoded on
+    #: request; the least recently used goes first (:mod:`landgis.dataview`).
+    cache_mb: float = field(default=512.0, metadata={"min": 1})
 
 
 def variable(name: str) -> str:

@@ -240,3 +240,23 @@ def check_geometries(geoms, crs) -> None:
         pass  # check every feature's box, for a message that counts them
     b = shapely.bounds(geoms)
     check_coordinates(np.r_[b[:, 0], b[:, 2]], np.r_[b[:, 1], b[:, 3]], crs)
+
+
+def vn2000_proj4() -> str:
+    """A PROJ/proj4js string for the storage plane with the pinned datum shift as +towgs84.
+
+    +towgs84 uses the position-vector convention while EPSG:6960 is given in coordinate-frame
+    rotation, so the three rotations change sign here (the trap of the published strings).
+    """
+    op = CoordinateOperation.from_epsg(VN2000_TO_WGS84_EPSG)
+    values = {p.name: p.value for p in op.params}
+    towgs84 = [values["X-axis translation"], values["Y-axis translation"],
+               values["Z-axis translation"], -values["X-axis rotation"],
+               -values["Y-axis rotation"], -values["Z-axis rotation"],
+               values["Scale difference"]]
+    import warnings
+
+    with warnings.catch_warnings():  # the PROJ string is for proj4js, which needs no more
+        warnings.simplefilter("ignore", UserWarning)
+        plane = STORAGE_CRS.to_proj4().replace(" +type=crs", "")
+    return plane + " +towgs84=" + ",".join(repr(float(v)) for v in towgs84)

@@ -91,10 +91,11 @@ def edit_from_json(doc: dict) -> StatusEdit:
 
 def parcels_touched(store, geojson_geometry) -> list[str]:
     """Ids of the parcels a drawn polygon (GeoJSON, WGS 84) overlaps."""
-    from landgis.service import BadRequest, _polygon_from_geojson
+    from landgis.geojson import polygon_from_geojson
+    from landgis.params import BadRequest
 
     try:
-        geom = _polygon_from_geojson(geojson_geometry)
+        geom = polygon_from_geojson(geojson_geometry)
     except BadRequest as exc:
         raise EditError(str(exc)) from None
     drawn = crsmod.to_storage(gpd.GeoDataFrame(geometry=[geom], crs=crsmod.WGS84))

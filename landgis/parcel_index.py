@@ -1,23 +1,19 @@
 """The parcels layer in memory for the JSON API, and today's statuses aligned to parcel ids.
 
-:func:`parcel_index` keeps one :class:`ParcelIndex` per data version of the tiled layers
-(:func:`landgis.tiles.data_version`), so ``/api/parcels`` reads nothing from the store once warm
+:func:`parcel_index` gives the :class:`ParcelIndex` of the data version of the tiled layers
+(:func:`landgis.tiles.data_version`), kept by :mod:`landgis.dataview`, so ``/api/parcels`` reads nothing from the store once warm
 and a status edit costs no re-read; :func:`align_statuses` puts the land fund's statuses in the
 order of any list of parcel ids (the index's, the vector tiles').
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from landgis import crs as crsmod, tiles
+from landgis import crs as crsmod
 from landgis.contract import STATUS_FIELDS
 from landgis.landfund import LandFund
 
@@ -68,8 +64,6 @@ class ParcelIndex:
         self.columns = {c: _json_values(gdf[c]) for c in PARCEL_COLUMNS}
         self._wgs84 = np.full(len(self.geoms), None, dtype=object)
         self._made = np.zeros(len(self.geoms), dtype=bool)
-        self._statuses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._statuses_lock = threading.Lock()
 
     def query(self, box) -> np.ndarray:
         """Positions (in layer order) of the parcels meeting a storage-CRS box, the features
@@ -93,45 +87,29 @@ class ParcelIndex:
 
     def statuses(self, fund: LandFund) -> dict[str, np.ndarray]:
         """Each status field of the land fund along the layer, as text (None for a parcel the
-        land fund does not know), computed once per land fund."""
-        with self._statuses_lock:
-            found = self._statuses.get(fund)
-        if found is not None:
-            return found
-        found = align_statuses(fund, self.columns["parcel_id"])
-        with self._statuses_lock:
-            self._statuses[fund] = found
-        return found
+        land fund does not know); kept per land fund by
+        :meth:`landgis.dataview.DataView.parcel_statuses`."""
+        return align_statuses(fund, self.columns["parcel_id"])
+
+    @property
+    def nbytes(self) -> int:
+        """About the memory the index holds (for the byte-bounded cache): 16 bytes a
+        coordinate, twice (the geometries, their WGS 84 copies as made), and the columns."""
+        from landgis.cache import estimate_bytes
+
+        return (int(shapely.get_num_coordinates(self.geoms).sum()) * 32
+                + sum(estimate_bytes(v) for v in self.columns.values()) + 200 * len(self.geoms))
 
 
-_parcel_indexes: OrderedDict = OrderedDict()
-_parcel_indexes_lock = threading.Lock()
-_parcel_index_build = threading.Lock()
-_PARCEL_INDEXES = 2
+def parcel_index(store, views=None) -> ParcelIndex:
+    """The parcels of the store's current data version in memory, built once per version by
+    ``views`` (default: the process's; :meth:`landgis.dataview.DataView.parcel_index`).
 
-
-def parcel_index(store) -> ParcelIndex:
-    """The parcels of the store's current data version in memory, built once per version.
-
-    Keyed by the tiled layers' :func:`landgis.tiles.data_version` (itself checked against
-    :meth:`Store.version` on every call), which moves when the parcels are rewritten but not
-    when the ledger grows: a status edit costs no re-read of 100,000 geometries (about 1.5 s).
-    One build at a time; an index read while the layer changed answers its request uncached.
+    Keyed by the tiled layers' :func:`landgis.tiles.data_version`, which moves when the parcels
+    are rewritten but not when the ledger grows: a status edit costs no re-read of 100,000
+    geometries (about 1.5 s). One build at a time; an index read while the layer changed
+    answers its request uncached.
     """
-    token = tiles.data_version(store)
-    key = (store.url, token)
-    with _parcel_indexes_lock:
-        if key in _parcel_indexes:
-            _parcel_indexes.move_to_end(key)
-            return _parcel_indexes[key]
-    with _parcel_index_build:
-        with _parcel_indexes_lock:
-            if key in _parcel_indexes:
-                return _parcel_indexes[key]
-        index = ParcelIndex(store.read_layer("parcels", columns=PARCEL_COLUMNS))
-        if tiles.data_version(store) == token:
-            with _parcel_indexes_lock:
-                _parcel_indexes[key] = index
-                while len(_parcel_indexes) > _PARCEL_INDEXES:
-                    _parcel_indexes.popitem(last=False)
-    return index
+    from landgis.dataview import views_of
+
+    return views_of(views).current(store).parcel_index()

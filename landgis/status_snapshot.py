@@ -27,18 +27,11 @@ import base64
 import gzip
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
-from landgis import service, tiles
 from landgis.contract import STATUS_FIELDS
 from landgis.store.base import mask_url
-
-_lock = threading.Lock()
-_cache: OrderedDict = OrderedDict()
-_CACHE_SIZE = 4
 
 
 def _codes(values: np.ndarray, vocabulary) -> tuple[list, bytes]:
@@ -56,14 +49,19 @@ def _codes(values: np.ndarray, vocabulary) -> tuple[list, bytes]:
     return codes, data.tobytes()
 
 
-def build(store) -> dict:
+def build(store, views=None) -> dict:
     """The snapshot of ``store`` today (see the module's docstring)."""
-    index = tiles.layer_index(store, "parcels")
-    version = tiles.data_version(store)
+    from landgis.dataview import views_of
+
+    return _build(views_of(views).current(store))
+
+
+def _build(view) -> dict:
+    index = view.layer_index("parcels")
     if index is None:
-        return {"version": version, "count": 0,
+        return {"version": view.token, "count": 0,
                 "fields": {f: {"codes": [None], "data": ""} for f in STATUS_FIELDS}}
-    along = service.statuses_along(service.cached_land_fund(store), index)
+    along = view.statuses_along(index)
     fields = {}
     for field, vocabulary in STATUS_FIELDS.items():
         codes, data = _codes(along[field], vocabulary)
@@ -71,20 +69,18 @@ def build(store) -> dict:
     return {"version": index.token, "count": len(index), "fields": fields}
 
 
-def snapshot_gzip(store) -> tuple[str, bytes]:
-    """``(etag, gzip-compressed JSON)`` of :func:`build`, kept per store version."""
-    key = (store.url, store.version())
-    with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    body = json.dumps(build(store), separators=(",", ":")).encode()
-    etag = hashlib.sha1(json.dumps([mask_url(store.url), key[1]], default=str).encode()
+def build_gzip(view) -> tuple[str, bytes]:
+    """``(etag, gzip-compressed JSON)`` of the snapshot of a :class:`~landgis.dataview.DataView`
+    (kept by the view, :meth:`~landgis.dataview.DataView.snapshot_gzip`)."""
+    body = json.dumps(_build(view), separators=(",", ":")).encode()
+    etag = hashlib.sha1(json.dumps([mask_url(view.url), view.version], default=str).encode()
                         ).hexdigest()[:20]  # sent to browsers: nothing from the password
-    found = (etag, gzip.compress(body, compresslevel=6))
-    with _lock:
-        _cache[key] = found
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return found
+    return etag, gzip.compress(body, compresslevel=6)
+
+
+def snapshot_gzip(store, views=None) -> tuple[str, bytes]:
+    """``(etag, gzip-compressed JSON)`` of :func:`build`, kept per store version by
+    ``views`` (default: the process's, :func:`landgis.dataview.default_views`)."""
+    from landgis.dataview import views_of
+
+    return views_of(views).current(store).snapshot_gzip()

@@ -120,19 +120,21 @@ WATCH_SECONDS = 5.0
 
 
 def _prepare(app: Flask) -> str:
-    """The page, the parcels' index with today's status snapshot and (in a child process) the
-    tile pyramid of the store's current data; returns the store version they are for."""
-    from landgis import service, status_snapshot
+    """The data's views (land fund, parcels' and layers' indexes, status snapshot:
+    :meth:`landgis.dataview.DataViews.warm`), the page and (in a child process) the tile
+    pyramid of the store's current data; returns the store version they are for."""
+    from landgis.store import open_store
     from webmap import mapview, tiles
-    from webmap.data import get_store
+    from webmap.data import get_views
 
-    with app.test_request_context("/"):
-        store = get_store()
-        version = store.version()
-        mapview.index()
-        status_snapshot.snapshot_gzip(store)
-        service.parcel_index(store)
-        tiles.tile_service().pyramid(store)
+    store = open_store(app.config["LANDGIS"].database_url)
+    try:
+        version = get_views(app).warm(store)
+        mapview.page(app, store)
+        with app.app_context():  # the tile service is the app's, made on first use
+            tiles.tile_service().pyramid(store)
+    finally:
+        store.close()
     return version
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from landgis import service
 from landgis.status_snapshot import snapshot_gzip
-from webmap.data import get_store
+from webmap.data import get_store, get_views
 from webmap.guards import json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -32,7 +32,7 @@ def summary():
     return jsonify(service.summary(
         get_store(), zones=args.getlist("zone"), communes=args.getlist("commune"),
         statuses=args.getlist("status"), land_uses=args.getlist("land_use"),
-        as_of=args.get("as_of")))
+        as_of=args.get("as_of"), views=get_views()))
 
 
 @bp.post("/area")
@@ -55,19 +55,20 @@ def parcels():
                 "land_use_code")}
     limit = current_app.config["LANDGIS"].max_features
     return jsonify(service.parcels_in_bbox(get_store(), args.get("bbox"), filters=filters,
-                                           limit=limit))
+                                           limit=limit, views=get_views()))
 
 
 @bp.get("/parcels/<parcel_id>")
 def parcel(parcel_id):
-    response = jsonify(service.parcel_detail(get_store(), parcel_id))
+    response = jsonify(service.parcel_detail(get_store(), parcel_id, views=get_views()))
     response.headers["Cache-Control"] = "no-store"  # its history changes with every edit
     return response
 
 
 @bp.get("/search")
 def search():
-    return jsonify(service.search(get_store(), request.args.get("q", "")))
+    return jsonify(service.search(get_store(), request.args.get("q", ""),
+                                  views=get_views()))
 
 
 @bp.get("/status")
@@ -76,7 +77,7 @@ def status():
     parcels by id (the page colours its tiles from :func:`status_snapshot` instead)."""
     limit = current_app.config["LANDGIS"].max_features
     response = jsonify(service.parcel_statuses(get_store(), request.args.get("bbox"),
-                                               max_parcels=limit))
+                                               max_parcels=limit, views=get_views()))
     response.headers["Cache-Control"] = "no-cache"  # statuses change any day
     return response
 
@@ -86,7 +87,7 @@ def status_snapshot():
     """Today's statuses of every parcel, one byte per parcel and field, keyed by the tiles'
     ``k`` (:mod:`landgis.status_snapshot`): what the page colours the tiles with. Revalidated
     by ETag, so an unchanged ledger costs a 304."""
-    etag, body = snapshot_gzip(get_store())
+    etag, body = snapshot_gzip(get_store(), get_views())
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     elif "gzip" in request.accept_encodings:

@@ -15,19 +15,19 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app
 
 from landgis import raster, service, tiles
-from webmap.data import get_store
+from webmap.data import get_store, get_views
 from webmap.pagemap import build_map, page_config
 
 bp = Blueprint("mapview", __name__)
 
 
-def _basemap_native_zoom() -> int:
+def _basemap_native_zoom(app) -> int:
     """The zoom the basemap raster's own pixels show at (16 when there is none to read)."""
-    name = current_app.config["LANDGIS"].basemap_raster
+    name = app.config["LANDGIS"].basemap_raster
     try:
         return raster.native_zoom(name) if name and Path(name).is_file() else 16
     except (OSError, ValueError) as exc:  # the tile route reports an unreadable raster
-        current_app.logger.warning("basemap raster %s: %s", name, exc)
+        app.logger.warning("basemap raster %s: %s", name, exc)
         return 16
 
 
@@ -44,24 +44,29 @@ def inline_script_hashes(html: str) -> list[str]:
             for m in _INLINE_SCRIPT.finditer(html)]
 
 
-@bp.route("/")
-def index():
+def page(app, store) -> tuple[str, str]:
+    """``(html, Content-Security-Policy)`` of the map page for the store's version, built once
+    per version and kept by the app's views (:func:`webmap.data.get_views`): one value for the
+    page and its policy, so a thread between two versions reads both. A plain function, so that
+    the warm-up builds the page as a request would, without a request."""
     from webmap import content_security_policy
 
-    store = get_store()
-    key = (store.url, store.version())
-    cache = current_app.extensions.setdefault("landgis_page", {})
-    if cache.get("key") != key:
+    view = get_views(app).current(store)
+
+    def build():
         layers = service.map_layers(store)
-        config = page_config(layers["bounds"], layers["vn2000"],
-                             tile_version=tiles.data_version(store),
+        config = page_config(layers["bounds"], layers["vn2000"], tile_version=view.token,
                              parcel_native_zoom=tiles.PYRAMID_MAX_ZOOM,
-                             basemap_native_zoom=_basemap_native_zoom())
+                             basemap_native_zoom=_basemap_native_zoom(app))
         html = build_map(layers, config).get_root().render()
-        # one value for the page and its policy: a thread between two versions reads both
-        cache.update(page=(html, content_security_policy(inline_script_hashes(html))),
-                     key=key, html=html)
-    html, csp = cache["page"]
+        return html, content_security_policy(inline_script_hashes(html))
+
+    return view.derived("page", build)
+
+
+@bp.route("/")
+def index():
+    html, csp = page(current_app._get_current_object(), get_store())
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = csp
     return response

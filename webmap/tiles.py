@@ -28,7 +28,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from landgis import tiles
-from webmap.data import get_store
+from webmap.data import get_store, get_views
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
@@ -43,7 +43,7 @@ def tile_service() -> tiles.TileService:
         settings = app.config["LANDGIS"]
         service = app.extensions.setdefault(_EXTENSION, tiles.TileService(
             Path(settings.instance_dir) / "tiles",
-            build=settings.tiles_build))
+            build=settings.tiles_build, views=get_views(app)))
     return service
 
 

@@ -229,13 +229,14 @@ def polygon_frame(polygon) -> gpd.GeoDataFrame:
         geom = shapely.union_all(np.asarray(frame.geometry.values))
         frame = gpd.GeoDataFrame(geometry=[geom], crs=frame.crs)
     else:
-        from landgis.service import BadRequest, _polygon_from_geojson
+        from landgis.geojson import polygon_from_geojson
+        from landgis.params import BadRequest
 
         if isinstance(polygon, shapely.Geometry):
             geom = polygon
         else:
             try:
-                geom = _polygon_from_geojson(polygon)
+                geom = polygon_from_geojson(polygon)
             except BadRequest as exc:
                 raise DossierError(f"vùng chọn / polygon: {exc}") from None
         frame = gpd.GeoDataFrame(geometry=[geom], crs=crsmod.WGS84)

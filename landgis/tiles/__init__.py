@@ -35,7 +35,7 @@ about 20 times slower than PostGIS's ``ST_AsMVT`` (29 ms p95), so the tiles are 
    an in-memory STRtree of the layer in EPSG:3857 (one per layer and data version),
    ``shapely.clip_by_rect`` with GDAL's 80-unit buffer, coordinates quantised to the tile grid
    with numpy, made valid and oriented in bulk, then encoded with ``mapbox-vector-tile``; the
-   gzip bytes are kept in a bounded in-memory LRU (64 MB by default).
+   gzip bytes are kept in the byte-bounded cache of :mod:`landgis.dataview` (``cache_mb``).
 
 Both paths produce the same features with the same properties (null values are omitted), the
 same clipping buffer and the same quantisation; the MVT feature ``id`` is not set (GDAL does not

@@ -2,14 +2,13 @@
 
 It answers the tiles encoded on request (:mod:`landgis.tiles.encode`) and box queries (the
 parcel index, the status snapshot). Reading the layer and transforming it takes about 1.5 s for
-100,000 parcels, so the indexes are kept, a few at a time, per store, data version and layer.
+100,000 parcels, so the indexes are kept per store, data version and layer (by
+:mod:`landgis.dataview`).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,6 @@ import shapely
 
 from landgis import crs as crsmod
 from landgis.tiles.layers import LAYERS, ORDINAL, TileLayer
-from landgis.tiles.versions import DataChanged, data_version
 
 
 def read_tile_layer(store, spec: TileLayer):
@@ -62,6 +60,14 @@ class LayerIndex:
         self.columns = {c: _native(gdf[c].to_numpy()) for c in spec.tile_columns}
         self.keys = self.columns[spec.key]
 
+    @property
+    def nbytes(self) -> int:
+        """About the memory the index holds (for the byte-bounded cache)."""
+        from landgis.cache import estimate_bytes
+
+        return (int(shapely.get_num_coordinates(self.geoms).sum()) * 16
+                + sum(estimate_bytes(v) for v in self.columns.values()) + 150 * len(self.geoms))
+
     def __len__(self) -> int:
         return len(self.geoms)
 
@@ -78,44 +84,14 @@ class LayerIndex:
         return {c: v[i] for c, v in self.columns.items() if v[i] is not None}
 
 
-_index_lock = threading.Lock()
-_index_cache: OrderedDict = OrderedDict()
-_index_loading: dict = {}
-_INDEX_CACHE_SIZE = 6
-
-
-def layer_index(store, layer: str) -> LayerIndex | None:
+def layer_index(store, layer: str, views=None) -> LayerIndex | None:
     """The layer's in-memory index for the store's current data version (None: no such layer).
 
     Built once per data version and layer (reading the layer and transforming it to EPSG:3857:
-    about 1.5 s for 100,000 parcels); concurrent callers wait for the one build.
+    about 1.5 s for 100,000 parcels) and kept by ``views`` (default: the process's;
+    :meth:`landgis.dataview.DataView.layer_index`); concurrent callers wait for the one build.
     """
-    spec = LAYERS[layer]
-    for _attempt in range(3):
-        token = data_version(store)
-        key = (store.url, token, layer)
-        with _index_lock:
-            if key in _index_cache:
-                _index_cache.move_to_end(key)
-                return _index_cache[key]
-            loading = _index_loading.get(key)
-            if loading is None:
-                loading = _index_loading[key] = threading.Lock()
-        with loading:
-            with _index_lock:
-                if key in _index_cache:
-                    return _index_cache[key]
-            try:
-                gdf = read_tile_layer(store, spec)
-                if data_version(store) != token:
-                    continue  # changed while reading: read the new version
-                index = None if gdf is None else LayerIndex(spec, gdf, token)
-                with _index_lock:
-                    _index_cache[key] = index
-                    while len(_index_cache) > _INDEX_CACHE_SIZE:
-                        _index_cache.popitem(last=False)
-                return index
-            finally:
-                with _index_lock:
-                    _index_loading.pop(key, None)
-    raise DataChanged(f"the layer {layer!r} kept changing while being read")
+    from landgis.dataview import views_of
+
+    LAYERS[layer]  # KeyError for an unknown layer, as before
+    return views_of(views).current(store).layer_index(layer)

@@ -22,11 +22,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 from landgis.tiles.encode import encode_tile
-from landgis.tiles.index import layer_index
 from landgis.tiles.layers import check_tile
 from landgis.tiles.pyramid import PYRAMID_MAX_ZOOM, Pyramid, PyramidBusy, install_pyramid
 from landgis.tiles.versions import data_version
@@ -49,38 +47,6 @@ class Tile:
     source: str  # "minzoom" | "pyramid" | "memory" | "encoded"
 
 
-class _LRU:
-    """Bounded by bytes and entries; values are bytes (b"" for an empty tile)."""
-
-    def __init__(self, max_bytes: int, max_entries: int = 100_000):
-        self.max_bytes, self.max_entries = max_bytes, max_entries
-        self._items: OrderedDict = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value: bytes) -> None:
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old) + 64
-            self._items[key] = value
-            self._bytes += len(value) + 64
-            while self._items and (self._bytes > self.max_bytes
-                                   or len(self._items) > self.max_entries):
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped) + 64
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 #: How a missing pyramid is built: in a child process (the default), in the calling thread
 #: (tests, scripts), or not at all (every tile encoded on request).
 BUILD_MODES = ("process", "inline", "off")
@@ -89,18 +55,22 @@ BUILD_MODES = ("process", "inline", "off")
 class TileService:
     """Answers tiles for stores, from the pyramid under ``tiles_dir`` when it is built.
 
-    One per web app (thread-safe). ``build`` is one of :data:`BUILD_MODES`.
+    One per web app (thread-safe). ``build`` is one of :data:`BUILD_MODES`. The layers'
+    indexes and the tiles encoded on request are kept by ``views`` (the web app's
+    :class:`~landgis.dataview.DataViews`; by default the process's), in its one cache.
     """
 
     def __init__(self, tiles_dir, *, build: str = "process", max_zoom: int = PYRAMID_MAX_ZOOM,
-                 memory_bytes: int = 64 << 20, retry_s: float = 15.0):
+                 views=None, retry_s: float = 15.0):
+        from landgis.dataview import views_of
+
         if build not in BUILD_MODES:
             raise ValueError(f"build must be one of {', '.join(BUILD_MODES)}, not {build!r}")
         self.tiles_dir = Path(tiles_dir)
         self.build = build
         self.max_zoom = max_zoom
         self.retry_s = retry_s
-        self.memory = _LRU(memory_bytes)
+        self.views = views_of(views)
         self._lock = threading.Lock()
         self._pyramids: dict[str, Pyramid] = {}
         self._building: dict[str, threading.Thread] = {}
@@ -130,15 +100,15 @@ class TileService:
                 log.exception("tile pyramid %s unreadable", pyramid.directory)
                 with self._lock:
                     self._pyramids.pop(token, None)
-        key = (store.url, token, layer, z, x, y)
-        cached = self.memory.get(key)
+        cache = self.views.cache
+        cached = cache.get(("tile", store.url, token, layer, z, x, y))
         if cached is not None:
             return Tile(cached or None, token, "memory")
-        index = layer_index(store, layer)
+        index = self.views.current(store).layer_index(layer)
         raw = encode_tile(index, z, x, y)
         data = gzip.compress(raw, compresslevel=6) if raw else b""
         version = index.token if index is not None else token
-        self.memory.put((store.url, version, layer, z, x, y), data)
+        cache.put(("tile", store.url, version, layer, z, x, y), data)
         return Tile(data or None, version, "encoded")
 
     def pyramid(self, store, token: str | None = None) -> Pyramid | None:
