@@ -269,7 +269,8 @@ def test_search_by_sheet_and_parcel_zooms_to_it(web, web_data):
     page.press("#landgis-search", "Enter")
     text = popup_text(page)
     assert known.parcel_id in text
-    assert page.evaluate("landgis.state.map.getZoom()") >= 16
+    # the map may still be moving when the popup opens (a slow machine): wait for it to settle
+    page.wait_for_function("landgis.state.map.getZoom() >= 16", timeout=10_000)
     centre = page.evaluate("(() => { const c = landgis.state.map.getCenter(); "
                            "return [c.lat, c.lng]; })()")
     assert shapely.Point(crsmod.transformer(4326, 9216).transform(centre[1], centre[0])) \
