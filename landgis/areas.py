@@ -166,7 +166,8 @@ KML_BOILERPLATE = {"tessellate", "extrude", "visibility", "altitudeMode", "drawO
                    "timestamp", "begin", "end"}
 #: Attribute names that name a polygon (compared folded): the touched table's label.
 LABEL_NAMES = {"name", "ten", "tenvung", "tenlo", "tenkhu", "label", "nhan"}
-_AREA_COLUMNS = ("polygon", "plane_area_m2", "ellipsoidal_area_m2", "parcels")
+_AREA_COLUMNS = ("polygon", "plane_area_m2", "ellipsoidal_area_m2", "parcels", "parcel_id",
+                 "overlap_m2", "parcel_area_m2")
 
 
 def _text(value):
@@ -182,7 +183,7 @@ def polygon_attributes(polygons) -> pd.DataFrame:
 
     Every non-geometry column that holds a value, in the file's order, up to
     :data:`MAX_POLYGON_ATTRIBUTES`; the styling columns a KML reader adds are left out. A name
-    that one of the area columns has is prefixed ``file_``. Values are text, as the file wrote
+    that one of the area or touched columns has is prefixed ``file_``. Values are text, as the file wrote
     them (numbers without a trailing ``.0``), so that a code keeps its zeros and a writer never
     takes a value for a formula.
     """
@@ -219,8 +220,8 @@ def polygon_areas(polygons, parcels=None, *, plane=None) -> tuple[pd.DataFrame, 
         ``areas``: one row per polygon (``polygon`` = its position, 1-based), the file's own
         attributes as text (:func:`polygon_attributes`), ``plane_area_m2``,
         ``ellipsoidal_area_m2``, ``parcels`` (how many it touches). ``touched``: one row per
-        polygon and parcel: ``polygon``, the file's name column (``Name``, ``Tên``…; else its first attribute),
-        ``parcel_id``, ``overlap_m2``, ``parcel_area_m2``.
+        polygon and parcel: ``polygon``, the file's name column if it has one (``Name``,
+        ``Tên``…), ``parcel_id``, ``overlap_m2``, ``parcel_area_m2``.
     """
     storage = crsmod.to_storage(polygons)
     geoms = np.asarray(storage.geometry.values, dtype=object)
@@ -245,9 +246,10 @@ def polygon_areas(polygons, parcels=None, *, plane=None) -> tuple[pd.DataFrame, 
     own = polygon_attributes(polygons)
     if len(own.columns):
         areas = pd.concat([areas[["polygon"]], own, areas.drop(columns="polygon")], axis=1)
-        label = next((c for c in own.columns if fold(c) in LABEL_NAMES), own.columns[0])
-        touched.insert(1, label, pd.Series(own[label].to_numpy()[touched["polygon"] - 1]
-                                           if len(touched) else [], dtype=object))
+        label = next((c for c in own.columns if fold(c) in LABEL_NAMES), None)
+        if label is not None:
+            touched.insert(1, label, pd.Series(own[label].to_numpy()[touched["polygon"] - 1]
+                                               if len(touched) else [], dtype=object))
     return areas, touched
 
 
@@ -265,5 +267,8 @@ def polygon_report(store, polygons, *, plane=None, columns=()) -> tuple[pd.DataF
     parcels = store.read_layer("parcels", bbox=bounds, columns=["parcel_id", *extra])
     table, touched = polygon_areas(polygons, parcels, plane=plane)
     if extra:
-        touched = touched.join(parcels.set_index("parcel_id")[extra], on="parcel_id")
+        # a name column of the file keeps its place; the parcels' own columns follow
+        clash = {c: f"file_{c}" for c in extra if c in touched.columns}
+        touched = touched.rename(columns=clash).join(parcels.set_index("parcel_id")[extra],
+                                                     on="parcel_id")
     return table, touched
