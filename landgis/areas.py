@@ -23,6 +23,7 @@ import shapely
 from pyproj import CRS, Geod
 
 from landgis import crs as crsmod
+from landgis.text import fold
 
 WGS84_GEOD = Geod(ellps="WGS84")
 DEFAULT_MAP_SCALE = 2000
@@ -158,6 +159,49 @@ def parcel_areas(parcels, *, plane=None, map_scale: float = DEFAULT_MAP_SCALE,
     })
 
 
+#: The most attributes of a polygon file kept beside its areas.
+MAX_POLYGON_ATTRIBUTES = 10
+#: Columns GDAL's KML readers add to every placemark: styling, not what the author wrote.
+KML_BOILERPLATE = {"tessellate", "extrude", "visibility", "altitudeMode", "drawOrder", "icon",
+                   "timestamp", "begin", "end"}
+#: Attribute names that name a polygon (compared folded): the touched table's label.
+LABEL_NAMES = {"name", "ten", "tenvung", "tenlo", "tenkhu", "label", "nhan"}
+_AREA_COLUMNS = ("polygon", "plane_area_m2", "ellipsoidal_area_m2", "parcels", "parcel_id",
+                 "overlap_m2", "parcel_area_m2")
+
+
+def _text(value):
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def polygon_attributes(polygons) -> pd.DataFrame:
+    """A polygon file's own attributes (its names, codes…), as text, one row per polygon.
+
+    Every non-geometry column that holds a value, in the file's order, up to
+    :data:`MAX_POLYGON_ATTRIBUTES`; the styling columns a KML reader adds are left out. A name
+    that one of the area or touched columns has is prefixed ``file_``. Values are text, as the file wrote
+    them (numbers without a trailing ``.0``), so that a code keeps its zeros and a writer never
+    takes a value for a formula.
+    """
+    geometry = polygons.geometry.name if hasattr(polygons, "geometry") else None
+    out = {}
+    for column in polygons.columns:
+        if column == geometry or column in KML_BOILERPLATE:
+            continue
+        values = [_text(v) for v in polygons[column].tolist()]
+        if not any(v not in (None, "") for v in values):
+            continue
+        name = f"file_{column}" if column in _AREA_COLUMNS else str(column)
+        out[name] = pd.Series(values, dtype=object)
+        if len(out) == MAX_POLYGON_ATTRIBUTES:
+            break
+    return pd.DataFrame(out, index=pd.RangeIndex(len(polygons)))
+
+
 def polygon_areas(polygons, parcels=None, *, plane=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Plane and ellipsoidal areas of drawn or imported polygons, and the parcels they touch.
 
@@ -173,9 +217,11 @@ def polygon_areas(polygons, parcels=None, *, plane=None) -> tuple[pd.DataFrame, 
     Returns
     -------
     (areas, touched)
-        ``areas``: one row per polygon (``polygon`` = its position, 1-based), ``plane_area_m2``,
+        ``areas``: one row per polygon (``polygon`` = its position, 1-based), the file's own
+        attributes as text (:func:`polygon_attributes`), ``plane_area_m2``,
         ``ellipsoidal_area_m2``, ``parcels`` (how many it touches). ``touched``: one row per
-        polygon and parcel: ``polygon``, ``parcel_id``, ``overlap_m2``, ``parcel_area_m2``.
+        polygon and parcel: ``polygon``, the file's name column if it has one (``Name``,
+        ``Tên``…), ``parcel_id``, ``overlap_m2``, ``parcel_area_m2``.
     """
     storage = crsmod.to_storage(polygons)
     geoms = np.asarray(storage.geometry.values, dtype=object)
@@ -197,6 +243,13 @@ def polygon_areas(polygons, parcels=None, *, plane=None) -> tuple[pd.DataFrame, 
         }).sort_values(["polygon", "parcel_id"], ignore_index=True)
     areas["parcels"] = touched.groupby("polygon").size().reindex(areas["polygon"]) \
         .fillna(0).astype(int).to_numpy()
+    own = polygon_attributes(polygons)
+    if len(own.columns):
+        areas = pd.concat([areas[["polygon"]], own, areas.drop(columns="polygon")], axis=1)
+        label = next((c for c in own.columns if fold(c) in LABEL_NAMES), None)
+        if label is not None:
+            touched.insert(1, label, pd.Series(own[label].to_numpy()[touched["polygon"] - 1]
+                                               if len(touched) else [], dtype=object))
     return areas, touched
 
 
@@ -214,5 +267,8 @@ def polygon_report(store, polygons, *, plane=None, columns=()) -> tuple[pd.DataF
     parcels = store.read_layer("parcels", bbox=bounds, columns=["parcel_id", *extra])
     table, touched = polygon_areas(polygons, parcels, plane=plane)
     if extra:
-        touched = touched.join(parcels.set_index("parcel_id")[extra], on="parcel_id")
+        # a name column of the file keeps its place; the parcels' own columns follow
+        clash = {c: f"file_{c}" for c in extra if c in touched.columns}
+        touched = touched.rename(columns=clash).join(parcels.set_index("parcel_id")[extra],
+                                                     on="parcel_id")
     return table, touched

@@ -83,7 +83,9 @@ def to_text(name: str, table: pd.DataFrame, max_rows: int = 200) -> str:
     people = pd.DataFrame({HEADERS.get(c, c): [_people(v, c) for v in shown[c]]
                            for c in shown.columns})
     body = people.to_string(index=False) if len(people) else "(không có / none)"
-    more = f"\n… {len(table) - max_rows} more rows (use --out)" if len(table) > max_rows else ""
+    hidden = len(table) - max_rows
+    more = (f"\n… {hidden} dòng nữa, có đủ khi ghi ra tệp / {hidden} more rows, all of them "
+            "when written to a file") if hidden > 0 else ""
     return f"{TITLES.get(name, name)}\n{body}{more}"
 
 

@@ -62,6 +62,15 @@ def settings(args: argparse.Namespace) -> Settings:
     return load_settings(getattr(args, "config", None), overrides=overrides)
 
 
+#: the flag or command for each option the core's errors name (their ``option``), where the
+#: script itself does not say it
+HINTS = {
+    "database_url": "make layers (the demo store), or --db FILE.gpkg|postgresql://… for another",
+    "init_store": "scripts/init_db.py --db URL [--from layers/kontum.gpkg]",
+    "allow_uncleared": "--allow-uncleared",
+}
+
+
 def run(main: Callable[[], int | None]) -> None:
     """Run ``main`` and turn the errors a user can act on into a message and an exit code."""
     # what the imports made lives as long as the command: the collector need not go through
@@ -71,6 +80,9 @@ def run(main: Callable[[], int | None]) -> None:
         code = main()
     except (ContractError, CoordinateError, StoreError, ValueError, FileNotFoundError) as exc:
         print(f"lỗi / error: {exc}", file=sys.stderr)
+        option = getattr(exc, "option", None)
+        if isinstance(option, str) and option in HINTS:
+            print(f"  cách sửa / to fix: {HINTS[option]}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("dừng / interrupted", file=sys.stderr)

@@ -3,6 +3,11 @@
     python scripts/import_status.py ds-gpmb.xlsx --field clearance_status \\
         --document-no "123/QĐ-UBND" --document-date 30/06/2019 [--effective-date 2019-07-01] \\
         [--sheet NAME] [--skip-bad-rows] [--dry-run] [--user NAME] [--db FILE.gpkg]
+    python scripts/import_status.py ket-qua-gpmb.xlsx --field clearance_status \\
+        --map "Tình trạng GPMB=status"         # the rows carry "Số QĐ" and "Ngày QĐ"
+
+A list whose rows carry their own decision ("Số quyết định", "Ngày quyết định", "Số QĐ",
+"Ngày QĐ") needs no --document-no/--document-date; given, they fill the rows without one.
 
 Every row is checked before anything is written: the parcel must exist, appear once, and its
 status must be a known value that does not go backwards from the parcel's status on the
@@ -19,10 +24,20 @@ import sys
 
 from landgis.contract import STATUS_FIELDS
 from landgis.dates import iso_date
+from landgis.ingest.fields import parse_pairs
 from landgis.ingest.status_import import import_status_list
+from landgis.ingest.status_read import MAP_ROLES, StatusListError
 from landgis.ingest.status_report import row_list
 from landgis.store import open_store
 from landgis_scripts import _cli
+
+
+#: the option of each kind of refusal the core names (StatusListError.option)
+FLAGS = {"field_map": "--map 'TIÊU ĐỀ / HEADER=status' (or another column: "
+                      + ", ".join(MAP_ROLES) + ")",
+         "sheet": "--sheet NAME",
+         "document": "--document-no SỐ/NUMBER --document-date dd/mm/yyyy (for the rows "
+                     "without their own)"}
 
 
 def main() -> int:
@@ -30,24 +45,29 @@ def main() -> int:
     p.add_argument("file", help="the status list, .xlsx or .csv")
     p.add_argument("--field", required=True, choices=list(STATUS_FIELDS),
                    help="which status the list sets")
-    p.add_argument("--document-no", required=True,
-                   help='the decision or minutes it comes with, e.g. "123/QĐ-UBND"')
-    p.add_argument("--document-date", required=True, help="dd/mm/yyyy (day first) or YYYY-MM-DD")
+    p.add_argument("--document-no",
+                   help='the decision or minutes it comes with, e.g. "123/QĐ-UBND", for the '
+                        "rows without a number of their own (required if a row has none)")
+    p.add_argument("--document-date", help="dd/mm/yyyy (day first) or YYYY-MM-DD, for the "
+                                           "rows without a date of their own")
     p.add_argument("--effective-date",
                    help="dd/mm/yyyy (day first) or YYYY-MM-DD (default: document date)")
     p.add_argument("--sheet", help="the sheet of an .xlsx workbook (default: the first)")
+    p.add_argument("--map", action="append", metavar="HEADER=COLUMN",
+                   help="the list's column HEADER holds COLUMN, one of "
+                        f"{', '.join(MAP_ROLES)} (repeatable)")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="write the good rows and skip those in error")
     p.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
     p.add_argument("--user", help="who records the events (default: the login name)")
     args = p.parse_args()
 
-    if not args.document_no.strip():
-        p.error("--document-no: thiếu số văn bản / the document number is required")
+    if args.document_no is not None and not args.document_no.strip():
+        p.error("--document-no: thiếu số văn bản / the document number is empty")
     try:
-        document_date = iso_date(args.document_date, "--document-date")
-        effective_date = (iso_date(args.effective_date, "--effective-date")
-                          if args.effective_date else document_date)
+        document_date = iso_date(args.document_date, "--document-date", required=False)
+        effective_date = iso_date(args.effective_date, "--effective-date", required=False)
+        field_map = parse_pairs(args.map, "--map")
     except ValueError as exc:
         p.error(str(exc))
     user = args.user
@@ -60,12 +80,19 @@ def main() -> int:
         p.error("--user: thiếu tên / a name is required")
 
     settings = _cli.settings(args)
-    result = import_status_list(
-        open_store(settings.database_url), args.file, args.field,
-        document_no=args.document_no, document_date=document_date,
-        effective_date=effective_date, recorded_by=user, sheet=args.sheet,
-        write=not args.dry_run, skip_bad_rows=args.skip_bad_rows,
-        max_rows=settings.max_list_rows, earliest=settings.min_effective_date)
+    try:
+        result = import_status_list(
+            open_store(settings.database_url), args.file, args.field,
+            document_no=args.document_no, document_date=document_date,
+            effective_date=effective_date, recorded_by=user, sheet=args.sheet,
+            write=not args.dry_run, skip_bad_rows=args.skip_bad_rows,
+            max_rows=settings.max_list_rows, earliest=settings.min_effective_date,
+            field_map=field_map)
+    except StatusListError as exc:
+        print(f"lỗi / error: {exc}", file=sys.stderr)
+        if exc.option:
+            print(f"  cách sửa / to fix: {FLAGS[exc.option]}", file=sys.stderr)
+        return 1
     plan = result.plan
     print(plan.report())
     print()

@@ -29,8 +29,16 @@ def _close(exc=None):
         store.close()
 
 
+#: what the server's keeper can do for each option a store error names (StoreError.option)
+STORE_HINTS = {"database_url": "the setting database_url (LANDGIS_DATABASE_URL), or `make "
+                               "layers` for the demo store",
+               "init_store": "create the store (landgis-init-db) before serving it"}
+
+
 def _store_error(exc: StoreError):
-    return jsonify(error=f"dữ liệu không sẵn sàng / data not available: {exc}"), 503
+    hint = STORE_HINTS.get(getattr(exc, "option", None))
+    return jsonify(error=f"dữ liệu không sẵn sàng / data not available: {exc}"
+                   + (f" (cách sửa / to fix: {hint})" if hint else "")), 503
 
 
 def init_app(app) -> None:

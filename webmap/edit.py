@@ -16,8 +16,9 @@ from werkzeug.utils import secure_filename
 from landgis import editing
 from landgis.ingest.status_import import import_status_list
 from landgis.dates import DateError, iso_date
+from landgis.ingest.fields import parse_pairs
 from landgis.ingest.status_list import StatusListError
-from landgis.ingest.status_read import StatusListTooLong
+from landgis.ingest.status_read import MAP_ROLES, StatusListTooLong
 from landgis.store.base import ConflictError
 from webmap.auth import role_required
 from webmap.data import get_store
@@ -27,12 +28,33 @@ bp = Blueprint("edit", __name__, url_prefix="/edit")
 UPLOAD_SUFFIXES = (".xlsx", ".csv")
 #: Rows in error listed in the answer's ``errors`` (``error_count`` counts them all).
 MAX_ERROR_ROWS = 100
+#: The longest field map accepted, in characters.
+MAX_MAP_CHARS = 2000
+#: The form field, and the words that point at it, for each option a status list error names
+#: (StatusListError.option).
+FIELDS = {
+    "field_map": ("map", "ghi ở ô «Ánh xạ cột» TIÊU ĐỀ=status, mỗi dòng một cột / write "
+                         "HEADER=status in the «Column map» field, one per line (columns: "
+                         + ", ".join(MAP_ROLES) + ")"),
+    "sheet": ("file", "đặt trang tính cần nhập lên đầu tệp / put the sheet to import first "
+                      "in the workbook"),
+    "document": ("document_no", "điền ô «Số văn bản» và «Ngày văn bản» cho các dòng không có "
+                                "/ fill the «Document no.» and «Document date» fields for the "
+                                "rows without their own"),
+}
 
 
 @bp.errorhandler(editing.EditError)
-@bp.errorhandler(StatusListError)
 @bp.errorhandler(DateError)
 def _bad(exc):
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(StatusListError)
+def _bad_list(exc: StatusListError):
+    if exc.option in FIELDS:
+        field, hint = FIELDS[exc.option]
+        return jsonify(error=f"{exc}. Cách sửa / to fix: {hint}", field=field), 400
     return jsonify(error=str(exc)), 400
 
 
@@ -90,9 +112,16 @@ def upload():
     if not name.lower().endswith(UPLOAD_SUFFIXES):
         raise editing.EditError(f"{upload.filename}: an .xlsx or .csv file")
     form = request.form
-    document_date = iso_date(form.get("document_date", ""), "document_date")  # DateError: 400
-    effective = (iso_date(form["effective_date"], "effective_date")
-                 if form.get("effective_date") else document_date)
+    # DateError: 400; both may be left empty when every row carries its own decision
+    document_date = iso_date(form.get("document_date", ""), "document_date", required=False)
+    effective = iso_date(form.get("effective_date", ""), "effective_date", required=False)
+    map_text = form.get("map", "")
+    if len(map_text) > MAX_MAP_CHARS:
+        raise editing.EditError(f"map: quá dài / too long (at most {MAX_MAP_CHARS} characters)")
+    try:
+        field_map = parse_pairs(map_text.splitlines(), "map")
+    except ValueError as exc:
+        raise editing.EditError(str(exc)) from None
     confirm = form.get("confirm") == "1"
     skip = form.get("skip_bad_rows") == "1"
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,6 +129,7 @@ def upload():
         upload.save(path)
         result = import_status_list(
             get_store(), path, form.get("field", ""), document_no=form.get("document_no", ""),
+            field_map=field_map,
             document_date=document_date, effective_date=effective,
             recorded_by=current_user.id, source_name=name, write=confirm,
             skip_bad_rows=skip, max_rows=current_app.config["LANDGIS"].max_list_rows,

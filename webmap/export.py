@@ -52,7 +52,10 @@ def _too_large(exc: LotTooLarge):
 
 @bp.errorhandler(DossierError)
 def _refused(exc):
-    return jsonify(error=str(exc), kind=exc.kind, parcel_ids=exc.parcel_ids[:100]), 400
+    error = str(exc)
+    if exc.option == "allow_uncleared":
+        error += " (cho phép / allow: allow_uncleared=1)"
+    return jsonify(error=error, kind=exc.kind, parcel_ids=exc.parcel_ids[:100]), 400
 
 
 def _filename(code: str) -> str:

@@ -46,13 +46,17 @@ class DossierError(ValueError):
 
     ``kind`` is one of ``unknown``, ``empty``, ``too_large``, ``refused`` (uncleared or sold
     parcels), ``request`` (bad parameters), ``output`` (where to write), ``font``;
-    ``parcel_ids`` lists the parcels at fault.
+    ``parcel_ids`` lists the parcels at fault. ``option`` names what the caller could give
+    to go on (``"allow_uncleared"``), for the script to name its flag and the web its
+    parameter, or is None.
     """
 
-    def __init__(self, message: str, *, kind: str = "request", parcel_ids=()):
+    def __init__(self, message: str, *, kind: str = "request", parcel_ids=(),
+                 option: str | None = None):
         super().__init__(message)
         self.kind = kind
         self.parcel_ids = list(parcel_ids)
+        self.option = option
 
 
 class UnknownParcelError(DossierError):
@@ -329,12 +333,14 @@ def select_lot(store, *, code, name=None, parcels=None, zones=None, statuses=Non
         listed = [f"{pid} ({CLEARANCE_STATUS.label(s)} / {CLEARANCE_STATUS.label(s, 'en')})"
                   for pid, s in zip(uncleared["parcel_id"], uncleared["clearance_status"])]
         problems.append(f"chưa bàn giao mặt bằng / not yet handed over: {_listing(listed)} "
-                        "(xuất vẫn được khi cho phép thửa chưa bàn giao / allow uncleared "
-                        "parcels to export anyway: --allow-uncleared, allow_uncleared=1)")
+                        "(xuất vẫn được khi cho phép thửa chưa bàn giao / they may be exported "
+                        "when uncleared parcels are allowed)")
         at_fault += uncleared["parcel_id"].tolist()
     if problems:
         raise DossierError("không lập được hồ sơ / no dossier: " + "; ".join(problems),
-                           kind="refused", parcel_ids=at_fault)
+                           kind="refused", parcel_ids=at_fault,
+                           option="allow_uncleared" if len(uncleared) and not len(sold)
+                           else None)
     gdf = gpd.GeoDataFrame(found, geometry="geometry", crs=crsmod.STORAGE_CRS)
     table = areas.parcel_areas(gdf)
     gdf = gdf.join(table.set_index("parcel_id")[["plane_area_m2", "ellipsoidal_area_m2"]],

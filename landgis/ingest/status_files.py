@@ -21,7 +21,7 @@ import pandas as pd
 from landgis.config import Settings
 from landgis.ingest.status_read import (HEADER_SEARCH_ROWS, ROW_COLUMNS, _TRIPLE, StatusListError,
                                         StatusListTooLong, _cell_text, _complete, _find_header,
-                                        _match_header)
+                                        _match_header, check_field_map)
 
 #: Data rows a list may have unless the caller says otherwise (the setting ``max_list_rows``).
 DEFAULT_MAX_ROWS = Settings.max_list_rows
@@ -50,7 +50,7 @@ def _too_long(where: str, max_rows: int, row: int) -> StatusListTooLong:
         f"per list (max_list_rows)")
 
 
-def _collect(rows: Iterator[Sequence], where: str, max_rows: int) -> _Read:
+def _collect(rows: Iterator[Sequence], where: str, max_rows: int, field_map=None) -> _Read:
     """Find the header among the first rows of ``rows`` (raw cells), then keep the data rows.
 
     Reading stops at the first data row beyond ``max_rows`` (StatusListTooLong), and at the
@@ -58,7 +58,7 @@ def _collect(rows: Iterator[Sequence], where: str, max_rows: int) -> _Read:
     """
     top = [[_cell_text(v) for v in cells]
            for cells in itertools.islice(rows, HEADER_SEARCH_ROWS)]
-    header, roles = _find_header(top, where)
+    header, roles = _find_header(top, where, field_map)
     wanted = [(role, roles.get(role)) for role in ROW_COLUMNS[1:]]
     keys = ("parcel_id", *_TRIPLE, "status")
     records: list[dict] = []
@@ -79,7 +79,8 @@ def _collect(rows: Iterator[Sequence], where: str, max_rows: int) -> _Read:
     return _Read(header, roles, top[header], records)
 
 
-def _read_xlsx(path: Path, sheet: str | None, max_rows: int) -> tuple[_Read, str]:
+def _read_xlsx(path: Path, sheet: str | None, max_rows: int,
+               field_map=None) -> tuple[_Read, str]:
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a set-up problem
@@ -99,12 +100,12 @@ def _read_xlsx(path: Path, sheet: str | None, max_rows: int) -> tuple[_Read, str
             ws = wb[sheet]
         else:
             raise StatusListError(f"{path}: không có trang tính / no sheet {sheet!r}; "
-                                  f"các trang / sheets: {', '.join(map(repr, names))}")
+                                  f"các trang / sheets: {', '.join(map(repr, names))}", "sheet")
         ws.reset_dimensions()  # some writers record wrong dimensions; read every row
         # streamed: rows are parsed as they are asked for, and only the first columns
         rows = ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
         try:
-            return _collect(rows, f"{path} [{ws.title}]", max_rows), ws.title
+            return _collect(rows, f"{path} [{ws.title}]", max_rows, field_map), ws.title
         except StatusListError:
             raise
         except Exception as exc:  # a damaged sheet: a cell openpyxl cannot parse, bad XML
@@ -138,27 +139,27 @@ def _csv_rows(fh, delimiter: str) -> Iterator[list[str]]:
         yield row[:MAX_COLUMNS]
 
 
-def _csv_delimiter(path: Path, encoding: str, errors: str) -> str:
+def _csv_delimiter(path: Path, encoding: str, errors: str, field_map=None) -> str:
     """Excel writes ";" where the decimal separator is ",": the first delimiter whose first
     rows hold a recognisable header, else ","."""
     for delimiter in (",", ";", "\t"):
         with open(path, encoding=encoding, errors=errors, newline="") as fh:
             top = [[_cell_text(c) for c in row] for row in
                    itertools.islice(_csv_rows(fh, delimiter), HEADER_SEARCH_ROWS)]
-        if any(_complete(_match_header(r)) for r in top):
+        if any(_complete(_match_header(r, field_map)) for r in top):
             return delimiter
     return ","
 
 
-def _read_csv(path: Path, max_rows: int) -> tuple[_Read, str]:
+def _read_csv(path: Path, max_rows: int, field_map=None) -> tuple[_Read, str]:
     # UTF-8 (with or without a BOM) if the whole file is; else Windows-1258, which Excel's
     # "CSV" (not "CSV UTF-8") writes on a Vietnamese Windows. Rows are read as they are
     # needed: a too long list stops being read at its cap.
     for encoding, errors in (("utf-8-sig", "strict"), ("cp1258", "replace")):
         try:
-            delimiter = _csv_delimiter(path, encoding, errors)
+            delimiter = _csv_delimiter(path, encoding, errors, field_map)
             with open(path, encoding=encoding, errors=errors, newline="") as fh:
-                found = _collect(_csv_rows(fh, delimiter), str(path), max_rows)
+                found = _collect(_csv_rows(fh, delimiter), str(path), max_rows, field_map)
             return found, "utf-8" if encoding == "utf-8-sig" else encoding
         except UnicodeDecodeError:
             continue
@@ -168,8 +169,8 @@ def _read_csv(path: Path, max_rows: int) -> tuple[_Read, str]:
     raise AssertionError("cp1258 with errors='replace' decodes any byte")  # pragma: no cover
 
 
-def read_status_list(path, sheet: str | None = None, *,
-                     max_rows: int = DEFAULT_MAX_ROWS) -> pd.DataFrame:
+def read_status_list(path, sheet: str | None = None, *, max_rows: int = DEFAULT_MAX_ROWS,
+                     field_map=None) -> pd.DataFrame:
     """Read a status list (``.xlsx`` or ``.csv``) into one row per data line.
 
     Parameters
@@ -180,6 +181,10 @@ def read_status_list(path, sheet: str | None = None, *,
     max_rows : int
         The most data rows the list may have (the setting ``max_list_rows``). The file is
         read row by row and reading stops at the first row beyond it.
+    field_map : mapping, optional
+        ``{header as written: role}`` (a role of :data:`MAP_ROLES`, e.g. ``status``,
+        ``document_date``), compared without case or diacritics; it wins over the headers
+        recognised by name.
 
     Returns
     -------
@@ -193,23 +198,27 @@ def read_status_list(path, sheet: str | None = None, *,
     ------
     StatusListError
         No such file, an unreadable file, a missing sheet, no recognisable header row (the
-        message lists the headers found and those expected), or no data under the header.
+        message lists the headers found and those expected), two columns that could both be
+        the status (or the decision number or date), a field map naming an unknown role or a
+        header the file lacks, or no data under the header. ``option`` says what would put it
+        right.
     StatusListTooLong
         More than ``max_rows`` data rows (a StatusListError too); the message says the limit.
     """
+    field_map = check_field_map(field_map)
     path = Path(path)
     if not path.is_file():
         raise StatusListError(f"{path}: không có tệp này / no such file")
     suffix = path.suffix.lower()
     encoding = None
     if suffix in (".xlsx", ".xlsm"):
-        found, sheet_name = _read_xlsx(path, sheet, max_rows)
+        found, sheet_name = _read_xlsx(path, sheet, max_rows, field_map)
         where = f"{path} [{sheet_name}]"
     elif suffix == ".csv":
         if sheet is not None:
             raise StatusListError(f"{path}: tệp CSV không có trang tính / a CSV file has no "
-                                  f"sheets (trang tính / sheet {sheet!r})")
-        found, encoding = _read_csv(path, max_rows)
+                                  f"sheets (trang tính / sheet {sheet!r})", "sheet")
+        found, encoding = _read_csv(path, max_rows, field_map)
         sheet_name, where = None, str(path)
     else:
         raise StatusListError(f"{path}: chỉ nhận / only .xlsx or .csv files are read "

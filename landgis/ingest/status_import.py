@@ -62,8 +62,8 @@ def import_status_list(
     path,
     field: str,
     *,
-    document_no: str,
-    document_date,
+    document_no: str | None = None,
+    document_date=None,
     effective_date=None,
     recorded_by: str,
     sheet: str | None = None,
@@ -73,6 +73,7 @@ def import_status_list(
     max_rows: int = DEFAULT_MAX_ROWS,
     via: str | None = None,
     earliest=None,
+    field_map=None,
 ) -> StatusImportResult:
     """Read the list at ``path``, check it against ``store``'s parcels and ledger, and with
     ``write`` append its events in one transaction, recorded as one batch.
@@ -88,7 +89,8 @@ def import_status_list(
     field : str
         ``clearance_status`` or ``auction_status``.
     document_no, document_date, effective_date, recorded_by
-        As :func:`landgis.ingest.status_list.plan_status_import` takes them.
+        As :func:`landgis.ingest.status_list.plan_status_import` takes them: the list's
+        decision, for the rows without their own.
     sheet : str, optional
         The sheet of a workbook (default the first).
     source_name : str, optional
@@ -99,43 +101,53 @@ def import_status_list(
         Where the list came in (``"web"``), kept in the batch's note.
     earliest : date or str, optional
         The earliest effective date accepted (the ``min_effective_date`` setting).
+    field_map : mapping, optional
+        ``{header as written: role}`` for headers not recognised by name, or to choose between
+        two (:func:`landgis.ingest.status_files.read_status_list`).
 
     Raises
     ------
     StatusListError
         The file cannot be read, has more than ``max_rows`` rows (StatusListTooLong), or an
-        argument is wrong (an unknown field, no document number, no user, a bad date): the
-        message says which. Nothing is written.
+        argument is wrong (an unknown field, no user, a bad date, rows without a document
+        when the list gives none): the message says which, ``option`` what would put it
+        right. Nothing is written.
     """
     if field not in STATUS_FIELDS:
         raise StatusListError(f"trường lạ / unknown field {str(field)[:60]!r}; "
                               f"chọn / choose: {', '.join(STATUS_FIELDS)}")
-    if not " ".join(str(document_no or "").split()):
-        raise StatusListError("thiếu số văn bản / the document number is required")
     if not str(recorded_by or "").strip():
         raise StatusListError("thiếu người ghi / who records the list is required")
-    document_date = _date(document_date, "ngày văn bản / document date")
+    if document_date not in (None, ""):
+        document_date = _date(document_date, "ngày văn bản / document date")
     if effective_date not in (None, ""):
         effective_date = _date(effective_date, "ngày hiệu lực / effective date")
     path = Path(path)
     source_name = source_name or path.name
 
-    rows = read_status_list(path, sheet, max_rows=max_rows)
-    plan = plan_status_import(
-        rows, field, store.read_layer("parcels", columns=PARCEL_COLUMNS),
-        store.read_layer("status_events"), document_no=document_no,
-        document_date=document_date, effective_date=effective_date,
-        recorded_by=recorded_by, recorded_at=now_vn(), source=source_name, earliest=earliest)
+    rows = read_status_list(path, sheet, max_rows=max_rows, field_map=field_map)
+    plan = _plan(store, rows, field, document_no, document_date, effective_date,
+                 recorded_by, source_name, earliest)
     result = StatusImportResult(plan, 0, skip_bad_rows)
     events = plan.events_to_write(skip_bad_rows)
     if write and len(events):
-        note = f"{field} {plan.document_no}; event ids {plan.batch_id}-<row>"
+        document = plan.document_no or "per-row documents"
+        note = f"{field} {document}; event ids {plan.batch_id}-<row>"
         result.written = store.append_events(events, batch=Batch(
             source_name=source_name, user=str(recorded_by).strip(),
             source_sha256=file_sha256(path), action="status_list",
             counts={"events": len(events), "skipped_rows": len(plan.errors)},
             note=note + (f" ({via})" if via else "")))
     return result
+
+
+def _plan(store, rows, field, document_no, document_date, effective_date, recorded_by,
+          source_name, earliest) -> StatusImportPlan:
+    return plan_status_import(
+        rows, field, store.read_layer("parcels", columns=PARCEL_COLUMNS),
+        store.read_layer("status_events"), document_no=document_no,
+        document_date=document_date, effective_date=effective_date,
+        recorded_by=recorded_by, recorded_at=now_vn(), source=source_name, earliest=earliest)
 
 
 __all__ = ["StatusImportResult", "import_status_list"]

@@ -33,7 +33,7 @@ import uuid
 import pandas as pd
 
 from landgis.contract import STATUS_EVENTS, STATUS_FIELDS
-from landgis.dates import VN_TZ, check_effective_date, iso_date
+from landgis.dates import VN_TZ, DateError, check_effective_date, iso_date
 from landgis.ingest.fields import fold
 from landgis.ingest.status_files import read_status_list
 from landgis.ingest.status_read import (  # re-exported: callers import them from here
@@ -49,7 +49,7 @@ from landgis.ingest.status_read import (  # re-exported: callers import them fro
     lookup_status,
     normalise_parcel_id,
 )
-from landgis.ingest.status_report import KINDS, Issue, RowResult, StatusImportPlan
+from landgis.ingest.status_report import KINDS, Issue, RowResult, StatusImportPlan, row_list
 from landgis.ledger import current_status
 
 
@@ -140,8 +140,8 @@ def plan_status_import(
     parcels: pd.DataFrame,
     events: pd.DataFrame,
     *,
-    document_no: str,
-    document_date,
+    document_no: str | None = None,
+    document_date=None,
     effective_date=None,
     recorded_by: str,
     recorded_at: str | None = None,
@@ -155,7 +155,8 @@ def plan_status_import(
     ----------
     rows : DataFrame
         From :func:`read_status_list`, or any frame with ``row``, ``status``, optional ``note``
-        and either ``parcel_id`` or ``commune_code``, ``sheet_no`` and ``parcel_no``.
+        and either ``parcel_id`` or ``commune_code``, ``sheet_no`` and ``parcel_no``; optional
+        ``document_no`` and ``document_date``: each row's own decision.
     field : str
         ``clearance_status`` or ``auction_status``.
     parcels : DataFrame
@@ -163,11 +164,15 @@ def plan_status_import(
         communes by name).
     events : DataFrame
         The ledger (``status_events``), for each parcel's status as of ``effective_date``.
-    document_no : str
-        The decision or minutes the list comes with (required).
-    document_date, effective_date : str or date
-        ``dd/mm/yyyy`` or ``YYYY-MM-DD`` (read by :mod:`landgis.dates`); ``effective_date``
-        defaults to ``document_date``.
+    document_no : str, optional
+        The decision or minutes the list comes with, for the rows without their own number
+        (required when a row has none).
+    document_date, effective_date : str or date, optional
+        ``dd/mm/yyyy`` or ``YYYY-MM-DD`` (read by :mod:`landgis.dates`), for the rows without a
+        date of their own (``document_date`` required when a row has none). A row takes
+        effect on its own decision date, else on ``effective_date``, else ``document_date``.
+        A row's own date that is not a date (``31/02/2019``) or out of bounds puts that row
+        in error.
     recorded_by : str
     recorded_at : str, optional
         ISO time with offset; default now in ``+07:00``.
@@ -186,22 +191,25 @@ def plan_status_import(
     Raises
     ------
     ValueError
-        An unknown field, an empty document number or user, a date that is not a date, or an
-        effective date after today or before ``earliest`` (:class:`landgis.dates.DateError`).
+        An unknown field, an empty user, a list-level date that is not a date or an effective
+        date after today or before ``earliest`` (:class:`landgis.dates.DateError`); rows
+        without a document number or date of their own when the list gives none
+        (:class:`StatusListError` naming the rows, ``option`` ``"document"``).
     """
     if field not in STATUS_FIELDS:
         raise ValueError(f"trường lạ / unknown field {field!r}; "
                          f"chọn / choose: {', '.join(STATUS_FIELDS)}")
     document_no = " ".join(str(document_no or "").split())
-    if not document_no:
-        raise ValueError("thiếu số văn bản / the document number is required")
     recorded_by = str(recorded_by or "").strip()
     if not recorded_by:
         raise ValueError("thiếu người ghi / recorded_by is required")
-    document_date = iso_date(document_date, "ngày văn bản / document date")
+    document_date = (iso_date(document_date, "ngày văn bản / document date")
+                     if document_date not in (None, "") else None)
     effective_date = (iso_date(effective_date, "ngày hiệu lực / effective date")
                       if effective_date not in (None, "") else document_date)
-    check_effective_date(effective_date, earliest=earliest)
+    if effective_date is not None:
+        check_effective_date(effective_date, earliest=earliest)
+    own = row_documents(rows, document_no, document_date)
     recorded_at = recorded_at or now_vn()
     batch_id = batch_id or uuid.uuid4().hex[:16]
     source = source if source is not None else rows.attrs.get("source")
@@ -230,17 +238,24 @@ def plan_status_import(
         if len(numbers) > 1:
             duplicates.update(_duplicate_issues(key, numbers))
 
+    # each row's document and effective date, or its problem with them
+    docs: list[tuple[str, str | None, str | None, Issue | None]] = []
+    for rec in records:
+        docs.append(_row_document(rec, document_no, document_date, effective_date, earliest))
     matched = sorted({k for k in keys if k in known})
     ledger = events[events["field"] == field] if len(events) else events
-    then = current_status(ledger, matched, as_of=effective_date)[field] if matched else {}
+    then: dict[str, dict] = {}  # effective date -> {parcel: status on that day}
+    for day in sorted({d[2] for d in docs if d[2]}):
+        ids = sorted({k for k, d in zip(keys, docs) if k in known and d[2] == day})
+        then[day] = current_status(ledger, ids, as_of=day)[field] if ids else {}
     latest = current_status(ledger, matched) if matched else None
 
     results: list[RowResult] = []
     new_events = []
-    for rec, key in zip(records, keys):
+    for rec, key, (doc_no, doc_date, eff, doc_issue) in zip(records, keys, docs):
         row = int(rec["row"])
         text = str(rec.get("status") or "").strip()
-        issues: list[Issue] = []
+        issues: list[Issue] = [doc_issue] if doc_issue else []
         if key is None:
             issues.append(Issue("missing_key", "thiếu mã xã, tờ hoặc thửa",
                                 "commune, sheet or parcel number missing"))
@@ -256,7 +271,7 @@ def plan_status_import(
             issues.append(Issue("unknown_status",
                                 f"{_short(text)!r} không phải trạng thái {field}",
                                 f"{_short(text)!r} is not a {field} value"))
-        current = then[key] if key in known else None
+        current = then[eff].get(key) if key in known and eff else None
         info = None
         if value is not None and current is not None and is_backwards(field, current, value):
             issues.append(Issue(
@@ -265,7 +280,7 @@ def plan_status_import(
                 f"goes back from {vocab.label(current, 'en')} to {vocab.label(value, 'en')}"))
         if not issues and value != current and latest is not None:
             later = latest.loc[key, f"{field}_date"]
-            if pd.notna(later) and str(later)[:10] > effective_date:
+            if pd.notna(later) and str(later)[:10] > eff:
                 info = (f"có sự kiện sau ngày hiệu lực ({str(later)[:10]}: "
                         f"{latest.loc[key, field]}) vẫn là hiện tại / a later event stays current")
         result = RowResult(row, key, text, value, current, tuple(issues), info)
@@ -278,17 +293,62 @@ def plan_status_import(
                 "parcel_id": key,
                 "field": field,
                 "value": value,
-                "effective_date": effective_date,
-                "document_no": document_no,
-                "document_date": document_date,
+                "effective_date": eff,
+                "document_no": doc_no,
+                "document_date": doc_date,
                 "note": " — ".join(filter(None, [note, trail])) or None,
                 "recorded_by": recorded_by,
                 "recorded_at": recorded_at,
             })
 
     frame = pd.DataFrame(new_events, columns=list(STATUS_EVENTS.column_names))
-    return StatusImportPlan(field, document_no, document_date, effective_date, batch_id,
+    plan = StatusImportPlan(field, document_no, document_date, effective_date, batch_id,
                             results, frame, source)
+    if own:
+        plan.notes.append(f"{own} dòng có số hoặc ngày quyết định riêng / {own} row(s) carry "
+                          "their own decision number or date")
+    return plan
+
+
+def row_documents(rows: pd.DataFrame, document_no: str, document_date: str | None) -> int:
+    """How many rows carry their own decision number or date; StatusListError naming the
+    rows that have neither their own nor the list's (``option`` ``"document"``)."""
+    def cells(column):
+        if column not in rows.columns:
+            return pd.Series([""] * len(rows), index=rows.index)
+        return rows[column].fillna("").astype(str).str.strip()
+
+    numbers, dates = cells("document_no"), cells("document_date")
+    lacking = [int(r) for r, n, d in zip(rows["row"], numbers, dates)
+               if (not n and not document_no) or (not d and not document_date)]
+    if lacking:
+        what = [w for w, have, col in (("số văn bản / document number", document_no, numbers),
+                                       ("ngày văn bản / document date", document_date, dates))
+                if not have and (col == "").any()]
+        shown = row_list(lacking)
+        raise StatusListError(
+            f"thiếu {' và '.join(w.split(' / ')[0] for w in what)} ở dòng {shown}: danh sách "
+            f"không ghi và cũng không được cho chung / the {' and '.join(w.split(' / ')[1] for w in what)} "
+            f"is required: row(s) {shown} have none of their own and none is given for the "
+            "list", "document")
+    return int(((numbers != "") | (dates != "")).sum())
+
+
+def _row_document(rec, document_no, document_date, effective_date, earliest):
+    """(number, date, effective date, problem) of one row: its own decision where it has one,
+    else the list's; a date of its own that is not a date, or out of bounds, is its problem."""
+    number = " ".join(str(rec.get("document_no") or "").split()) or document_no
+    text = str(rec.get("document_date") or "").strip()
+    if not text:
+        return number, document_date, effective_date, None
+    try:
+        day = iso_date(text, "ngày quyết định / decision date")
+        check_effective_date(day, earliest=earliest)
+    except DateError as exc:
+        detail = str(exc).split(": ", 1)[-1]  # the value and why, in both languages
+        return number, None, None, Issue("bad_date", f"ngày quyết định {detail}",
+                                         f"decision date {_short(text)!r} not accepted")
+    return number, day, day, None
 
 
 __all__ = [

@@ -24,7 +24,11 @@ from landgis.ingest.fields import fold, strip_marks
 HEADER_SEARCH_ROWS = 10
 
 #: Row columns after reading, whatever the file called them.
-ROW_COLUMNS = ("row", "parcel_id", "commune_code", "sheet_no", "parcel_no", "status", "note")
+ROW_COLUMNS = ("row", "parcel_id", "commune_code", "sheet_no", "parcel_no", "status", "note",
+               "document_no", "document_date")
+
+#: The roles a field map (``{header: role}``) may name: every column but the row number.
+MAP_ROLES = ROW_COLUMNS[1:]
 
 #: role -> header spellings (compared after :func:`fold`), in order of preference
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -34,9 +38,21 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
                  "sheet", "mapsheet"),
     "parcel_no": ("thua", "sothua", "thuaso", "thuadat", "sothuadat", "parcelno", "parcel"),
     "parcel_id": ("parcelid", "mathua", "mathuadat"),
-    "status": ("trangthai", "tinhtrang", "status", "value", "giatri"),
+    "status": ("trangthai", "tinhtrang", "status", "value", "giatri", "tinhtranggpmb",
+               "tinhtrangdat", "tinhtrangthuadat", "trangthaithuadat", "trangthaigpmb",
+               "ketqua"),
     "note": ("ghichu", "note", "notes"),
+    # a council's list often carries each row's own decision
+    "document_no": ("soquyetdinh", "soqd", "sovanban", "quyetdinhso", "documentno",
+                    "decisionno"),
+    "document_date": ("ngayquyetdinh", "ngayqd", "ngayvanban", "ngaybanhanh", "documentdate",
+                      "decisiondate"),
 }
+#: Roles one column at most may hold: two candidates are refused, asking which.
+UNIQUE_ROLES = ("status", "document_no", "document_date")
+#: Aliases at least this long also match a header that goes on with more words
+#: ("Tình trạng GPMB (đến 30/6)"); shorter ones ("to", "xa") only match the whole header.
+PREFIX_MIN = 6
 
 #: What the header must hold, for messages: role -> (Vietnamese, English, examples)
 _EXPECTED = {
@@ -46,6 +62,8 @@ _EXPECTED = {
     "parcel_id": ("mã thửa", "parcel id", "parcel_id, Mã thửa"),
     "status": ("trạng thái", "status", "Trạng thái, Tình trạng, status, value"),
     "note": ("ghi chú", "note", "Ghi chú, note"),
+    "document_no": ("số quyết định", "decision number", "Số quyết định, Số QĐ"),
+    "document_date": ("ngày quyết định", "decision date", "Ngày quyết định, Ngày QĐ"),
 }
 _TRIPLE = ("commune_code", "sheet_no", "parcel_no")
 
@@ -59,7 +77,20 @@ EXPECTED_HEADERS = (
 
 
 class StatusListError(ValueError):
-    """A status list that cannot be read; the message names the file and what is wrong."""
+    """A status list that cannot be read; the message names the file and what is wrong.
+
+    ``option`` names what the caller could give to put it right, for the script to name its
+    flag and the web page its field: ``"field_map"`` (which column holds what), ``"sheet"``
+    (another sheet of the workbook), ``"document"`` (a decision number and date for the rows
+    without their own), or None.
+    """
+
+    OPTIONS = ("field_map", "sheet", "document")
+
+    def __init__(self, message: str, option: str | None = None):
+        super().__init__(message)
+        assert option is None or option in self.OPTIONS, option
+        self.option = option
 
 
 class StatusListTooLong(StatusListError):
@@ -142,20 +173,88 @@ def accepted_values(field: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _match_header(cells: list[str]) -> dict[str, int]:
-    """role -> column index for the recognisable names in one row (best alias wins)."""
-    found: dict[str, tuple[int, int]] = {}
+def _header_match(cell: str) -> tuple[str, int] | None:
+    """(role, rank) of one header cell: the whole header or, for the longer aliases, its
+    first words ("Tình trạng GPMB (đến 30/6)"); rank orders whole headers before first words,
+    then the aliases in their order of preference."""
+    words = cell.replace("(", " (").split()
+    for k in range(len(words), 0, -1):
+        key = fold(" ".join(words[:k]))
+        if not key:
+            continue
+        for role, aliases in HEADER_ALIASES.items():
+            if key in aliases and (k == len(words) or len(key) >= PREFIX_MIN):
+                return role, aliases.index(key) + (0 if k == len(words) else 1000)
+    return None
+
+
+def _fold_map(field_map) -> dict[str, str]:
+    """``{header: role}`` with its headers folded."""
+    return {fold(src): role for src, role in (field_map or {}).items()}
+
+
+def _header_candidates(cells: list[str], field_map=None) -> dict[str, list[tuple[int, int]]]:
+    """role -> [(rank, column)] of every cell that could hold it, best first; a mapped header
+    takes its role (rank -1) and the role is no one else's."""
+    explicit = _fold_map(field_map)
+    found: dict[str, list[tuple[int, int]]] = {}
     for col, cell in enumerate(cells):
         key = fold(cell) if cell else ""
         if not key:
             continue
-        for role, aliases in HEADER_ALIASES.items():
-            if key in aliases:
-                rank = aliases.index(key)
-                if role not in found or rank < found[role][0]:
-                    found[role] = (rank, col)
-                break
-    return {role: col for role, (_rank, col) in found.items()}
+        if key in explicit:
+            found[explicit[key]] = [(-1, col)]
+            continue
+        match = _header_match(cell)
+        if match:
+            found.setdefault(match[0], []).append((match[1], col))
+    for role in set(explicit.values()):
+        if role in found and found[role][0][0] == -1:
+            found[role] = found[role][:1]
+    return {role: sorted(c) for role, c in found.items()}
+
+
+def _match_header(cells: list[str], field_map=None) -> dict[str, int]:
+    """role -> column index for the recognisable names in one row (best alias wins)."""
+    return {role: c[0][1] for role, c in _header_candidates(cells, field_map).items()}
+
+
+def _clash(cells: list[str], field_map, where: str, row: int) -> StatusListError | None:
+    """The error for a role of :data:`UNIQUE_ROLES` that two columns of the header could
+    hold ("Tình trạng" and "Tình trạng GPMB"), or None."""
+    for role, cands in _header_candidates(cells, field_map).items():
+        if role in UNIQUE_ROLES and len(cands) > 1:
+            vi, en, _ = _EXPECTED[role]
+            names = ", ".join(f"{cells[col]!r} (cột / column {_column_letter(col)})"
+                              for _rank, col in cands)
+            return StatusListError(
+                f"{where}: dòng {row} có {len(cands)} cột có thể là {vi}: {names}; cho biết "
+                f"cột nào là {vi} (ánh xạ TIÊU_ĐỀ={role}) / row {row} has {len(cands)} columns "
+                f"that could be the {en}: {names}; say which one holds it (map "
+                f"HEADER={role})", "field_map")
+    return None
+
+
+def _column_letter(col: int) -> str:
+    """0 -> "A", 26 -> "AA": the column as a spreadsheet names it."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def check_field_map(field_map) -> dict[str, str]:
+    """A field map ``{header: role}`` whose roles are known; StatusListError otherwise."""
+    out = {}
+    for src, role in (field_map or {}).items():
+        if role not in MAP_ROLES:
+            raise StatusListError(
+                f"ánh xạ trường / field map {src}={role}: không có cột {role!r} / no such "
+                f"column; chọn / choose: {', '.join(MAP_ROLES)}", "field_map")
+        out[str(src)] = role
+    return out
 
 
 def _complete(roles: dict[str, int]) -> bool:
@@ -173,12 +272,24 @@ def _missing_roles(roles: dict[str, int]) -> list[str]:
     return missing
 
 
-def _find_header(table: list[list[str]], where: str) -> tuple[int, dict[str, int]]:
+def _find_header(table: list[list[str]], where: str,
+                 field_map=None) -> tuple[int, dict[str, int]]:
     """The 0-based index of the header row and its roles, or StatusListError."""
     best: tuple[int, dict[str, int]] | None = None
     for i, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
-        roles = _match_header(cells)
+        roles = _match_header(cells, field_map)
         if _complete(roles):
+            clash = _clash(cells, field_map, where, i + 1)
+            if clash is not None:
+                raise clash
+            missing = [src for src in (field_map or {}) if fold(src) not in
+                       {fold(c) for c in cells if c}]
+            if missing:
+                raise StatusListError(
+                    f"{where}: ánh xạ trường / field map: dòng tiêu đề {i + 1} không có cột / "
+                    f"header row {i + 1} has no column {', '.join(map(repr, missing))}; "
+                    f"tiêu đề / headers: {', '.join(repr(c) for c in cells if c)}",
+                    "field_map")
             return i, roles
         if roles and (best is None or len(roles) > len(best[1])):
             best = (i, roles)
@@ -188,7 +299,7 @@ def _find_header(table: list[list[str]], where: str) -> tuple[int, dict[str, int
         raise StatusListError(
             f"{where}: dòng {i + 1} có tiêu đề nhưng thiếu cột / row {i + 1} has headers but "
             f"lacks: {'; '.join(_missing_roles(roles))}. Tiêu đề đã thấy / headers found: "
-            f"{', '.join(map(repr, seen))}. Cần / expected: {EXPECTED_HEADERS}")
+            f"{', '.join(map(repr, seen))}. Cần / expected: {EXPECTED_HEADERS}", "field_map")
     first = next(((i, [c for c in cells if c]) for i, cells in
                   enumerate(table[:HEADER_SEARCH_ROWS]) if any(cells)), None)
     if first is None:
@@ -199,10 +310,10 @@ def _find_header(table: list[list[str]], where: str) -> tuple[int, dict[str, int
         f"{where}: không tìm thấy dòng tiêu đề trong {HEADER_SEARCH_ROWS} dòng đầu / no header "
         f"row in the first {HEADER_SEARCH_ROWS} rows. Tiêu đề đã thấy / headers found "
         f"(dòng / row {first[0] + 1}): {', '.join(map(repr, first[1]))}. "
-        f"Cần / expected: {EXPECTED_HEADERS}")
+        f"Cần / expected: {EXPECTED_HEADERS}", "field_map")
 
 
 __all__ = [
-    "EXPECTED_HEADERS", "HEADER_ALIASES", "HEADER_SEARCH_ROWS", "ROW_COLUMNS", "StatusListError",
-    "StatusListTooLong", "accepted_values", "lookup_status", "normalise_parcel_id",
+    "EXPECTED_HEADERS", "HEADER_ALIASES", "HEADER_SEARCH_ROWS", "MAP_ROLES", "ROW_COLUMNS",
+    "StatusListError", "StatusListTooLong", "check_field_map", "accepted_values", "lookup_status", "normalise_parcel_id",
 ]

@@ -25,6 +25,7 @@ KINDS = {
     "missing_status": ("thiếu trạng thái", "no status"),
     "unknown_status": ("trạng thái lạ", "unknown status"),
     "backwards": ("lùi trạng thái", "status goes backwards"),
+    "bad_date": ("ngày quyết định sai", "bad decision date"),
 }
 
 
@@ -84,9 +85,9 @@ class StatusImportPlan:
     """
 
     field: str
-    document_no: str
-    document_date: str
-    effective_date: str
+    document_no: str  # the list's; "" when each row carries its own
+    document_date: str | None
+    effective_date: str | None
     batch_id: str
     rows: list[RowResult]
     events: pd.DataFrame
@@ -143,6 +144,10 @@ REPORT_PROBLEMS = 100
 COLUMN_WIDTH = 40
 
 
+#: What the report says where the list-level document gives way to each row's own.
+PER_ROW = "theo từng dòng / per row"
+
+
 def _label(vocab, code: str | None) -> str:
     return vocab.label(code) if code else "-"
 
@@ -156,8 +161,8 @@ def render_report(plan: StatusImportPlan, *, max_rows: int | None = None,
     vocab = STATUS_FIELDS[plan.field]
     lines = [
         f"Danh sách / list: {plan.source or '-'}; trường / field: {plan.field}; "
-        f"văn bản / document: {plan.document_no} ({plan.document_date}); "
-        f"hiệu lực / effective: {plan.effective_date}",
+        f"văn bản / document: {plan.document_no or PER_ROW} ({plan.document_date or PER_ROW}); "
+        f"hiệu lực / effective: {plan.effective_date or PER_ROW}",
         *plan.notes, "",
     ]
     header = ("Dòng/Row", "Thửa/Parcel", "Trong tệp/In file", "Hiện tại/Current",

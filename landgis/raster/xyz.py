@@ -68,7 +68,7 @@ def _raster_info(path: str) -> _RasterInfo:
     with rasterio.open(path) as src:
         if src.crs is None:
             raise ValueError(f"{path}: the raster has no CRS; say which one it is in "
-                             f"(a .prj/.aux.xml or gdal_edit.py -a_srs)")
+                             f"(a .prj or .aux.xml file beside it)")
         crs = _warp_crs(src.crs)
         w, s, e, n = src.bounds
         if src.crs.is_geographic:  # Web Mercator stops short of the poles

@@ -47,7 +47,16 @@ def mask_url(url) -> str:
 
 
 class StoreError(Exception):
-    """Something the store cannot do, said in words a user can act on."""
+    """Something the store cannot do, said in words a user can act on.
+
+    ``option`` names what would put it right, for a script to name its flag or command:
+    ``"database_url"`` (name another store), ``"init_store"`` (create the store there
+    first), or None.
+    """
+
+    def __init__(self, message: str = "", option: str | None = None):
+        super().__init__(message)
+        self.option = option
 
 
 class LayerNotFoundError(StoreError):

@@ -120,10 +120,8 @@ class GeoPackageStore(Store):
         if self.path.suffix.lower() != ".gpkg":
             raise StoreError(f"{self.path}: a GeoPackage store needs a .gpkg file")
         if not create and not self.path.exists():
-            raise StoreError(
-                f"no GeoPackage at {self.path}; build the demo layers with "
-                "`make layers` (or scripts/make_demo_layers.py) or name another with --db"
-            )
+            raise StoreError(f"không có GeoPackage / no GeoPackage at {self.path}; build the "
+                             "demo layers there or name another store", "database_url")
 
     # ------------------------------------------------------------------ helpers
 

@@ -136,7 +136,8 @@ def ensure_postgis(conn) -> None:
     except psycopg.Error as exc:
         raise StoreError(
             f"EPSG:{SRID} is missing from spatial_ref_sys and could not be registered "
-            f"({str(exc).strip()}); run scripts/init_db.py as the database owner") from None
+            f"({str(exc).strip()}); create the store as the database owner",
+            "init_store") from None
 
 
 def ensure_schema(conn, schema: str) -> None:

@@ -124,7 +124,7 @@ class PostGISStore(LedgerAndBatches, Store):
             self.close()
             raise StoreError(
                 f"{mask(self.url)}: schema {self.schema!r} holds no landgis store; create it "
-                f"with scripts/init_db.py --db '{mask(self.url)}' [--from layers/kontum.gpkg]")
+                "there first (empty, or from a GeoPackage)", "init_store")
 
     def __repr__(self) -> str:
         return f"PostGISStore({mask(self.url)!r})"
@@ -186,7 +186,7 @@ class PostGISStore(LedgerAndBatches, Store):
                                    "RETURNING value").format(self._t(META))).fetchone()
         if row is None:
             raise StoreError(f"{mask(self.url)}: the store's meta table has no version row; "
-                             "run scripts/init_db.py")
+                             "create the store again", "init_store")
         return int(row[0])
 
     def _layer_names(self, conn) -> list[str]:

@@ -302,7 +302,7 @@ def test_refusals_say_why_and_write_nothing(store, tmp_path):
     exc = refused(store, tmp_path, "not yet handed over: 23296-1-1 .*compensated.*23296-1-2 "
                                    ".*disputed", parcels=["23296-1-1", "23296-1-2"])
     assert exc.kind == "refused" and exc.parcel_ids == ["23296-1-1", "23296-1-2"]
-    assert "--allow-uncleared" in str(exc)
+    assert exc.option == "allow_uncleared" and "--" not in str(exc)
     hand_over(store, ["23296-1-3"])
     sell(store, "23296-1-3")
     exc = refused(store, tmp_path, "already sold: 23296-1-3", parcels=["23296-1-3"])

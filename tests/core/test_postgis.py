@@ -100,9 +100,10 @@ def test_set_up_registers_epsg_9216_and_indexes_every_spatial_layer(store):
     assert unique == 1
 
 
-def test_a_database_never_set_up_names_init_db(postgis_url):
-    with pytest.raises(StoreError, match="init_db.py"):
+def test_a_database_never_set_up_says_to_create_the_store(postgis_url):
+    with pytest.raises(StoreError, match="holds no landgis store; create it") as err:
         open_store(postgis_url)
+    assert err.value.option == "init_store"
     assert open_store(postgis_url, create=True).layers() == []
 
 

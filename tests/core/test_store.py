@@ -122,8 +122,9 @@ def test_bad_events_append_nothing(store, change, expected):
 
 
 def test_open_store_messages(tmp_path):
-    with pytest.raises(StoreError, match="make layers"):
+    with pytest.raises(StoreError, match="no GeoPackage at .*none.gpkg") as err:
         open_store(tmp_path / "none.gpkg")
+    assert err.value.option == "database_url"
     with pytest.raises(StoreError, match="cannot connect to PostgreSQL at postgresql://an:\\*"):
         open_store("postgresql://an:secret@127.0.0.1:1/landgis?connect_timeout=2")
     with pytest.raises(StoreError, match=".gpkg"):

@@ -66,6 +66,7 @@ def test_refusals_exit_1_with_the_message_and_write_nothing(store, tmp_path):
     cases = [
         (["--parcels", "23296-9-9"], "no such parcel: 23296-9-9"),
         (["--parcels", "23296-1-1"], "not yet handed over: 23296-1-1"),
+        (["--parcels", "23296-1-1"], "to fix: --allow-uncleared"),
         (["--zone", "KCN-T1", "--status", "sold"], "empty selection"),
     ]
     for args, message in cases:

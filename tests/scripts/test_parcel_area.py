@@ -121,3 +121,44 @@ def test_no_output_shows_the_database_password(store, script, tmp_path):
     assert len(csvs) == 7
     for csv in csvs:
         assert secret not in pd.read_csv(csv).to_csv()
+
+
+@pytest.mark.parametrize("driver,suffix", [("GeoJSON", "geojson"), ("KML", "kml")])
+def test_polygons_keep_their_names_in_the_terminal_and_every_format(store, script, tmp_path,
+                                                                      driver, suffix):
+    """Areas of a file of named lots: each area beside the file's own name and code, as text
+    (a name written like a formula stays text)."""
+    import geopandas as gpd
+    from shapely.geometry import shape
+
+    names = ["Lô CN-01 Hòa Bình", "=HYPERLINK(\"http://x\",\"y\")"]
+    lots = gpd.GeoDataFrame(
+        {"Name": names, "ma_lo": ["007", "CN-02"]},
+        geometry=[shape(lonlat_square(50, 50, 100)), shape(lonlat_square(0, 0, 50))],
+        crs=4326)
+    path = tmp_path / f"lots.{suffix}"
+    lots.to_file(path, driver=driver)
+    out = script("parcel_area.py", "--db", store.url, "--polygon", path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert any("Lô CN-01 Hòa Bình" in line and "007" in line and "10.000" in line
+               for line in lines), out.stdout
+
+    js, xl, csv = tmp_path / "a.json", tmp_path / "a.xlsx", tmp_path / "a.csv"
+    for target in (js, xl, csv):
+        assert script("parcel_area.py", "--db", store.url, "--polygon", path,
+                      "--out", target).returncode == 0
+    doc = json.loads(js.read_text())["tables"]
+    assert [(p["Name"], p["ma_lo"]) for p in doc["polygons"]] == list(zip(names, ["007",
+                                                                                 "CN-02"]))
+    assert abs(doc["polygons"][0]["plane_area_m2"] - 10_000) < 0.05
+    assert {t["Name"] for t in doc["touched"] if t["polygon"] == 1} == {names[0]}
+
+    ws = openpyxl.load_workbook(xl)["polygons"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][rows[0].index("Name")] == names[0]
+    assert rows[2][rows[0].index("Name")] == names[1]  # text, not a formula
+    assert rows[1][rows[0].index("ma_lo")] == "007"
+    table = pd.read_csv(tmp_path / "a-polygons.csv", dtype=str, encoding="utf-8-sig")
+    assert table["Name"].tolist() == [names[0], "'" + names[1]]
+    assert table["ma_lo"].tolist() == ["007", "CN-02"]

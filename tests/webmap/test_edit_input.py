@@ -89,3 +89,21 @@ def test_a_damaged_sheet_is_a_bad_request(client, store, tmp_path):
     resp = upload(client, name="hong.xlsx", data=path.read_bytes())
     assert resp.status_code == 400
     assert "the sheet cannot be read" in resp.get_json()["error"]
+
+
+def test_two_status_columns_name_the_map_field_and_the_map_chooses(client, store):
+    rows = [["Mã thửa", "Tình trạng", "Tình trạng GPMB", "Số QĐ", "Ngày QĐ"],
+            ["23296-1-3", "chưa", "Đã kiểm kê", "45/QĐ-UBND", "15/03/2019"]]
+    before = ledger(store)
+    resp = upload(client, rows, confirm="1", document_no="", document_date="")
+    assert resp.status_code == 400
+    body = resp.get_json()
+    assert body["field"] == "map"
+    assert "'Tình trạng'" in body["error"] and "'Tình trạng GPMB'" in body["error"]
+    assert "--" not in body["error"] and "«Ánh xạ cột»" in body["error"]
+    assert ledger(store).equals(before)
+    resp = upload(client, rows, confirm="1", document_no="", document_date="",
+                  map="Tình trạng GPMB=status")
+    assert resp.status_code == 201, resp.get_json()
+    new = ledger(store).iloc[-1]
+    assert (new["document_no"], new["document_date"]) == ("45/QĐ-UBND", "2019-03-15")

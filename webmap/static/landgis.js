@@ -24,7 +24,7 @@ var landgis = (function () {
       docNo: "Số văn bản", docDate: "Ngày văn bản", note: "Ghi chú", preview: "Xem trước",
       confirm: "Xác nhận ghi", now: "Hiện tại", newValue: "Mới", backwards: "lùi trạng thái",
       written: "Đã ghi", conflict: "Đã có người khác cập nhật trong lúc bạn xem",
-      yourView: "Bạn thấy", theirs: "Hiện tại", upload: "Tải danh sách (.xlsx, .csv)",
+      yourView: "Bạn thấy", theirs: "Hiện tại", upload: "Tải danh sách (.xlsx, .csv)", colMap: "Ánh xạ cột (TIÊU ĐỀ=status)",
       check: "Kiểm tra", by: "bởi", length: "Chiều dài trên mặt phẳng VN-2000",
       exportTitle: "Xuất hồ sơ đấu giá", lotCode: "Mã lô", lotName: "Tên lô",
       exportGo: "Xuất hồ sơ (.zip)", exportUses: "Dùng các thửa đã chọn ở trên",
@@ -48,7 +48,7 @@ var landgis = (function () {
       docNo: "Document no.", docDate: "Document date", note: "Note", preview: "Preview",
       confirm: "Confirm", now: "Now", newValue: "New", backwards: "goes backwards",
       written: "Recorded", conflict: "Someone else changed these while you were looking",
-      yourView: "You saw", theirs: "Now", upload: "Upload a list (.xlsx, .csv)",
+      yourView: "You saw", theirs: "Now", upload: "Upload a list (.xlsx, .csv)", colMap: "Column map (HEADER=status)",
       check: "Check", by: "by", length: "Length on the VN-2000 plane",
       exportTitle: "Export auction dossier", lotCode: "Lot code", lotName: "Lot name",
       exportGo: "Export dossier (.zip)", exportUses: "Uses the parcels picked above",
@@ -456,6 +456,9 @@ var landgis = (function () {
 
     var file = el("input", { type: "file", id: "landgis-upload-file", accept: ".xlsx,.csv" });
     var report = el("pre", { id: "landgis-upload-report" });
+    // the list's headers the server does not recognise, or which of two is the status
+    var colMap = el("textarea", { id: "landgis-upload-map", rows: "2", title: t("colMap"),
+                                  placeholder: t("colMap") });
     function send(confirm) {
       var form = new FormData();
       if (!file.files.length) { return; }
@@ -464,6 +467,7 @@ var landgis = (function () {
       form.append("document_no", docNo.value);
       form.append("document_date", docDate.value);
       form.append("effective_date", effective.value);
+      form.append("map", colMap.value);
       if (confirm) { form.append("confirm", "1"); }
       post("/edit/upload", form).then(function (res) {
         report.textContent = res.body.report || res.body.error || "";
@@ -474,7 +478,7 @@ var landgis = (function () {
     checkBtn.addEventListener("click", function () { send(false); });
     var sendBtn = el("button", { type: "button", text: t("confirm") });
     sendBtn.addEventListener("click", function () { send(true); });
-    box.appendChild(el("div", { class: "landgis-upload" }, [el("b", { text: t("upload") }), file, checkBtn, sendBtn, report]));
+    box.appendChild(el("div", { class: "landgis-upload" }, [el("b", { text: t("upload") }), file, colMap, checkBtn, sendBtn, report]));
     return box;
   }
 
