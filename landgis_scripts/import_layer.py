@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from landgis.contract import LAYERS
+from landgis.contract import LAYERS, RECORDS
 from landgis.ingest.derive import MissingColumns
 from landgis.ingest.encodings import ENCODINGS
 from landgis.ingest.fields import parse_pairs
@@ -38,7 +38,7 @@ FLAGS = {"crs": "--crs 'VN-2000 Kon Tum' (or an EPSG code)", "encoding": "--enco
 def main() -> int:
     p = _cli.parser(__doc__.splitlines()[0])
     p.add_argument("source", help="the file to import")
-    p.add_argument("--layer", required=True, choices=[n for n in LAYERS if n != "status_events"])
+    p.add_argument("--layer", required=True, choices=[n for n in LAYERS if n not in RECORDS])
     p.add_argument("--crs", help="CRS of a file with no .prj: EPSG code or a name such as "
                                  "'VN-2000 Kon Tum', 'VN-2000 107.30', 'UTM 48N'")
     p.add_argument("--encoding", choices=ENCODINGS, help="text encoding of a .dbf with no .cpg")

@@ -32,7 +32,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from landgis import crs as crsmod
-from landgis.contract import LAYERS
+from landgis.contract import LAYERS, RECORDS
 from landgis.ingest.derive import MissingColumns
 from landgis.ingest.encodings import ENCODINGS
 from landgis.ingest.fields import parse_pairs
@@ -161,7 +161,7 @@ def _text(form, name: str, longest: int = 200) -> str | None:
 def _check_options(form) -> dict:
     """The options of a check as the form gives them (kept for the confirmation)."""
     layer = form.get("layer") or "parcels"
-    if layer not in LAYERS or layer == "status_events":
+    if layer not in LAYERS or layer in RECORDS:
         raise FormError("layer", f"lớp không có / no such layer: {layer!r}")
     encoding = _text(form, "encoding")
     if encoding is not None and encoding not in ENCODINGS:
@@ -243,7 +243,7 @@ def options():
     return jsonify(
         crs=[{"value": f"EPSG:{code}", "label": f"EPSG:{code} – {names[0]}"}
              for code, names in crsmod.KNOWN_CRS.items()],
-        encodings=list(ENCODINGS), layers=[n for n in LAYERS if n != "status_events"],
+        encodings=list(ENCODINGS), layers=[n for n in LAYERS if n not in RECORDS],
         accepted=list(ACCEPTED), max_survey_upload_mb=_limit_mb())
 
 
