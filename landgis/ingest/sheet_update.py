@@ -68,10 +68,8 @@ class SheetUpdate:
                "giữ nguyên / every other parcel stays",
                f"thửa / parcels: {len(self.added)} thêm / added, {len(self.changed)} đổi / "
                f"changed, {self.unchanged} không đổi / unchanged, {len(self.removed)} bỏ / "
-               "removed"]
-        if len(self.lineage):
-            out.append(f"nguồn gốc / lineage: {len(self.lineage)} (tách, gộp / split, merge); "
-                       f"{len(self.events)} trạng thái kế thừa / statuses carried over")
+               f"removed; {len(self.lineage)} nguồn gốc (tách, gộp) / lineage (split, merge), "
+               f"{len(self.events)} trạng thái kế thừa / statuses carried over"]
         if self.with_history:
             out.append(self.history_note())
         return out
