@@ -6,7 +6,8 @@ same batch record and the same all-or-nothing write. The flow:
 ``POST /edit/layer/check``
     multipart: ``file`` (a new upload) or ``token`` (the last one again), and the options
     ``layer``, ``crs``, ``encoding``, ``map`` (lines ``SOURCE=column``), ``set`` (lines
-    ``column=value``), ``source_layer``, ``tolerance``, ``repair``, ``strict``. Nothing is
+    ``column=value``), ``source_layer``, ``tolerance``, ``repair``, ``strict``,
+    ``confirm_removed``, ``replace_layer`` (checkboxes, ``1``). Nothing is
     written. Answers the report (200 when it may be written, 422 when not), every finding with
     its place in WGS 84; a file the core refuses answers 422 with ``field``, the form field
     that would put it right (``file`` when only another file would).
@@ -187,7 +188,9 @@ def _check_options(form) -> dict:
     return {"layer": layer, "crs": _text(form, "crs"), "encoding": encoding,
             "field_map": lines["map"], "constants": lines["set"],
             "source_layer": _text(form, "source_layer"), "tolerance_pct": tolerance,
-            "repair": form.get("repair") == "1", "strict": form.get("strict") == "1"}
+            "repair": form.get("repair") == "1", "strict": form.get("strict") == "1",
+            "confirm_removed": form.get("confirm_removed") == "1",
+            "mode": "replace" if form.get("replace_layer") == "1" else "update"}
 
 
 def _run(upload, chosen: dict, *, write: bool):
@@ -273,6 +276,8 @@ def check():
     body = _report(result, upload, chosen)
     if result.refused:
         body["error"] = f"{upload.name}: không ghi được / cannot be written: {result.refused}"
+        if result.option:  # confirm_removed: the checkbox that allows it
+            body["field"] = result.option
     return jsonify(body), 200 if result.refused is None else 422
 
 
