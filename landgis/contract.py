@@ -372,9 +372,39 @@ STATUS_EVENTS = Layer(
     title_en="Status history",
 )
 
+LINEAGE_KIND = Vocabulary(
+    "kind",
+    {
+        "split": ("tách", "split"),
+        "merge": ("gộp", "merge"),
+    },
+)
+
+#: Which parcel of a re-survey succeeds which removed one: a child lying mostly inside one
+#: parent (split, ``share`` the part of the parent's area that went to it) or covering
+#: parents (merge, ``share`` the part of the child's area that came from that parent).
+#: Written by the store with the update that made it, never imported.
+PARCEL_LINEAGE = Layer(
+    "parcel_lineage",
+    (
+        _c("batch_id", "int", vi="lô nhập", en="import batch"),
+        _c("parent_id", "str", vi="thửa trước", en="parent parcel"),
+        _c("child_id", "str", vi="thửa sau", en="child parcel"),
+        _c("kind", "str", vocabulary=LINEAGE_KIND, vi="kiểu", en="kind"),
+        _c("share", "float", vi="tỷ lệ diện tích", en="area share"),
+    ),
+    key=None,
+    title_vi="Nguồn gốc thửa",
+    title_en="Parcel lineage",
+)
+
 LAYERS: dict[str, Layer] = {
-    layer.name: layer for layer in (ZONES, ZONING_PLOTS, PARCELS, PROJECTS, STATUS_EVENTS)
+    layer.name: layer for layer in (ZONES, ZONING_PLOTS, PARCELS, PROJECTS, STATUS_EVENTS,
+                                    PARCEL_LINEAGE)
 }
+
+#: The layers the store records itself (the ledger, the lineage): never imported from a file.
+RECORDS = (STATUS_EVENTS.name, PARCEL_LINEAGE.name)
 
 
 def get_layer(name: str) -> Layer:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from landgis.contract import LAYERS
+from landgis.contract import LAYERS, RECORDS
 from landgis.ingest.derive import MissingColumns
 from landgis.ingest.encodings import ENCODINGS
 from landgis.ingest.fields import parse_pairs
@@ -32,13 +32,15 @@ STAGES = 4
 #: the option of each kind of refusal the core names (SourceError.option)
 FLAGS = {"crs": "--crs 'VN-2000 Kon Tum' (or an EPSG code)", "encoding": "--encoding",
          "field_map": "--map SOURCE=column", "constants": "--set column=VALUE",
-         "source_layer": "--source-layer"}
+         "source_layer": "--source-layer",
+         "confirm_removed": "--confirm-removed (the removed parcels' events stay in the "
+                            "history, listed in the batch)"}
 
 
 def main() -> int:
     p = _cli.parser(__doc__.splitlines()[0])
     p.add_argument("source", help="the file to import")
-    p.add_argument("--layer", required=True, choices=[n for n in LAYERS if n != "status_events"])
+    p.add_argument("--layer", required=True, choices=[n for n in LAYERS if n not in RECORDS])
     p.add_argument("--crs", help="CRS of a file with no .prj: EPSG code or a name such as "
                                  "'VN-2000 Kon Tum', 'VN-2000 107.30', 'UTM 48N'")
     p.add_argument("--encoding", choices=ENCODINGS, help="text encoding of a .dbf with no .cpg")
@@ -50,6 +52,11 @@ def main() -> int:
     p.add_argument("--repair", action="store_true", help="repair invalid geometries")
     p.add_argument("--strict", action="store_true", help="refuse the import on warnings too")
     p.add_argument("--tolerance", type=float, help="legal vs plane area tolerance, per cent")
+    p.add_argument("--replace-layer", action="store_true",
+                   help="replace the whole layer (parcels: by default only the sheets of "
+                        "communes the file covers are replaced)")
+    p.add_argument("--confirm-removed", action="store_true",
+                   help="remove parcels with status history that no new parcel succeeds")
     p.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     p.add_argument("--report", help="also write the report to FILE.html or FILE.json")
     p.add_argument("--user", default=None, help="who imports (default: the login name)")
@@ -69,7 +76,9 @@ def main() -> int:
     options = ImportOptions(
         crs=args.crs, encoding=args.encoding, field_map=parse_pairs(args.map, "--map"),
         constants=parse_pairs(args.set, "--set"), source_layer=args.source_layer,
-        repair=args.repair, strict=args.strict, tolerance_pct=args.tolerance)
+        repair=args.repair, strict=args.strict, tolerance_pct=args.tolerance,
+        mode="replace" if args.replace_layer else "update",
+        confirm_removed=args.confirm_removed)
     try:
         result = run_import(store, args.source, args.layer, options,
                             user=args.user or getpass.getuser(), write=not args.dry_run,
@@ -96,6 +105,8 @@ def main() -> int:
         print(f"báo cáo / report: {out}")
     if result.refused:
         print(f"{args.source}: không ghi / nothing written ({result.refused})", file=sys.stderr)
+        if result.option:
+            print(f"  cách sửa / to fix: {FLAGS[result.option]}", file=sys.stderr)
         return 1
     if result.batch is None:
         print("chạy thử / dry run: nothing written")

@@ -22,6 +22,8 @@ def demo():
 
 def test_every_layer_meets_the_contract(demo):
     for name, layer in contract.LAYERS.items():
+        if name == contract.PARCEL_LINEAGE.name and name not in demo:
+            continue  # made by the first import that splits or merges parcels
         epsg = contract.STORAGE_EPSG if layer.is_spatial else None
         assert contract.check_layer(demo[name], name, crs_epsg=epsg) == [], name
 

@@ -6,7 +6,8 @@ same batch record and the same all-or-nothing write. The flow:
 ``POST /edit/layer/check``
     multipart: ``file`` (a new upload) or ``token`` (the last one again), and the options
     ``layer``, ``crs``, ``encoding``, ``map`` (lines ``SOURCE=column``), ``set`` (lines
-    ``column=value``), ``source_layer``, ``tolerance``, ``repair``, ``strict``. Nothing is
+    ``column=value``), ``source_layer``, ``tolerance``, ``repair``, ``strict``,
+    ``confirm_removed``, ``replace_layer`` (checkboxes, ``1``). Nothing is
     written. Answers the report (200 when it may be written, 422 when not), every finding with
     its place in WGS 84; a file the core refuses answers 422 with ``field``, the form field
     that would put it right (``file`` when only another file would).
@@ -32,7 +33,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from landgis import crs as crsmod
-from landgis.contract import LAYERS
+from landgis.contract import LAYERS, RECORDS
 from landgis.ingest.derive import MissingColumns
 from landgis.ingest.encodings import ENCODINGS
 from landgis.ingest.fields import parse_pairs
@@ -161,7 +162,7 @@ def _text(form, name: str, longest: int = 200) -> str | None:
 def _check_options(form) -> dict:
     """The options of a check as the form gives them (kept for the confirmation)."""
     layer = form.get("layer") or "parcels"
-    if layer not in LAYERS or layer == "status_events":
+    if layer not in LAYERS or layer in RECORDS:
         raise FormError("layer", f"lớp không có / no such layer: {layer!r}")
     encoding = _text(form, "encoding")
     if encoding is not None and encoding not in ENCODINGS:
@@ -187,7 +188,9 @@ def _check_options(form) -> dict:
     return {"layer": layer, "crs": _text(form, "crs"), "encoding": encoding,
             "field_map": lines["map"], "constants": lines["set"],
             "source_layer": _text(form, "source_layer"), "tolerance_pct": tolerance,
-            "repair": form.get("repair") == "1", "strict": form.get("strict") == "1"}
+            "repair": form.get("repair") == "1", "strict": form.get("strict") == "1",
+            "confirm_removed": form.get("confirm_removed") == "1",
+            "mode": "replace" if form.get("replace_layer") == "1" else "update"}
 
 
 def _run(upload, chosen: dict, *, write: bool):
@@ -243,7 +246,7 @@ def options():
     return jsonify(
         crs=[{"value": f"EPSG:{code}", "label": f"EPSG:{code} – {names[0]}"}
              for code, names in crsmod.KNOWN_CRS.items()],
-        encodings=list(ENCODINGS), layers=[n for n in LAYERS if n != "status_events"],
+        encodings=list(ENCODINGS), layers=[n for n in LAYERS if n not in RECORDS],
         accepted=list(ACCEPTED), max_survey_upload_mb=_limit_mb())
 
 
@@ -273,6 +276,8 @@ def check():
     body = _report(result, upload, chosen)
     if result.refused:
         body["error"] = f"{upload.name}: không ghi được / cannot be written: {result.refused}"
+        if result.option:  # confirm_removed: the checkbox that allows it
+            body["field"] = result.option
     return jsonify(body), 200 if result.refused is None else 422
 
 

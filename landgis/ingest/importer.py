@@ -29,6 +29,7 @@ from landgis.ingest.derive import (
 )
 from landgis.ingest.fields import apply_mapping, map_distinct, map_fields
 from landgis.ingest.readers import Source, SourceError, read_source
+from landgis.ingest.sheet_update import SheetUpdate, plan_sheet_update
 from landgis.store.base import Batch, Store
 from landgis.validation import (AREA_TOLERANCE_PCT, Finding, ValidationReport, _point,
                                 validate)
@@ -46,15 +47,21 @@ class ImportPlan:
     sha256: str
     repaired: int = 0
     notes: list[str] = field(default_factory=list)
+    #: for an update of the sheets the file covers (parcels): what it adds, changes, removes
+    update: SheetUpdate | None = None
 
     @property
     def ok(self) -> bool:
         return self.report.ok
 
     def counts(self) -> dict[str, int]:
-        """What the batch record counts: features written, warnings, geometries repaired."""
-        return {"features": len(self.frame), "warnings": len(self.report.warnings),
-                "repaired": self.repaired}
+        """What the batch record counts: features written, warnings, geometries repaired,
+        and for an update the parcels added, changed, unchanged and removed."""
+        counts = {"features": len(self.frame), "warnings": len(self.report.warnings),
+                  "repaired": self.repaired}
+        if self.update is not None:
+            counts.update(self.update.counts())
+        return counts
 
 
 def file_sha256(path) -> str:
@@ -247,14 +254,22 @@ def prepare_import(
 
 
 def commit_import(store: Store, plan: ImportPlan, *, user: str) -> int:
-    """Write a checked plan as one atomic batch; returns the batch id."""
+    """Write a checked plan as one atomic batch; returns the batch id. A plan with an
+    ``update`` replaces the parcels of the sheets it covers (and appends the carried statuses
+    and the lineage) in one transaction; any other replaces the whole layer."""
     if not plan.ok:
         raise SourceError(f"{plan.source.path}: {len(plan.report.errors)} error(s); "
                           "nothing written")
+    update = plan.update
+    batch = Batch(source_name=plan.source.path.name, user=user, source_sha256=plan.sha256,
+                  counts=plan.counts(),
+                  note=update.history_note() if update and update.with_history else None)
+    if update is not None:
+        return store.update_layer(plan.layer, plan.frame, remove=update.removed,
+                                  events=update.events, lineage=update.lineage, batch=batch,
+                                  validate=False)
     # validate=False: the plan's frame passed the same contract check in prepare_import
-    return store.write_layer(plan.layer, plan.frame, validate=False, batch=Batch(
-        source_name=plan.source.path.name, user=user, source_sha256=plan.sha256,
-        counts=plan.counts()))
+    return store.write_layer(plan.layer, plan.frame, validate=False, batch=batch)
 
 
 @dataclass(frozen=True)
@@ -262,8 +277,11 @@ class ImportOptions:
     """What a planner may say about a file besides the file: its CRS and text encoding when it
     says nothing of them, a field map ``{source_field: column}``, values for every feature
     ``{column: value}``, the layer (or CAD level) to read, whether to repair invalid geometries,
-    whether warnings refuse the import too (``strict``), and the area tolerance in per cent
-    (None: the settings' ``area_tolerance_pct``)."""
+    whether warnings refuse the import too (``strict``), the area tolerance in per cent
+    (None: the settings' ``area_tolerance_pct``), for parcels whether the file updates the
+    sheets it covers (``mode="update"``, the default) or replaces the whole layer
+    (``"replace"``), and whether removing parcels whose statuses no new parcel carries on is
+    confirmed (``confirm_removed``)."""
 
     crs: str | None = None
     encoding: str | None = None
@@ -273,16 +291,33 @@ class ImportOptions:
     repair: bool = False
     strict: bool = False
     tolerance_pct: float | None = None
+    mode: str = "update"
+    confirm_removed: bool = False
+
+
+MODES = ("update", "replace")
 
 
 @dataclass
 class ImportResult:
     """A checked import: the plan, whether it may be written (``refused`` says why not, in the
-    words of the data), and the batch id once written."""
+    words of the data; ``option`` the option that would allow it, if any), and the batch id
+    once written."""
 
     plan: ImportPlan
     refused: str | None
     batch: int | None = None
+    option: str | None = None
+
+
+def _plan_update(store: Store, plan: ImportPlan, user: str) -> None:
+    """Compare a parcels plan with the store: the update its sheets make, in its report."""
+    current = store.read_layer(plan.layer)
+    ledger = (store.read_layer(contract.STATUS_EVENTS.name)
+              if contract.STATUS_EVENTS.name in store.layers() else None)
+    plan.update = plan_sheet_update(plan.frame, current, ledger, user=user)
+    plan.report.findings.extend(plan.update.findings)
+    plan.report.notes[:0] = plan.update.notes()
 
 
 def run_import(store: Store, path, layer: str, options: ImportOptions = ImportOptions(), *,
@@ -295,6 +330,8 @@ def run_import(store: Store, path, layer: str, options: ImportOptions = ImportOp
     Raises the errors of :func:`prepare_import` (a :class:`SourceError` whose ``option`` names
     what would put it right).
     """
+    if options.mode not in MODES:
+        raise ValueError(f"unknown import mode {options.mode!r}; modes: {', '.join(MODES)}")
     zones = store.read_layer("zones") if "zones" in store.layers() else None
     tolerance = (options.tolerance_pct if options.tolerance_pct is not None
                  else area_tolerance_pct)
@@ -304,13 +341,18 @@ def run_import(store: Store, path, layer: str, options: ImportOptions = ImportOp
         zones=zones, area_tolerance_pct=tolerance, source_layer=options.source_layer or None,
         progress=progress)
     report = plan.report
-    refused = None
+    if (layer == contract.PARCELS.name and options.mode == "update" and report.ok
+            and layer in store.layers()):
+        _plan_update(store, plan, user)
+    refused, option = None, None
     if not report.ok:
         refused = f"{len(report.errors)} lỗi / errors"
+    elif plan.update is not None and plan.update.refusal() and not options.confirm_removed:
+        refused, option = plan.update.refusal(), "confirm_removed"
     elif options.strict and report.warnings:
         refused = (f"{len(report.warnings)} cảnh báo / warnings, and warnings refuse the "
                    "import (strict)")
-    result = ImportResult(plan, refused)
+    result = ImportResult(plan, refused, option=option)
     if write and refused is None:
         result.batch = commit_import(store, plan, user=user)
     return result

@@ -298,6 +298,33 @@ def check_events(events: pd.DataFrame, existing_ids: set[str], parcel_ids: set[s
         raise LedgerError("status events not recorded:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
+def stamp_batch(events: pd.DataFrame | None, lineage: pd.DataFrame | None,
+                batch_id: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The events and lineage rows of :meth:`Store.update_layer` with their batch id."""
+    if events is not None and len(events):
+        events = events.copy()
+        for column in ("event_id", "document_no", "note"):
+            if column in events.columns:
+                events[column] = [v.replace("{batch}", str(batch_id)) if isinstance(v, str)
+                                  else v for v in events[column]]
+    if lineage is not None and len(lineage):
+        lineage = lineage.assign(batch_id=int(batch_id))[
+            list(contract.PARCEL_LINEAGE.column_names)]
+    return events, lineage
+
+
+def merged_rows(old: pd.DataFrame, df: pd.DataFrame, key: str, remove: Iterable[str]):
+    """``old`` without the rows keyed in ``remove`` or in ``df``, then the rows of ``df``."""
+    import geopandas as gpd
+
+    drop = set(remove) | set(df[key])
+    kept = old[~old[key].isin(drop)]
+    out = pd.concat([pd.DataFrame(kept), pd.DataFrame(df)], ignore_index=True)
+    if isinstance(df, gpd.GeoDataFrame):
+        out = gpd.GeoDataFrame(out, geometry=df.geometry.name, crs=df.crs)
+    return out
+
+
 class Store(abc.ABC):
     """A place that holds the layers: a GeoPackage file or a PostGIS schema."""
 
@@ -353,6 +380,19 @@ class Store(abc.ABC):
         :class:`landgis.contract.ContractError` listing every problem is raised before
         anything is written. The ledger cannot be replaced once it exists. With ``batch`` the
         write is recorded as a batch, the replaced version is kept, and its id is returned.
+        """
+
+    @abc.abstractmethod
+    def update_layer(self, name: str, df: pd.DataFrame, *, remove: Iterable[str] = (),
+                     events: pd.DataFrame | None = None, lineage: pd.DataFrame | None = None,
+                     batch: Batch, validate: bool = True) -> int:
+        """Replace, in layer ``name``, the rows whose key is in ``remove`` or in ``df`` by the
+        rows of ``df`` (the other rows stay), append ``events`` to the ledger and ``lineage``
+        to ``parcel_lineage``, and record ``batch``: all in one transaction, so that either
+        all of it is there or none. The replaced version of the layer is kept as by
+        :meth:`write_layer`. ``{batch}`` in the events' ``event_id``, ``document_no`` and
+        ``note`` becomes the batch id, which is also each lineage row's ``batch_id``.
+        Returns the batch id.
         """
 
     @abc.abstractmethod

@@ -17,9 +17,7 @@ same lock, so an append can never be lost to a concurrent layer write.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
-import json
 import os
 import shutil
 import sqlite3
@@ -32,7 +30,6 @@ import pyogrio
 from landgis import contract
 from landgis.store.base import (
     BATCH_COLUMNS,
-    check_expected,
     Batch,
     BBox,
     LayerNotFoundError,
@@ -40,19 +37,11 @@ from landgis.store.base import (
     Store,
     StoreError,
     Where,
-    check_events,
     check_identifier,
     dates_as_text,
     normalise_where,
-    recorded_no_earlier_than,
 )
-
-EVENTS = contract.STATUS_EVENTS.name
-BATCHES = "import_batches"
-_BATCHES_DDL = f"""CREATE TABLE IF NOT EXISTS "{BATCHES}" (
-    batch_id INTEGER PRIMARY KEY, layer TEXT NOT NULL, action TEXT NOT NULL,
-    source_name TEXT, source_sha256 TEXT, user TEXT, recorded_at TEXT NOT NULL,
-    features INTEGER, counts TEXT, note TEXT, has_previous INTEGER NOT NULL)"""
+from landgis.store.gpkg_ledger import BATCHES, EVENTS, GpkgLedger, _insert_batch
 
 
 def _sql_literal(value) -> str:
@@ -78,24 +67,6 @@ def where_sql(where: dict[str, list]) -> str | None:
     return " AND ".join(parts) if parts else None
 
 
-def _insert_batch(con: sqlite3.Connection, layer: str, features: int, batch: Batch,
-                  replaced: bool) -> int:
-    """Record a batch in the open transaction of ``con``; returns its id."""
-    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
-    con.execute(_BATCHES_DDL)
-    con.execute(
-        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-        "last_change) VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
-        (BATCHES, BATCHES))
-    cur = con.execute(
-        f'INSERT INTO "{BATCHES}" (layer, action, source_name, source_sha256, user, '
-        "recorded_at, features, counts, note, has_previous) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (layer, batch.action, batch.source_name, batch.source_sha256, batch.user, now,
-         features, json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
-         int(replaced)))
-    return int(cur.lastrowid)
-
-
 def _in_order(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """The ledger in the order it was recorded (GDAL and SQLite give the file's order)."""
     if name == EVENTS and "recorded_at" in df:
@@ -103,7 +74,7 @@ def _in_order(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-class GeoPackageStore(Store):
+class GeoPackageStore(GpkgLedger, Store):
     """Layers kept in one GeoPackage file.
 
     Parameters
@@ -344,91 +315,3 @@ class GeoPackageStore(Store):
             raise StoreError(f"the version before batch {batch_id} is no longer kept ({kept})")
         return dates_as_text(pyogrio.read_dataframe(kept, layer=layer, use_arrow=True), layer,
                              reading=True)
-
-    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
-                      expect=None) -> int:
-        if len(events) == 0:
-            return 0
-        events = events.reset_index(drop=True)
-        with self._lock():
-            if EVENTS not in self._layer_names():
-                raise LedgerError(f"{self.path}: no status ledger; write the layers first")
-            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            try:
-                con.execute("BEGIN IMMEDIATE")
-                existing = {r[0] for r in con.execute(
-                    f'SELECT event_id FROM "{EVENTS}" WHERE event_id IN '
-                    f'({",".join("?" * len(events))})', list(events["event_id"].astype(str)))}
-                self._add_missing_columns(con, events)
-                targets = self._existing_ids(con, events.get("corrects_event_id"))
-                check_events(events, existing, self._known_parcels(con, events), targets)
-                events = dates_as_text(events, EVENTS)
-                if expect:
-                    checked = self._ledger_rows(con, {p for p, _f in expect})
-                    check_expected(expect, checked)
-                    events = recorded_no_earlier_than(events, dt.datetime.now(dt.timezone.utc),
-                                                      checked)
-                cols = [c for c in contract.STATUS_EVENTS.column_names if c in events.columns]
-                rows = events[cols].astype(object).where(events[cols].notna(), None)
-                con.executemany(
-                    f'INSERT INTO "{EVENTS}" ({", ".join(cols)}) '
-                    f'VALUES ({", ".join("?" * len(cols))})',
-                    rows.itertuples(index=False, name=None),
-                )
-                if batch is not None:
-                    _insert_batch(con, EVENTS, len(events), batch, replaced=False)
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise
-            finally:
-                con.close()
-        return len(events)
-
-    @staticmethod
-    def _add_missing_columns(con: sqlite3.Connection, events: pd.DataFrame) -> None:
-        """Columns the contract gained after the ledger was made (corrects_event_id)."""
-        have = {row[1] for row in con.execute(f'PRAGMA table_info("{EVENTS}")')}
-        for column in contract.STATUS_EVENTS.column_names:
-            if column in events.columns and column not in have:
-                con.execute(f'ALTER TABLE "{EVENTS}" ADD COLUMN "{column}" TEXT')
-
-    @staticmethod
-    def _existing_ids(con: sqlite3.Connection, ids) -> set[str]:
-        wanted = sorted({str(v) for v in (ids if ids is not None else []) if isinstance(v, str)})
-        found: set[str] = set()
-        for i in range(0, len(wanted), 900):
-            chunk = wanted[i:i + 900]
-            found.update(r[0] for r in con.execute(
-                f'SELECT event_id FROM "{EVENTS}" WHERE event_id IN '
-                f'({",".join("?" * len(chunk))})', chunk))
-        return found
-
-    @staticmethod
-    def _ledger_rows(con: sqlite3.Connection, parcel_ids) -> pd.DataFrame:
-        """The ledger rows of some parcels, read inside the open transaction."""
-        wanted = sorted(parcel_ids)
-        frames = []
-        for i in range(0, len(wanted), 900):
-            chunk = wanted[i:i + 900]
-            frames.append(pd.read_sql_query(
-                f'SELECT * FROM "{EVENTS}" WHERE parcel_id IN ({",".join("?" * len(chunk))})',
-                con, params=chunk))
-        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        for column in contract.STATUS_EVENTS.column_names:
-            if column not in rows.columns:
-                rows[column] = pd.Series(dtype=object)
-        return rows
-
-    def _known_parcels(self, con: sqlite3.Connection, events: pd.DataFrame) -> set[str]:
-        wanted = sorted(set(events["parcel_id"].astype(str))) if "parcel_id" in events else []
-        if not wanted or contract.PARCELS.name not in self._layer_names():
-            return set()
-        found: set[str] = set()
-        for i in range(0, len(wanted), 900):
-            chunk = wanted[i:i + 900]
-            found.update(r[0] for r in con.execute(
-                f'SELECT parcel_id FROM "{contract.PARCELS.name}" WHERE parcel_id IN '
-                f'({",".join("?" * len(chunk))})', chunk))
-        return found

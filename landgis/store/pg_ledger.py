@@ -19,19 +19,22 @@ from landgis.store.base import (
     check_events,
     check_expected,
     dates_as_text,
+    merged_rows,
     recorded_no_earlier_than,
+    stamp_batch,
 )
 from landgis.store.pg_schema import (
     BATCHES,
     EVENTS,
     FID,
     PARCELS,
+    SRID,
     _as_store_errors,
     mask,
     psycopg,
     sql,
 )
-from landgis.store.pg_values import _rows, _to_python
+from landgis.store.pg_values import _prepare, _rows, _to_python
 
 
 class LedgerAndBatches:
@@ -87,6 +90,38 @@ class LedgerAndBatches:
                              f"({self.history_schema}.{kept})")
         return self._read(conn, layer, schema=self.history_schema, table=kept)
 
+    # ------------------------------------------------------------------ updates
+
+    def update_layer(self, name: str, df: pd.DataFrame, *, remove=(), events=None,
+                     lineage=None, batch: Batch, validate: bool = True) -> int:
+        """:meth:`Store.update_layer` in one transaction: the layer is rewritten as
+        :meth:`write_layer` does (the replaced table goes to the history schema), then the
+        events and lineage rows are appended, and all commit together."""
+        layer = contract.get_layer(name)
+        if validate:
+            contract.validate_layer(df, layer, crs_epsg=SRID)
+        df = dates_as_text(df, name)
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                self._lock_writers(conn)  # the rows kept are read under the writer lock
+                rows = merged_rows(self._read(conn, name), df, layer.key, remove)
+                columns, values, spatial = _prepare(name, rows)
+                batch_id = self._write(conn, name, columns, values, spatial, batch, len(df))
+                events, lineage = stamp_batch(events, lineage, batch_id)
+                if events is not None and len(events):
+                    self._append(conn, events.reset_index(drop=True), None, None)
+                if lineage is not None and len(lineage):
+                    self._insert_lineage(conn, lineage)
+        except psycopg.errors.UniqueViolation as exc:
+            raise LedgerError(f"status events not recorded: {str(exc).strip()}") from None
+        except (StoreError, contract.ContractError):
+            raise
+        except Exception as exc:  # the transaction is rolled back: nothing changed
+            raise StoreError(f"{mask(self.url)}: layer {name!r} not updated: "
+                             f"{str(exc).strip()}") from exc
+        return batch_id
+
     # ------------------------------------------------------------------ the ledger
 
     def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
@@ -141,6 +176,23 @@ class LedgerAndBatches:
                 copy.write_row(row)
         if batch is not None:
             self._insert_batch(conn, EVENTS, len(events), batch, replaced=False)
+
+    def _insert_lineage(self, conn, lineage: pd.DataFrame) -> None:
+        """Append lineage rows in the open transaction, making the table on first use."""
+        table = self._t(contract.PARCEL_LINEAGE.name)
+        conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} ({} bigint PRIMARY KEY, "
+                             "batch_id bigint, parent_id text, child_id text, kind text, "
+                             "share double precision)").format(table, sql.Identifier(FID)))
+        start = conn.execute(sql.SQL("SELECT COALESCE(MAX({}), 0) + 1 FROM {}").format(
+            sql.Identifier(FID), table)).fetchone()[0]
+        rows = lineage[list(contract.PARCEL_LINEAGE.column_names)].itertuples(index=False,
+                                                                               name=None)
+        with conn.cursor() as cur:
+            cur.executemany(sql.SQL("INSERT INTO {} ({}, batch_id, parent_id, child_id, kind, "
+                                    "share) VALUES (%s, %s, %s, %s, %s, %s)").format(
+                table, sql.Identifier(FID)),
+                [(int(start) + i, int(b), str(p), str(c), str(k), float(s))
+                 for i, (b, p, c, k, s) in enumerate(rows)])
 
     def _present(self, conn, table: str, column: str, values) -> set[str]:
         """Which of ``values`` are in ``table.column``, asked in SQL inside the transaction."""

@@ -144,7 +144,44 @@ def test_drawing_labelled_with_numbers_only_imports_with_a_set_land_use(store, t
     assert "written: 4 parcels" in out.stdout
     # no owner kind in the file (one warning), no legal area on any label (one per parcel)
     assert "5 cảnh báo / warnings" in out.stdout
-    back = store.read_layer("parcels").set_index("parcel_id")
-    assert set(back["land_use_code"]) == {"CLN"}
+    layer = store.read_layer("parcels").set_index("parcel_id")
+    back = layer[layer["sheet_no"] == 12]
+    assert len(back) == 4 and set(back["land_use_code"]) == {"CLN"}
     assert back.loc["23296-12-345", "commune_name"] == "Phường Ngô Mây"
     assert back["legal_area_m2"].isna().all()
+    assert (layer["sheet_no"] == 1).sum() == 4  # the drawing of sheet 12 leaves sheet 1 as it was
+
+
+def test_a_sheet_update_prints_its_counts_and_asks_to_confirm_removals(store, parcels_gdf,
+                                                                      tmp_path, script):
+    src = tmp_path / "to1.gpkg"
+    survey(parcels_gdf).iloc[[0, 2, 3]].to_file(src)  # parcel 2, disputed since 2019, is gone
+    before = snapshot(store)
+    args = ("import_layer.py", src, "--layer", "parcels", "--db", store.url, "--user", "an")
+    out = script(*args)
+    assert out.returncode == 1
+    # the store's parcels lack the current commune the import derives: all three changed
+    assert "0 thêm / added, 3 đổi / changed, 0 không đổi / unchanged, 1 bỏ / removed" \
+        in out.stdout
+    assert "23296-1-2" in out.stderr and "--confirm-removed" in out.stderr
+    assert snapshot(store) == before
+    out = script(*args, "--confirm-removed")
+    assert out.returncode == 0, out.stderr
+    assert sorted(store.read_layer("parcels")["parcel_id"]) == ["23296-1-1", "23296-1-3",
+                                                                "23296-1-4"]
+
+
+def test_another_sheet_is_added_unless_the_layer_is_replaced(store, parcels_gdf, tmp_path,
+                                                             script):
+    src = tmp_path / "to7.gpkg"
+    other = survey(parcels_gdf).assign(SoTo=7)
+    other.to_file(src)
+    args = ("import_layer.py", src, "--layer", "parcels", "--db", store.url, "--user", "an")
+    out = script(*args)
+    assert out.returncode == 0, out.stderr
+    assert "4 thêm / added, 0 đổi / changed, 0 không đổi / unchanged, 0 bỏ / removed" \
+        in out.stdout
+    assert len(store.read_layer("parcels")) == 8
+    out = script(*args, "--replace-layer")
+    assert out.returncode == 0, out.stderr
+    assert set(store.read_layer("parcels")["sheet_no"]) == {7}

@@ -159,3 +159,37 @@ def test_options_list_the_choices(app, editor):
     assert {"value": "EPSG:9216", "label": "EPSG:9216 – VN-2000 Kon Tum"} in body["crs"]
     assert "tcvn3" in body["encodings"] and "parcels" in body["layers"]
     assert ".zip" in body["accepted"] and body["max_survey_upload_mb"] == 2
+
+
+def test_a_survey_of_another_sheet_leaves_the_others_on_the_map(app, editor, store,
+                                                                parcels_gdf, tmp_path):
+    assert editor.get("/api/parcels/23296-1-3").status_code == 200  # cached before the update
+    assert editor.get("/api/parcels/23296-7-1").status_code == 404
+    token = upload(editor, sheet7(parcels_gdf, tmp_path / "src"), crs="EPSG:9216").get_json()[
+        "token"]
+    done = confirm(editor, token)
+    assert done.status_code == 201, done.get_json()
+    counts = done.get_json()["counts"]
+    assert (counts["added"], counts["changed"], counts["removed"]) == (4, 0, 0)
+    assert editor.get("/api/parcels/23296-1-3").status_code == 200
+    assert editor.get("/api/parcels/23296-7-1").status_code == 200
+    assert len(store.read_layer("parcels")) == 8
+
+
+def test_removing_parcels_with_history_needs_the_confirm_removed_box(app, editor, store,
+                                                                     parcels_gdf, tmp_path):
+    df = survey(parcels_gdf).iloc[[0, 2, 3]]  # parcel 23296-1-2, disputed, is not surveyed
+    shp = write_shp(df, tmp_path, "to1")
+    first = upload(editor, zip_shp(shp))
+    body = first.get_json()
+    assert first.status_code == 422 and body["field"] == "confirm_removed"
+    assert "23296-1-2" in body["refused"] and "--" not in body["refused"]
+    assert body["counts"]["removed"] == 1
+    before = snapshot(store)
+    assert confirm(editor, body["token"]).status_code == 422
+    assert snapshot(store) == before
+    checked = post(editor, "/edit/layer/check", token=body["token"], confirm_removed="1")
+    assert checked.status_code == 200, checked.get_json()
+    assert confirm(editor, body["token"]).status_code == 201
+    assert editor.get("/api/parcels/23296-1-2").status_code == 404
+    assert editor.get("/api/parcels/23296-1-1").status_code == 200

@@ -14,6 +14,7 @@ var landgisLayerUpload = (function () {
       encoding: "Bảng mã", auto: "tự nhận", map: "Ánh xạ trường", mapHint: "NGUỒN=cột, mỗi dòng một",
       set: "Giá trị chung", setHint: "cột=giá trị, mỗi dòng một", sourceLayer: "Lớp trong tệp",
       tolerance: "Sai số diện tích (%)", repair: "Sửa hình học lỗi", strict: "Cảnh báo cũng chặn ghi",
+      confirm_removed: "Xác nhận bỏ thửa có lịch sử trạng thái", replace_layer: "Thay cả lớp (không chỉ các tờ của tệp)",
       check: "Kiểm tra", confirm: "Xác nhận ghi", discard: "Bỏ", checking: "Đang kiểm tra…",
       writing: "Đang ghi…", chooseFile: "Chọn tệp trước", stale: "Đã đổi tùy chọn: bấm Kiểm tra lại",
       written: "Đã ghi", batch: "đợt", error: "Lỗi", warning: "Cảnh báo", features: "đối tượng",
@@ -34,6 +35,7 @@ var landgisLayerUpload = (function () {
       encoding: "Encoding", auto: "detect", map: "Field map", mapHint: "SOURCE=column, one a line",
       set: "Values for every feature", setHint: "column=value, one a line", sourceLayer: "Layer in the file",
       tolerance: "Area tolerance (%)", repair: "Repair invalid geometries", strict: "Warnings refuse too",
+      confirm_removed: "Confirm removing parcels with status history", replace_layer: "Replace the whole layer (not only the file's sheets)",
       check: "Check", confirm: "Confirm", discard: "Discard", checking: "Checking…",
       writing: "Writing…", chooseFile: "Choose a file first", stale: "Options changed: check again",
       written: "Written", batch: "batch", error: "Error", warning: "Warning", features: "features",
@@ -57,7 +59,8 @@ var landgisLayerUpload = (function () {
   var st = {
     api: null, choices: null, open: false, busy: "",
     values: { layer: "parcels", crs: "", crsOther: "", encoding: "", map: "", set: "",
-              source_layer: "", tolerance: "", repair: false, strict: false },
+              source_layer: "", tolerance: "", repair: false, strict: false,
+              confirm_removed: false, replace_layer: false },
     token: null, file: null, answer: null, checked: null, problem: null, done: null,
     selected: -1, markers: null, control: null,
   };
@@ -130,6 +133,8 @@ var landgisLayerUpload = (function () {
     body.appendChild(input("tolerance", el("input", { type: "text", inputmode: "decimal", maxlength: "20" }), t("tolerance")));
     body.appendChild(input("repair", el("input", { type: "checkbox" }), t("repair")));
     body.appendChild(input("strict", el("input", { type: "checkbox" }), t("strict")));
+    body.appendChild(input("confirm_removed", el("input", { type: "checkbox" }), t("confirm_removed")));
+    body.appendChild(input("replace_layer", el("input", { type: "checkbox" }), t("replace_layer")));
     nodes.file = file;
     nodes.check = el("button", { type: "button", id: "landgis-import-check", text: t("check") });
     nodes.confirm = el("button", { type: "button", id: "landgis-import-confirm", text: t("confirm") });
@@ -167,6 +172,8 @@ var landgisLayerUpload = (function () {
     ["encoding", "map", "set", "source_layer", "tolerance"].forEach(function (k) { form.append(k, v[k]); });
     if (v.repair) { form.append("repair", "1"); }
     if (v.strict) { form.append("strict", "1"); }
+    if (v.confirm_removed) { form.append("confirm_removed", "1"); }
+    if (v.replace_layer) { form.append("replace_layer", "1"); }
     return form;
   }
 

@@ -1,0 +1,207 @@
+"""The GeoPackage store's status ledger (appends checked inside one SQLite transaction), its
+record of batches, and updates of part of a layer with their events and lineage rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+
+import pandas as pd
+import pyogrio
+
+from landgis import contract
+from landgis.store.base import (
+    Batch,
+    LedgerError,
+    StoreError,
+    check_events,
+    check_expected,
+    dates_as_text,
+    merged_rows,
+    recorded_no_earlier_than,
+    stamp_batch,
+)
+
+EVENTS = contract.STATUS_EVENTS.name
+BATCHES = "import_batches"
+BATCHES_DDL = f"""CREATE TABLE IF NOT EXISTS "{BATCHES}" (
+    batch_id INTEGER PRIMARY KEY, layer TEXT NOT NULL, action TEXT NOT NULL,
+    source_name TEXT, source_sha256 TEXT, user TEXT, recorded_at TEXT NOT NULL,
+    features INTEGER, counts TEXT, note TEXT, has_previous INTEGER NOT NULL)"""
+
+
+def _insert_batch(con: sqlite3.Connection, layer: str, features: int, batch: Batch,
+                  replaced: bool) -> int:
+    """Record a batch in the open transaction of ``con``; returns its id."""
+    now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    con.execute(BATCHES_DDL)
+    con.execute(
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+        "last_change) VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+        (BATCHES, BATCHES))
+    cur = con.execute(
+        f'INSERT INTO "{BATCHES}" (layer, action, source_name, source_sha256, user, '
+        "recorded_at, features, counts, note, has_previous) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (layer, batch.action, batch.source_name, batch.source_sha256, batch.user, now,
+         features, json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
+         int(replaced)))
+    return int(cur.lastrowid)
+
+
+def _insert_lineage(con: sqlite3.Connection, lineage: pd.DataFrame) -> None:
+    """Append lineage rows in the open transaction, making the table on first use."""
+    name = contract.PARCEL_LINEAGE.name
+    con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
+                "batch_id INTEGER, parent_id TEXT, child_id TEXT, kind TEXT, share REAL)")
+    con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "last_change) VALUES (?, 'attributes', ?, "
+                "strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (name, name))
+    con.executemany(f'INSERT INTO "{name}" (batch_id, parent_id, child_id, kind, share) '
+                    "VALUES (?,?,?,?,?)",
+                    [(int(b), str(p), str(c), str(k), float(s)) for b, p, c, k, s in
+                     lineage[list(contract.PARCEL_LINEAGE.column_names)].itertuples(
+                         index=False, name=None)])
+
+
+class GpkgLedger:
+    """The ledger and update methods of :class:`~landgis.store.geopackage.GeoPackageStore`
+    (which provides the path, the lock, the copies and the batch history)."""
+
+    def update_layer(self, name: str, df: pd.DataFrame, *, remove=(), events=None,
+                     lineage=None, batch: Batch, validate: bool = True) -> int:
+        """:meth:`Store.update_layer`: the layer is rewritten whole in the copy of the file
+        (kept rows and new ones), the events and lineage rows go into the same copy, and the
+        copy replaces the file, as :meth:`write_layer` does."""
+        layer = contract.get_layer(name)
+        if validate:
+            contract.validate_layer(df, layer, crs_epsg=contract.STORAGE_EPSG)
+        df = dates_as_text(df, name)
+        with self._lock():
+            self._require(name)
+            old = dates_as_text(pyogrio.read_dataframe(self.path, layer=name, use_arrow=True),
+                                name, reading=True)
+            rows = merged_rows(old, df, layer.key, remove)
+            self._remove_stale_copies()
+            tmp = self.path.with_name(f"{self._tmp_prefix()}{os.getpid()}.gpkg")
+            try:
+                shutil.copyfile(self.path, tmp)
+                pyogrio.write_dataframe(rows, tmp, layer=name, driver="GPKG", use_arrow=True)
+                con = sqlite3.connect(tmp, isolation_level=None)
+                try:
+                    con.execute("BEGIN IMMEDIATE")
+                    batch_id = _insert_batch(con, name, len(df), batch, True)
+                    events, lineage = stamp_batch(events, lineage, batch_id)
+                    if events is not None and len(events):
+                        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                           (EVENTS,)).fetchone():
+                            raise LedgerError(f"{self.path}: no status ledger")
+                        self._append_in(con, events.reset_index(drop=True))
+                    if lineage is not None and len(lineage):
+                        _insert_lineage(con, lineage)
+                    con.execute("COMMIT")
+                finally:
+                    con.close()
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                self._keep_previous(batch_id)
+                os.replace(tmp, self.path)
+            except Exception as exc:
+                tmp.unlink(missing_ok=True)
+                if isinstance(exc, (StoreError, contract.ContractError)):
+                    raise
+                raise StoreError(f"{self.path}: layer {name!r} not updated: {exc}") from exc
+        return batch_id
+
+    def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,
+                      expect=None) -> int:
+        if len(events) == 0:
+            return 0
+        events = events.reset_index(drop=True)
+        with self._lock():
+            if EVENTS not in self._layer_names():
+                raise LedgerError(f"{self.path}: no status ledger; write the layers first")
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                self._append_in(con, events, expect)
+                if batch is not None:
+                    _insert_batch(con, EVENTS, len(events), batch, replaced=False)
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
+        return len(events)
+
+    def _append_in(self, con: sqlite3.Connection, events: pd.DataFrame, expect=None) -> None:
+        """Check and insert ledger events in the open transaction of ``con``."""
+        existing = self._existing_ids(con, events["event_id"])
+        self._add_missing_columns(con, events)
+        targets = self._existing_ids(con, events.get("corrects_event_id"))
+        check_events(events, existing, self._known_parcels(con, events), targets)
+        events = dates_as_text(events, EVENTS)
+        if expect:
+            checked = self._ledger_rows(con, {p for p, _f in expect})
+            check_expected(expect, checked)
+            events = recorded_no_earlier_than(events, dt.datetime.now(dt.timezone.utc),
+                                              checked)
+        cols = [c for c in contract.STATUS_EVENTS.column_names if c in events.columns]
+        rows = events[cols].astype(object).where(events[cols].notna(), None)
+        con.executemany(
+            f'INSERT INTO "{EVENTS}" ({", ".join(cols)}) '
+            f'VALUES ({", ".join("?" * len(cols))})',
+            rows.itertuples(index=False, name=None),
+        )
+
+    @staticmethod
+    def _add_missing_columns(con: sqlite3.Connection, events: pd.DataFrame) -> None:
+        """Columns the contract gained after the ledger was made (corrects_event_id)."""
+        have = {row[1] for row in con.execute(f'PRAGMA table_info("{EVENTS}")')}
+        for column in contract.STATUS_EVENTS.column_names:
+            if column in events.columns and column not in have:
+                con.execute(f'ALTER TABLE "{EVENTS}" ADD COLUMN "{column}" TEXT')
+
+    @staticmethod
+    def _existing_ids(con: sqlite3.Connection, ids) -> set[str]:
+        wanted = sorted({str(v) for v in (ids if ids is not None else []) if isinstance(v, str)})
+        found: set[str] = set()
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            found.update(r[0] for r in con.execute(
+                f'SELECT event_id FROM "{EVENTS}" WHERE event_id IN '
+                f'({",".join("?" * len(chunk))})', chunk))
+        return found
+
+    @staticmethod
+    def _ledger_rows(con: sqlite3.Connection, parcel_ids) -> pd.DataFrame:
+        """The ledger rows of some parcels, read inside the open transaction."""
+        wanted = sorted(parcel_ids)
+        frames = []
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            frames.append(pd.read_sql_query(
+                f'SELECT * FROM "{EVENTS}" WHERE parcel_id IN ({",".join("?" * len(chunk))})',
+                con, params=chunk))
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        for column in contract.STATUS_EVENTS.column_names:
+            if column not in rows.columns:
+                rows[column] = pd.Series(dtype=object)
+        return rows
+
+    def _known_parcels(self, con: sqlite3.Connection, events: pd.DataFrame) -> set[str]:
+        wanted = sorted(set(events["parcel_id"].astype(str))) if "parcel_id" in events else []
+        if not wanted or not con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                          (contract.PARCELS.name,)).fetchone():
+            return set()
+        found: set[str] = set()
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            found.update(r[0] for r in con.execute(
+                f'SELECT parcel_id FROM "{contract.PARCELS.name}" WHERE parcel_id IN '
+                f'({",".join("?" * len(chunk))})', chunk))
+        return found
