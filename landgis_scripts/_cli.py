@@ -71,8 +71,12 @@ HINTS = {
 }
 
 
-def run(main: Callable[[], int | None]) -> None:
-    """Run ``main`` and turn the errors a user can act on into a message and an exit code."""
+def run(main: Callable[[], int | None], hints: dict[str, str] | None = None) -> None:
+    """Run ``main`` and turn the errors a user can act on into a message and an exit code.
+
+    An error that carries an ``option`` (what would fix it, in the core's words) is followed by
+    the flag of this command that sets it: ``hints`` (the command's own) over :data:`HINTS`."""
+    hints = {**HINTS, **(hints or {})}
     # what the imports made lives as long as the command: the collector need not go through
     # it again and again while a 100,000-parcel layer is read (a few per cent of a cold start)
     gc.freeze()
@@ -81,8 +85,8 @@ def run(main: Callable[[], int | None]) -> None:
     except (ContractError, CoordinateError, StoreError, ValueError, FileNotFoundError) as exc:
         print(f"lỗi / error: {exc}", file=sys.stderr)
         option = getattr(exc, "option", None)
-        if isinstance(option, str) and option in HINTS:
-            print(f"  cách sửa / to fix: {HINTS[option]}", file=sys.stderr)
+        if isinstance(option, str) and option in hints:
+            print(f"  cách sửa / to fix: {hints[option]}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("dừng / interrupted", file=sys.stderr)

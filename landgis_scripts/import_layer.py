@@ -85,14 +85,13 @@ def main() -> int:
                             area_tolerance_pct=settings.area_tolerance_pct, progress=step)
     except SourceError as exc:
         bar.close()
+        if not isinstance(exc, MissingColumns):
+            raise  # the message, then the flag of its option (FLAGS), from _cli.run
         print(f"lỗi / error: {exc}", file=sys.stderr)
-        if isinstance(exc, MissingColumns):
-            for column in exc.missing:
-                print(f"  cách sửa / to fix: --map SOURCE={column} (SOURCE: the file's column "
-                      f"that holds it) or --set {column}=VALUE (one value for every feature)",
-                      file=sys.stderr)
-        elif exc.option:
-            print(f"  cách sửa / to fix: {FLAGS[exc.option]}", file=sys.stderr)
+        for column in exc.missing:
+            print(f"  cách sửa / to fix: --map SOURCE={column} (SOURCE: the file's column "
+                  f"that holds it) or --set {column}=VALUE (one value for every feature)",
+                  file=sys.stderr)
         return 1
     bar.close()
     plan = result.plan
@@ -118,7 +117,7 @@ def main() -> int:
 
 def cli() -> None:
     """The ``landgis-import`` command."""
-    _cli.run(main)
+    _cli.run(main, FLAGS)
 
 
 if __name__ == "__main__":

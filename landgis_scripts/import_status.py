@@ -26,7 +26,7 @@ from landgis.contract import STATUS_FIELDS
 from landgis.dates import iso_date
 from landgis.ingest.fields import parse_pairs
 from landgis.ingest.status_import import import_status_list
-from landgis.ingest.status_read import MAP_ROLES, StatusListError
+from landgis.ingest.status_read import MAP_ROLES
 from landgis.ingest.status_report import row_list
 from landgis.store import open_store
 from landgis_scripts import _cli
@@ -80,19 +80,13 @@ def main() -> int:
         p.error("--user: thiếu tên / a name is required")
 
     settings = _cli.settings(args)
-    try:
-        result = import_status_list(
-            open_store(settings.database_url), args.file, args.field,
-            document_no=args.document_no, document_date=document_date,
-            effective_date=effective_date, recorded_by=user, sheet=args.sheet,
-            write=not args.dry_run, skip_bad_rows=args.skip_bad_rows,
-            max_rows=settings.max_list_rows, earliest=settings.min_effective_date,
-            field_map=field_map)
-    except StatusListError as exc:
-        print(f"lỗi / error: {exc}", file=sys.stderr)
-        if exc.option:
-            print(f"  cách sửa / to fix: {FLAGS[exc.option]}", file=sys.stderr)
-        return 1
+    result = import_status_list(
+        open_store(settings.database_url), args.file, args.field,
+        document_no=args.document_no, document_date=document_date,
+        effective_date=effective_date, recorded_by=user, sheet=args.sheet,
+        write=not args.dry_run, skip_bad_rows=args.skip_bad_rows,
+        max_rows=settings.max_list_rows, earliest=settings.min_effective_date,
+        field_map=field_map)
     plan = result.plan
     print(plan.report())
     print()
@@ -121,7 +115,7 @@ def main() -> int:
 
 def cli() -> None:
     """The ``landgis-status`` command."""
-    _cli.run(main)
+    _cli.run(main, FLAGS)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ class StatusImportPlan:
 
     ``events`` holds one event per good row that changes a status; rows in error are never in
     it. Whether to write them while other rows are in error is the caller's choice
-    (``--skip-bad-rows``): see :meth:`events_to_write`.
+    (``skip_bad_rows``): see :meth:`events_to_write`.
     """
 
     field: str
