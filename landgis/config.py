@@ -9,7 +9,7 @@ Every field of :class:`Settings` is a setting, under one name everywhere:
   the file is ``LANDGIS_CONFIG``, else ``landgis.toml`` in the project folder if it exists;
 - in the environment, ``LANDGIS_`` and the name in capitals (:func:`variable`):
   ``read_open`` is ``LANDGIS_READ_OPEN``; an empty variable counts as unset;
-- in ``overrides``, the field's name (the scripts' ``--setting NAME=VALUE``, ``create_app``'s
+- in ``overrides``, the field's name (a script's setting option, ``create_app``'s
   config).
 
 A field added to :class:`Settings` is therefore read from all three at once. Values are

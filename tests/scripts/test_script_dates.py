@@ -6,13 +6,13 @@ import os
 import subprocess
 import sys
 
-import openpyxl
 import pandas as pd
 import pytest
 
 from landgis.config import PROJECT_DIR
 from landgis.dates import WANTED
 from tests.conftest import event, snapshot
+from tests.workbooks import xlsx
 
 SOME_BAD = ["12/31/2019", "01/02/20"]
 ROWS = [["Mã xã", "Tờ", "Thửa", "Trạng thái"], [23296, 1, 4, "Đã kiểm kê"]]
@@ -25,13 +25,6 @@ def store_2020(store):
         event("23296-1-3", "clearance_status", "inventoried", "2020-01-15", 20)]))
     return store
 
-
-def xlsx(rows, path):
-    wb = openpyxl.Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
 
 
 def run(script, *args):

@@ -1,14 +1,13 @@
 """Accounts, CSRF, status edits with preview and conflicts, and status-list uploads."""
 
-import io
 import re
 
-import openpyxl
 import pytest
 
 from landgis.accounts import open_accounts
 from landgis.ledger import current_status
 from webmap import create_app
+from tests.workbooks import xlsx
 
 PASSWORD = "mật-khẩu-đủ-dài"
 
@@ -159,15 +158,6 @@ def test_sql_metacharacters_in_form_fields_are_data(client, store):
     assert nasty in set(ledger(store)["document_no"])
     assert edit(client, parcel_ids=[nasty]).status_code == 400
 
-
-def xlsx(rows):
-    wb = openpyxl.Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
 
 
 def test_upload_shows_the_report_before_writing(client, store):

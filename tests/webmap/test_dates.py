@@ -2,9 +2,7 @@
 its JSON, a status list uploaded (the scripts: tests/scripts/test_script_dates.py); what cannot
 be read without doubt answers 400 with the formats wanted, and nothing is written."""
 
-import io
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -12,6 +10,7 @@ from landgis.accounts import open_accounts
 from landgis.dates import WANTED
 from tests.conftest import event, snapshot
 from webmap import create_app
+from tests.workbooks import xlsx
 
 PASSWORD = "mật-khẩu-đủ-dài"
 BAD = ["31/02/2020", "12/31/2019", "01/02/20", "2020-02-01T08:00", "hôm nay"]
@@ -85,15 +84,6 @@ def test_an_edit_with_a_date_that_is_no_date_is_400_and_writes_nothing(editor, s
     assert error.startswith(f"{field}: ") and WANTED in error
     assert snapshot(store_2020) == before
 
-
-def xlsx(rows):
-    wb = openpyxl.Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
 
 
 ROWS = [["Mã xã", "Tờ", "Thửa", "Trạng thái"], [23296, 1, 4, "Đã kiểm kê"]]

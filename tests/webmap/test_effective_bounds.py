@@ -3,15 +3,14 @@ or list answers 400 naming the bound, and nothing is written (a status dated 999
 stay "latest" and hide every real edit made after it)."""
 
 import datetime as dt
-import io
 
-import openpyxl
 import pytest
 
 from landgis.accounts import open_accounts
 from landgis.dates import today_vn
 from tests.conftest import snapshot
 from webmap import create_app
+from tests.workbooks import xlsx
 
 PASSWORD = "mật-khẩu-đủ-dài"
 
@@ -81,15 +80,6 @@ def test_the_floor_is_a_setting(store, tmp_path):
     assert snapshot(store) == before
     assert editor.post("/edit/status", json=body("01/03/2019")).status_code == 201
 
-
-def xlsx(rows):
-    wb = openpyxl.Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
 
 
 @pytest.mark.parametrize("dates, bound", [
