@@ -155,6 +155,17 @@ def check_effective_date(value, *, earliest=None, today: dt.date | None = None,
     return day
 
 
+def display_date(value) -> str:
+    """A stored date for people, day first: ``2024-03-01`` -> ``01/03/2024``; empty text for
+    none, the value as it is when it is not a date."""
+    if _empty(value):
+        return ""
+    try:
+        return f"{parse_date(value):%d/%m/%Y}"
+    except DateError:
+        return str(value)
+
+
 def iso_date_series(series: pd.Series, what: str) -> tuple[pd.Series, list[tuple[int, str]]]:
     """A column of dates as ``YYYY-MM-DD`` text (None where empty), each distinct value read
     once; and the (position, message) of every value that is not a date, left as it was."""
@@ -176,4 +187,4 @@ def iso_date_series(series: pd.Series, what: str) -> tuple[pd.Series, list[tuple
 
 
 __all__ = ["DEFAULT_MIN_EFFECTIVE_DATE", "DateError", "VN_TZ", "WANTED", "check_effective_date",
-           "iso_date", "iso_date_series", "parse_date", "today_vn"]
+           "display_date", "iso_date", "iso_date_series", "parse_date", "today_vn"]

@@ -30,6 +30,16 @@ __all__ = [
     "LAND_USE",
     "VOCABULARIES",
     "LINEAGE_KIND",
+    "PROGRESS_SUBJECT",
+    "PROGRESS_KIND",
+    "PROGRESS_KINDS_OF",
+    "MILESTONE",
+    "PROJECT_MILESTONES",
+    "INVESTMENT_MILESTONES",
+    "CAPITAL_SOURCE",
+    "AUCTION_RESULT",
+    "APPROVAL_KIND",
+    "SCHEDULE_STATE",
 ]
 
 
@@ -218,5 +228,107 @@ LINEAGE_KIND = Vocabulary(
     {
         "split": ("tách", "split"),
         "merge": ("gộp", "merge"),
+    },
+)
+
+# ----------------------------------------------------------------- progress (issue 13)
+# Projects, investments and auction lots each have events in the progress ledger
+# (``progress_events``); see :mod:`landgis.progress`.
+
+PROGRESS_SUBJECT = Vocabulary(
+    "subject_kind",
+    {
+        "project": ("dự án đầu tư công", "public investment project"),
+        "investment": ("dự án của nhà đầu tư", "investor project"),
+        "lot": ("lô đấu giá", "auction lot"),
+    },
+)
+
+PROGRESS_KIND = Vocabulary(
+    "kind",
+    {
+        "investment_approved": ("phê duyệt tổng mức đầu tư", "total investment approved"),
+        "capital_plan": ("kế hoạch vốn năm", "capital plan of the year"),
+        "disbursement": ("giải ngân", "disbursement"),
+        "milestone_planned": ("kế hoạch mốc tiến độ", "milestone planned"),
+        "milestone_replanned": ("điều chỉnh mốc tiến độ", "milestone re-planned"),
+        "milestone_reached": ("đạt mốc tiến độ", "milestone reached"),
+        "extension": ("gia hạn tiến độ", "schedule extension"),
+        "capital_contributed": ("góp vốn", "capital contributed"),
+        "progress_report": ("báo cáo tiến độ", "progress report"),
+        "inspection": ("kiểm tra", "inspection"),
+        "violation": ("vi phạm", "violation"),
+        "revocation": ("thu hồi, chấm dứt dự án", "revocation"),
+        "auction_result": ("kết quả đấu giá", "auction result"),
+        "payment_due": ("kỳ nộp tiền trúng đấu giá", "payment due"),
+        "payment": ("nộp tiền trúng đấu giá", "payment received"),
+    },
+)
+
+#: Which event kinds each subject may have.
+PROGRESS_KINDS_OF = {
+    "project": ("investment_approved", "capital_plan", "disbursement", "milestone_planned",
+                "milestone_replanned", "milestone_reached", "progress_report", "inspection"),
+    "investment": ("milestone_reached", "extension", "capital_contributed", "progress_report",
+                   "inspection", "violation", "revocation"),
+    "lot": ("auction_result", "payment_due", "payment"),
+}
+
+MILESTONE = Vocabulary(
+    "milestone",
+    {
+        # public investment projects
+        "policy": ("chủ trương đầu tư", "investment policy"),
+        "feasibility": ("phê duyệt dự án (báo cáo nghiên cứu khả thi)", "feasibility approval"),
+        "tender": ("lựa chọn nhà thầu", "tender"),
+        "construction_start": ("khởi công", "construction start"),
+        "completion": ("hoàn thành", "completion"),
+        "handover": ("bàn giao đưa vào sử dụng", "handover"),
+        # investors' committed milestones
+        "land_handover": ("nhận bàn giao đất", "land handover"),
+        "operation": ("đi vào hoạt động", "operation"),
+        "capital": ("góp đủ vốn", "capital contributed in full"),
+    },
+)
+
+PROJECT_MILESTONES = ("policy", "feasibility", "tender", "construction_start", "completion",
+                      "handover")
+INVESTMENT_MILESTONES = ("land_handover", "construction_start", "operation", "capital")
+
+CAPITAL_SOURCE = Vocabulary(
+    "source",
+    {
+        "provincial_budget": ("ngân sách tỉnh", "provincial budget"),
+        "central_budget": ("ngân sách trung ương", "central budget"),
+        "auction_revenue": ("nguồn thu đấu giá quyền sử dụng đất", "auction revenue"),
+        "land_levy": ("tiền sử dụng đất", "land levy"),
+        "oda": ("vốn ODA", "ODA"),
+        "other": ("nguồn khác", "other"),
+    },
+)
+
+AUCTION_RESULT = Vocabulary(
+    "result",
+    {
+        "sold": ("đã trúng đấu giá", "sold"),
+        "unsold": ("đấu giá không thành", "auction failed"),
+    },
+)
+
+APPROVAL_KIND = Vocabulary(
+    "approval_kind",
+    {
+        "policy_approval": ("chấp thuận chủ trương đầu tư", "investment policy approval"),
+        "registration": ("giấy chứng nhận đăng ký đầu tư", "investment registration certificate"),
+    },
+)
+
+SCHEDULE_STATE = Vocabulary(
+    "schedule_state",
+    {
+        "on_schedule": ("đúng tiến độ", "on schedule"),
+        "behind": ("chậm tiến độ", "behind schedule"),
+        "revocable": ("đủ điều kiện thu hồi", "revocable"),
+        "revoked": ("đã thu hồi", "revoked"),
     },
 )

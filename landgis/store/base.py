@@ -160,6 +160,20 @@ class Store(abc.ABC):
         an edit never overwrites a change it did not see.
         """
 
+    @abc.abstractmethod
+    def append_progress(self, events: pd.DataFrame, *, status_events: pd.DataFrame | None = None,
+                        batch: Batch | None = None,
+                        expect: Mapping[tuple[str, str], int] | None = None) -> int | None:
+        """Append progress events (``progress_events``, made on first use) and, in the same
+        transaction, the parcels' status events they imply (auction results); return the
+        batch id when ``batch`` is given.
+
+        Event ids already in the ledger, and corrections naming no event, raise
+        :class:`LedgerError`. With ``expect`` ({(subject_kind, subject_id): number of events
+        the editor saw}) a subject whose count differs raises :class:`ConflictError`, and
+        nothing is written: an edit never overwrites a change it did not see.
+        """
+
     def close(self) -> None:  # pragma: no cover - nothing to release by default
         """Release connections."""
 

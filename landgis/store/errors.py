@@ -37,5 +37,6 @@ class ConflictError(StoreError):
 
     def __init__(self, conflicts: list[dict]):
         self.conflicts = conflicts
-        names = ", ".join(f"{c['parcel_id']} {c['field']}" for c in conflicts[:5])
+        names = ", ".join(f"{c['parcel_id']} {c['field']}" if "parcel_id" in c else
+                          f"{c['subject_kind']} {c['subject_id']}" for c in conflicts[:5])
         super().__init__(f"changed meanwhile by someone else: {names}")

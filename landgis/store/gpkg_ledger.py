@@ -66,6 +66,40 @@ def _insert_lineage(con: sqlite3.Connection, lineage: pd.DataFrame) -> None:
                          index=False, name=None)])
 
 
+PROGRESS = contract.PROGRESS_EVENTS.name
+_SQL_KIND = {"int": "INTEGER", "float": "REAL"}
+
+
+def _ensure_progress(con: sqlite3.Connection) -> None:
+    """Make the progress ledger in the open transaction on first use (an attributes table)."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (PROGRESS,)).fetchone():
+        return
+    cols = ", ".join(f'"{c.name}" {_SQL_KIND.get(c.kind, "TEXT")}'
+                     for c in contract.PROGRESS_EVENTS.columns)
+    con.execute(f'CREATE TABLE "{PROGRESS}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, {cols})')
+    con.execute(f'CREATE UNIQUE INDEX "{PROGRESS}_event_id" ON "{PROGRESS}" (event_id)')
+    con.execute(f'CREATE INDEX "{PROGRESS}_subject" ON "{PROGRESS}" (subject_kind, subject_id)')
+    con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "last_change) VALUES (?, 'attributes', ?, "
+                "strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (PROGRESS, PROGRESS))
+
+
+def progress_conflicts(expect, counts) -> list[dict]:
+    """Subjects whose number of events differs from what the editor saw."""
+    return [{"subject_kind": kind, "subject_id": sid, "seen": int(seen),
+             "now": counts.get((kind, sid), 0)}
+            for (kind, sid), seen in expect.items() if counts.get((kind, sid), 0) != int(seen)]
+
+
+def progress_rows(events: pd.DataFrame):
+    cols = list(contract.PROGRESS_EVENTS.column_names)
+    df = events.reindex(columns=cols)
+    for c in ("year", "amount_vnd", "base_vnd"):
+        df[c] = [None if v is None or pd.isna(v) else int(v) for v in df[c]]
+    df = dates_as_text(df, PROGRESS)
+    return cols, df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
+
+
 class GpkgLedger:
     """The ledger and update methods of :class:`~landgis.store.geopackage.GeoPackageStore`
     (which provides the path, the lock, the copies and the batch history)."""
@@ -137,6 +171,62 @@ class GpkgLedger:
             finally:
                 con.close()
         return len(events)
+
+    def append_progress(self, events: pd.DataFrame, *, status_events=None, batch=None,
+                        expect=None) -> int | None:
+        """:meth:`Store.append_progress` in one SQLite transaction."""
+        from landgis.store.errors import ConflictError
+
+        events = events.reset_index(drop=True)
+        with self._lock():
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                _ensure_progress(con)
+                ids = [str(v) for v in events["event_id"]]
+                dup = {r[0] for i in range(0, len(ids), 900) for r in con.execute(
+                    f'SELECT event_id FROM "{PROGRESS}" WHERE event_id IN '
+                    f'({",".join("?" * len(ids[i:i + 900]))})', ids[i:i + 900])}
+                if dup or len(set(ids)) < len(ids):
+                    raise LedgerError(f"{self.path}: progress event id(s) already recorded: "
+                                      f"{', '.join(sorted(dup)[:5]) or 'repeated in the batch'}")
+                targets = sorted({str(v) for v in events.get("corrects_event_id", [])
+                                  if isinstance(v, str) and v})
+                for t in targets:
+                    if not con.execute(f'SELECT 1 FROM "{PROGRESS}" WHERE event_id = ?',
+                                       (t,)).fetchone():
+                        raise LedgerError(f"{self.path}: correction of unknown event {t!r}")
+                if expect:
+                    counts = {}
+                    for kind, sid in expect:
+                        counts[(kind, sid)] = con.execute(
+                            f'SELECT count(*) FROM "{PROGRESS}" WHERE subject_kind = ? AND '
+                            "subject_id = ?", (kind, sid)).fetchone()[0]
+                    stale = progress_conflicts(expect, counts)
+                    if stale:
+                        raise ConflictError(stale)
+                cols, rows = progress_rows(events)
+                con.executemany(f'INSERT INTO "{PROGRESS}" ({", ".join(cols)}) '
+                                f'VALUES ({", ".join("?" * len(cols))})', rows)
+                if status_events is not None and len(status_events):
+                    if not con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                       (EVENTS,)).fetchone():
+                        raise LedgerError(f"{self.path}: no status ledger")
+                    self._append_in(con, status_events.reset_index(drop=True))
+                batch_id = None
+                if batch is not None:
+                    batch_id = _insert_batch(con, PROGRESS, len(events), batch, replaced=False)
+                con.execute(f"UPDATE gpkg_contents SET last_change = "
+                            f"strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
+                            (PROGRESS,))
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
+        return batch_id
 
     def _append_in(self, con: sqlite3.Connection, events: pd.DataFrame, expect=None) -> None:
         """Check and insert ledger events in the open transaction of ``con``."""

@@ -36,6 +36,8 @@ from landgis.store.pg_schema import (
 )
 from landgis.store.pg_values import _prepare, _rows, _to_python
 
+PROGRESS = contract.PROGRESS_EVENTS.name
+
 
 class LedgerAndBatches:
     """The ledger and batch methods of :class:`~landgis.store.postgis.PostGISStore` (which
@@ -176,6 +178,75 @@ class LedgerAndBatches:
                 copy.write_row(row)
         if batch is not None:
             self._insert_batch(conn, EVENTS, len(events), batch, replaced=False)
+
+    def append_progress(self, events: pd.DataFrame, *, status_events=None, batch=None,
+                        expect=None) -> int | None:
+        """:meth:`Store.append_progress` in one transaction, under the writers' lock."""
+        from landgis.store.errors import ConflictError
+        from landgis.store.gpkg_ledger import progress_conflicts
+
+        events = dates_as_text(events.reset_index(drop=True), PROGRESS)
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                self._lock_writers(conn)
+                table = self._t(PROGRESS)
+                if not self._table_exists(conn, PROGRESS):
+                    kinds = {"int": "bigint", "float": "double precision"}
+                    cols = sql.SQL(", ").join(
+                        sql.SQL("{} {}").format(sql.Identifier(c.name),
+                                                sql.SQL(kinds.get(c.kind, "text")))
+                        for c in contract.PROGRESS_EVENTS.columns)
+                    conn.execute(sql.SQL("CREATE TABLE {} ({} bigint PRIMARY KEY, {}, "
+                                         "UNIQUE (event_id))").format(
+                        table, sql.Identifier(FID), cols))
+                    conn.execute(sql.SQL("CREATE INDEX ON {} (subject_kind, subject_id)")
+                                 .format(table))
+                existing = self._present(conn, PROGRESS, "event_id", events["event_id"])
+                ids = [str(v) for v in events["event_id"]]
+                if existing or len(set(ids)) < len(ids):
+                    raise LedgerError(f"progress event id(s) already recorded: "
+                                      f"{', '.join(sorted(existing)[:5]) or 'repeated'}")
+                wanted = events.get("corrects_event_id")
+                targets = self._present(conn, PROGRESS, "event_id", wanted)
+                named = {v for v in (wanted if wanted is not None else [])
+                         if isinstance(v, str) and v}
+                if named - targets:
+                    raise LedgerError(f"correction of unknown event "
+                                      f"{sorted(named - targets)[0]!r}")
+                if expect:
+                    counts = {}
+                    for kind, sid in expect:
+                        counts[(kind, sid)] = conn.execute(sql.SQL(
+                            "SELECT count(*) FROM {} WHERE subject_kind = %s AND "
+                            "subject_id = %s").format(table), (kind, sid)).fetchone()[0]
+                    stale = progress_conflicts(expect, counts)
+                    if stale:
+                        raise ConflictError(stale)
+                cols = list(contract.PROGRESS_EVENTS.column_names)
+                values = [_to_python(events[c] if c in events else pd.Series(
+                    [None] * len(events), dtype=object),
+                    "bigint" if contract.PROGRESS_EVENTS.column(c).kind == "int" else "text",
+                    contract.PROGRESS_EVENTS.column(c).kind) for c in cols]
+                start = conn.execute(sql.SQL("SELECT COALESCE(MAX({}), 0) + 1 FROM {}").format(
+                    sql.Identifier(FID), table)).fetchone()[0]
+                copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    table, sql.SQL(", ").join(map(sql.Identifier, [FID] + cols)))
+                with conn.cursor().copy(copy_sql) as copy:
+                    for row in _rows(int(start), values):
+                        copy.write_row(row)
+                if status_events is not None and len(status_events):
+                    self._append(conn, status_events.reset_index(drop=True), None, None)
+                batch_id = None
+                if batch is not None:
+                    batch_id = self._insert_batch(conn, PROGRESS, len(events), batch,
+                                                  replaced=False)
+        except psycopg.errors.UniqueViolation as exc:
+            raise LedgerError(f"progress events not recorded: {str(exc).strip()}") from None
+        except psycopg.Error as exc:
+            raise StoreError(f"{mask(self.url)}: progress events not recorded: "
+                             f"{str(exc).strip()}") from exc
+        return batch_id
 
     def _insert_lineage(self, conn, lineage: pd.DataFrame) -> None:
         """Append lineage rows in the open transaction, making the table on first use."""
