@@ -104,6 +104,10 @@ class Settings:
     #: version: land fund, parcels and layers in memory, status snapshot, tiles encoded on
     #: request; the least recently used goes first (:mod:`landgis.dataview`).
     cache_mb: float = field(default=512.0, metadata={"min": 1})
+    #: The schedule rules that flag investors (a CSV with the columns of
+    #: ``landgis/progress/schedule_rules.csv``, each rule citing its article); none: the
+    #: table shipped with landgis.
+    schedule_rules: str | None = None
 
 
 def variable(name: str) -> str:
