@@ -92,6 +92,23 @@ class DataView:
         return self.cache.get_or_build((self.url, self.version, "snapshot"),
                                        lambda: status_snapshot.build_gzip(self))
 
+    def progress_book(self, rules_file: str | None = None):
+        """The registers and progress ledger (:func:`landgis.progress.load_book`), with the
+        schedule rules of ``rules_file`` (none: the table shipped)."""
+        from landgis.progress import load_book
+
+        return self.cache.get_or_build(
+            (self.url, self.version, "progress_book", rules_file),
+            lambda: load_book(self.store, rules_file=rules_file))
+
+    def progress_shapes(self, book):
+        """What the map draws investments and projects on (:func:`landgis.progress.geo.
+        map_shapes`), from the registers of ``book``, a book of this view."""
+        from landgis.progress.geo import map_shapes
+
+        return self.cache.get_or_build((self.url, self.version, "progress_shapes"),
+                                       lambda: map_shapes(self.store, book))
+
     def derived(self, name: str, build):
         """Whatever an adapter derives from this version (the web app's page), built once."""
         return self.cache.get_or_build((self.url, self.version, "derived", name), build)

@@ -202,7 +202,8 @@ def search(store, q: str, *, limit: int = 20, views=None) -> dict:
 
 
 def map_layers(store) -> dict:
-    """The small layers the page embeds (GeoJSON, WGS 84) and the extent of the data."""
+    """The small layers the page embeds (GeoJSON, WGS 84) and the extent of the data (the
+    projects come with their progress: :mod:`landgis.progress.geo`)."""
     from landgis.contract import LEASE_STATUS, PLAN_FUNCTION
 
     layers = store.layers()
@@ -217,13 +218,8 @@ def map_layers(store) -> dict:
         plots_fc = feature_collection(plots, ["plot_code", "zone_code", "function",
                                                "function_vi", "lease_status", "lease_status_vi",
                                                "tenant", "max_coverage_pct", "max_height_m"])
-    projects_fc = empty
-    if "projects" in layers:
-        projects = store.read_layer("projects")
-        projects_fc = feature_collection(projects, ["project_code", "name_vi", "kind",
-                                                     "zone_code"])
     bounds = crsmod.to_wgs84(store.read_layer("zones")).total_bounds
-    return {"zones": zone_fc, "zoning_plots": plots_fc, "projects": projects_fc,
+    return {"zones": zone_fc, "zoning_plots": plots_fc,
             "bounds": [float(v) for v in bounds], "vn2000": vn2000_proj4()}
 
 

@@ -9,6 +9,7 @@ import gzip
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from landgis import service
+from landgis.progress import geo as progress_geo
 from landgis.status_snapshot import snapshot_gzip
 from webmap.data import get_store, get_views
 from webmap.guards import json_body
@@ -99,3 +100,26 @@ def status_snapshot():
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Accept-Encoding")
     return response
+
+
+def _progress_map(core):
+    """A progress layer of the map as of ``as_of`` (dd/mm/yyyy or ISO; today when none), of
+    one ``zone``, at most ``max_features`` features (``truncated`` says when there were more)."""
+    args, settings = request.args, current_app.config["LANDGIS"]
+    response = jsonify(core(get_store(), as_of=args.get("as_of"), zone=args.get("zone"),
+                            limit=settings.max_features, views=get_views(),
+                            rules_file=settings.schedule_rules))
+    response.headers["Cache-Control"] = "no-cache"  # any event recorded changes it
+    return response
+
+
+@bp.get("/map/investments")
+def map_investments():
+    """Investor projects drawn on their plots and parcels, with their state as of a date."""
+    return _progress_map(progress_geo.map_investments)
+
+
+@bp.get("/map/projects")
+def map_projects():
+    """Public investment projects with their progress as of a date."""
+    return _progress_map(progress_geo.map_projects)

@@ -1,6 +1,7 @@
 """The Folium map of the page, built from core layers.
 
-Small layers (zones, zoning plots, projects: a few hundred features) are embedded as GeoJSON;
+Small layers (zones, zoning plots: a few hundred features) are embedded as GeoJSON; the
+projects and investments come with their progress as of a date (:mod:`webmap.pagemap_progress`);
 parcels arrive as vector tiles (batches of ``/tiles/parcels/{z}/…``, drawn by
 ``static/parcel-tiles.js``) and their statuses as one compact snapshot
 (``/api/status/snapshot``), so the page stays small whatever the number of parcels. Every asset is served by the app (:func:`webmap.assets.offline`). Strings from the data
@@ -27,6 +28,7 @@ from landgis.contract import (
     ZONE_KIND,
 )
 from webmap.assets import offline
+from webmap.pagemap_progress import add_progress_layers, progress_vocab
 
 CLEARANCE_COLOURS = {
     "not_started": "#9e9e9e", "inventoried": "#ffd54f", "plan_approved": "#ffb74d",
@@ -86,6 +88,7 @@ def page_config(bounds, vn2000_proj4: str, *, tile_version: str = "",
             "function": _labels(PLAN_FUNCTION, FUNCTION_COLOURS),
             "lease_status": _labels(LEASE_STATUS),
             "kind": _labels(ZONE_KIND, ZONE_COLOURS),
+            **progress_vocab(_labels),
         },
     }
 
@@ -158,8 +161,7 @@ def _geojson_layer(fc, name, style, tooltip_fields, aliases, show=True):
 
 
 def build_map(layers: dict, config: dict) -> folium.Map:
-    """The page's map from ``layers`` (GeoJSON in WGS 84: ``zones``, ``zoning_plots``,
-    ``projects``) and the script's ``config`` (:func:`page_config`)."""
+    """The page's map from ``layers`` (GeoJSON in WGS 84: ``zones``, ``zoning_plots``) and the script's ``config`` (:func:`page_config`)."""
     w, s, e, n = config["bounds"]
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=11, tiles=None,
                    control_scale=True, max_zoom=20)
@@ -200,13 +202,7 @@ def build_map(layers: dict, config: dict) -> folium.Map:
                           min_zoom=config["parcelMinZoom"])
     parcels.add_to(m)
 
-    folium.GeoJson(
-        _escape_properties(layers["projects"]), name="Dự án / Projects",
-        marker=folium.CircleMarker(radius=7, color="#b71c1c", fill=True, fill_opacity=0.9),
-        style_function=lambda f: {"color": "#b71c1c", "weight": 2, "fillOpacity": 0.1},
-        tooltip=folium.GeoJsonTooltip(["project_code", "name_vi"], aliases=["Mã", "Dự án"])
-        if layers["projects"]["features"] else None,
-    ).add_to(m)
+    add_progress_layers(m)  # investor and public projects, as of a date (progress-layers.js)
 
     plugins.Fullscreen(title="Toàn màn hình / Fullscreen",
                        title_cancel="Thoát toàn màn hình / Exit fullscreen").add_to(m)

@@ -38,8 +38,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 HOSTILE = "<img src=x onerror=alert(1)>"
 LAYERS = ("Thửa đất / Parcels", "Lô quy hoạch / Zoning plots",
           "Khu công nghiệp / Industrial parks", "Khu kinh tế / Economic zone",
-          "Cụm công nghiệp / Industrial clusters", "Dự án / Projects",
-          "Nền địa hình (minh họa) / Hillshade")
+          "Cụm công nghiệp / Industrial clusters", "Dự án đầu tư công / Public projects",
+          "Dự án nhà đầu tư / Investor projects", "Nền địa hình (minh họa) / Hillshade")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ def test_map_page_lists_the_layers_in_vietnamese_first(client):
     html = page_text(page)
     for name in ("Khu kinh tế / Economic zone", "Khu công nghiệp / Industrial parks",
                  "Cụm công nghiệp / Industrial clusters", "Lô quy hoạch / Zoning plots",
-                 "Thửa đất / Parcels", "Dự án / Projects", "Nền địa hình (minh họa) / Hillshade",
+                 "Thửa đất / Parcels", "Dự án đầu tư công / Public projects",
+                 "Dự án nhà đầu tư / Investor projects", "Nền địa hình (minh họa) / Hillshade",
                  "OpenStreetMap (cần internet / needs internet)"):
         assert name in html, name
     assert "KCN-T1" in html

@@ -324,6 +324,7 @@ var landgis = (function () {
     });
     panel.appendChild(legend);
     panel.appendChild(el("div", { id: "landgis-zoom-hint", text: t("zoomIn") }));
+    if (window.landgisProgress) { panel.appendChild(landgisProgress.box(api)); }  // progress-layers.js
     panel.appendChild(accountBox());
     if (state.me.can_edit) { panel.appendChild(editBox()); }
     if (state.me.can_edit && window.landgisLayerUpload) { panel.appendChild(landgisLayerUpload.box(api)); }
