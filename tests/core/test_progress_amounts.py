@@ -1,5 +1,6 @@
-"""Disbursements against the year's capital plan: only those that take the year above the plan
-need the over_plan flag, whether they come one by one or in one sheet."""
+"""Amounts of the progress ledger: disbursements against the year's capital plan (only those
+that take the year above the plan need the over_plan flag, whether they come one by one or in
+one sheet), and whole-đồng columns read back from the store."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from landgis import contract
 from landgis.progress import ProgressError, load_book, record_progress
 from tests.conftest import X0, Y0, snapshot
 
@@ -72,3 +74,18 @@ def test_one_by_one_the_second_crossing_disbursement_needs_its_flag_too(project_
                            pd.DataFrame([_pay("2021-05-01", 2_000_000_000, "over_plan")]),
                            user="t", today="2026-11-29")
     assert done.warnings
+
+
+def test_the_ledger_read_back_meets_its_contract_with_amounts_left_empty(project_store):
+    """Events without an amount (a milestone) beside events with one: the store gives the
+    whole-đồng columns back as floats with gaps, still whole numbers."""
+    record_progress(project_store, pd.DataFrame([
+        dict(subject_kind="project", subject_id="DA-T1", kind="milestone_planned",
+             effective_date="2021-01-20", milestone="completion", planned_date="2023-12-31",
+             document_no="2/QĐ-UBND")]), user="t", today="2026-11-29")
+    events = pd.DataFrame(project_store.read_table("progress_events"))
+    assert events["amount_vnd"].isna().any() and events["amount_vnd"].notna().any()
+    assert contract.check_layer(events, "progress_events", crs_epsg=None) == []
+    half = events.assign(amount_vnd=events["amount_vnd"] + 0.5)
+    assert any(p.column == "amount_vnd" for p in
+               contract.check_layer(half, "progress_events", crs_epsg=None))
