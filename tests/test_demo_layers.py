@@ -133,6 +133,8 @@ def test_every_invented_row_and_event_says_it_is_illustrative(demo):
     assert events["note"].str.contains("illustrative").all()
     winners = events.loc[events["result"] == "sold", "party"]
     assert len(winners) and winners.str.endswith("(minh họa)").all()
+    status = demo["status_events"]  # the sold/unsold events the auction results wrote too
+    assert status["note"].str.contains("illustrative").all()
 
 
 def test_no_plot_or_parcel_is_ever_held_by_two_live_investments(book):

@@ -308,7 +308,8 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | Non
 def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
                       recorded_at: str) -> pd.DataFrame:
     """The ``auction_status`` events (sold / unsold) of the parcels of every lot whose auction
-    result is among ``events``: same date and document, pointing at the progress event."""
+    result is among ``events``: same date and document, pointing at the progress event and
+    carrying its note."""
     lots = book.lots_register.set_index("lot_code")
     rows = []
     for _, ev in events[events["kind"] == "auction_result"].iterrows():
@@ -318,7 +319,8 @@ def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
                 "field": "auction_status", "value": ev["result"],
                 "effective_date": ev["effective_date"], "document_no": ev["document_no"],
                 "document_date": ev["document_date"],
-                "note": f"lô {ev['subject_id']} (progress event {ev['event_id']})",
+                "note": f"lô {ev['subject_id']} (progress event {ev['event_id']})"
+                        + ("" if _blank(ev["note"]) else f": {ev['note']}"),
                 "recorded_by": user, "recorded_at": recorded_at,
             })
     return pd.DataFrame(rows, columns=[c for c in contract.STATUS_EVENTS.column_names
