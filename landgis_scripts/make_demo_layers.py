@@ -3,6 +3,8 @@
     python scripts/make_demo_layers.py --out layers/kontum.gpkg
     python scripts/make_demo_layers.py --parcels 100000 --out bench-data/parcels-100k.gpkg
 
+The progress of the projects, investors and auction lots (issue 13) is recorded into the new
+file through the same checks as an editor's data, as user ``demo``.
 The default build also writes the synthetic hillshade basemap beside the GeoPackage
 (``hillshade.tif``; ``--no-raster`` skips it, ``--parcels`` builds never write it).
 The same seed gives the same data. The file is written beside its target and moved into place

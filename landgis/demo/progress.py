@@ -110,8 +110,8 @@ def claim_parcels(sources: Sources, parcels: pd.DataFrame) -> pd.DataFrame:
             area = row["area_code"]
             mask = land & (parcels["area_code"] == area).to_numpy()
             if not mask.any():
-                raise DemoSourceError(f"{_where(name, i, 'area_code')}: no parcel in area "
-                                      f"{area!r}")
+                raise DemoSourceError(f"{_where(name, i, 'area_code')}: không có thửa nào "
+                                      f"trong khu / no parcel in area {area!r}")
             point = plane_point(row["lon"], row["lat"])
             idx = np.flatnonzero(mask)
             order = idx[np.argsort(np.hypot(xy[idx, 0] - point.x, xy[idx, 1] - point.y),
@@ -209,8 +209,10 @@ def lot_auction_dates(sources: Sources, events: pd.DataFrame) -> pd.DataFrame:
              zip(lots["lot_code"], lots["planned_auction_date"])]
     for i, (code, day) in enumerate(zip(lots["lot_code"], dates)):
         if day is None:
-            raise DemoSourceError(f"{_where('auction_lots', i, 'planned_auction_date')}: lot "
-                                  f"{code} has no auction result and no planned auction date")
+            raise DemoSourceError(f"{_where('auction_lots', i, 'planned_auction_date')}: lô "
+                                  f"{code} chưa có kết quả đấu giá cũng như ngày đấu giá dự "
+                                  f"kiến / lot {code} has no auction result and no planned "
+                                  "auction date")
     return pd.DataFrame({"lot_code": lots["lot_code"], "auction_date": dates})
 
 

@@ -213,3 +213,18 @@ def test_plots_held_by_a_live_investment_are_leased_to_its_investor(layers):
     assert freed and (plots.loc[sorted(freed), "lease_status"] == "vacant").all()
     assert let_again & {c for v in investments[investments["investment_id"].isin(revoked)]
                         ["plot_codes"] for c in v.split(";")}  # a revoked plot let again
+
+
+def test_a_bad_cell_of_a_hand_made_table_is_named_with_its_file_row_and_column(tmp_path):
+    from landgis.demo.progress import DemoSourceError
+    from landgis.demo.sources import DEFAULT_SOURCES_DIR
+
+    for f in DEFAULT_SOURCES_DIR.glob("*.csv"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    events = pd.read_csv(tmp_path / "progress_events.csv", dtype=str, keep_default_na=False)
+    i = int(events.index[events["amount_vnd"] != ""][0])
+    events.loc[i, "amount_vnd"] = "abc"
+    events.to_csv(tmp_path / "progress_events.csv", index=False)
+    with pytest.raises(DemoSourceError, match=rf"progress_events.csv, row {i + 2}, "
+                                              r"column 'amount_vnd'.*'abc'"):
+        build_demo_layers(sources_dir=tmp_path)
