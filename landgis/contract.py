@@ -378,8 +378,17 @@ class ContractError(ValueError):
         super().__init__(f"{len(self.problems)} problem(s):\n{shown}")
 
 
+def _whole(s: pd.Series) -> bool:
+    """Integers, or floats that are all whole numbers: how a store gives back an integer
+    column with empty cells (the checks see only the values present)."""
+    if pd.api.types.is_integer_dtype(s):
+        return True
+    return bool(pd.api.types.is_float_dtype(s) and np.isfinite(s).all()
+                and (s == np.floor(s)).all())
+
+
 _KIND_CHECK = {
-    "int": lambda s: pd.api.types.is_integer_dtype(s),
+    "int": _whole,
     "float": lambda s: pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s),
     "str": lambda s: pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s),
     "date": lambda s: True,  # text or date values, checked by landgis.dates below

@@ -3,6 +3,8 @@
     python scripts/make_demo_layers.py --out layers/kontum.gpkg
     python scripts/make_demo_layers.py --parcels 100000 --out bench-data/parcels-100k.gpkg
 
+The progress of the projects, investors and auction lots (issue 13) is recorded into the new
+file through the same checks as an editor's data, as user ``demo``.
 The default build also writes the synthetic hillshade basemap beside the GeoPackage
 (``hillshade.tif``; ``--no-raster`` skips it, ``--parcels`` builds never write it).
 The same seed gives the same data. The file is written beside its target and moved into place
@@ -16,13 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-from landgis.demo import build_demo_layers
+from landgis.demo import write_demo_store
 from landgis.raster import make_demo_hillshade
 from landgis.store.geopackage import GeoPackageStore
 from landgis_scripts import _cli
-
-# parcels last: each write copies the file, and the parcels are what makes it large
-ORDER = ("zones", "zoning_plots", "plan_targets", "projects", "status_events", "parcels")
 
 
 def main() -> int:
@@ -38,21 +37,18 @@ def main() -> int:
     if out.suffix.lower() != ".gpkg":
         p.error(f"--out must name a .gpkg file, not {out}")
     started = time.perf_counter()
-    layers = build_demo_layers(seed=args.seed, n_parcels=args.parcels)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.building-{os.getpid()}.gpkg")
     tmp.unlink(missing_ok=True)
     try:
         store = GeoPackageStore(tmp, create=True)
-        for name in ORDER:
-            if name in layers:
-                store.write_layer(name, layers[name])
+        layers, counts = write_demo_store(store, seed=args.seed, n_parcels=args.parcels)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".lock").unlink(missing_ok=True)
-    counts = ", ".join(f"{name} {len(layers[name]):,}" for name in ORDER if name in layers)
-    print(f"{out}: {counts} ({time.perf_counter() - started:.1f} s)")
+    listed = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    print(f"{out}: {listed} ({time.perf_counter() - started:.1f} s)")
     if args.parcels is None and not args.no_raster:
         started = time.perf_counter()
         tif = make_demo_hillshade(out.with_name("hillshade.tif"), layers["zones"], seed=args.seed)

@@ -2,8 +2,10 @@
 
 :func:`build_demo_layers` builds, deterministically from a seed, the ``zones``,
 ``zoning_plots``, ``parcels``, ``projects`` and ``status_events`` layers (and the
-``plan_targets`` table) from the CSV source tables in ``layers/sources/``. It writes nothing:
-``scripts/make_demo_layers.py`` stores the result.
+``plan_targets`` table) from the CSV source tables in ``layers/sources/``, with the
+``investments`` and ``auction_lots`` registers and the ``progress_events`` of issue 13. It
+writes nothing; :func:`write_demo_store` puts them in a store (the progress through the core,
+as an editor's data would go) for ``scripts/make_demo_layers.py``.
 
 Examples
 --------
@@ -13,7 +15,9 @@ Examples
 6440
 """
 
-from landgis.demo.build import DEFAULT_SEED, build_demo_layers
+from landgis.demo.build import DEFAULT_SEED, build_demo_layers, write_demo_store
+from landgis.demo.progress import DEMO_TODAY
 from landgis.demo.sources import DEFAULT_SOURCES_DIR, read_sources
 
-__all__ = ["DEFAULT_SEED", "DEFAULT_SOURCES_DIR", "build_demo_layers", "read_sources"]
+__all__ = ["DEFAULT_SEED", "DEFAULT_SOURCES_DIR", "DEMO_TODAY", "build_demo_layers",
+           "read_sources", "write_demo_store"]

@@ -9,11 +9,20 @@ import pandas as pd
 from landgis.demo.ledger import build_status_events
 from landgis.demo.parcels import build_parcels
 from landgis.demo.plots import build_zoning_plots
+from landgis.demo.progress import (DEMO_TODAY, apply_holders, claim_parcels, demo_events,
+                                   demo_registers, lot_auction_dates, record_demo_progress)
 from landgis.demo.projects import build_projects
 from landgis.demo.sources import read_sources
 from landgis.demo.zones import build_zones
 
 DEFAULT_SEED = 2019
+
+#: The layers written as they are, in this order (parcels last: each write copies the file,
+#: and the parcels are what makes it large); the progress registers and ledger are recorded
+#: after them, through the core.
+WRITE_ORDER = ("zones", "zoning_plots", "plan_targets", "projects", "status_events", "parcels")
+#: What :func:`write_demo_store` records through the core.
+PROGRESS_LAYERS = ("auction_lots", "investments", "progress_events")
 
 
 def build_demo_layers(seed: int = DEFAULT_SEED, n_parcels: int | None = None,
@@ -21,8 +30,8 @@ def build_demo_layers(seed: int = DEFAULT_SEED, n_parcels: int | None = None,
     """Build the demo layers of the Kon Tum zones.
 
     Names, decisions, planned areas and commune codes are the published facts of the source
-    tables; every geometry, plot layout, parcel attribute, tenant and document number is
-    illustrative. The same seed gives identical layers.
+    tables; every geometry, plot layout, parcel attribute, tenant, investor, figure and
+    document number is illustrative. The same seed gives identical layers.
 
     Parameters
     ----------
@@ -39,13 +48,18 @@ def build_demo_layers(seed: int = DEFAULT_SEED, n_parcels: int | None = None,
     -------
     dict
         ``zones``, ``zoning_plots``, ``parcels``, ``projects`` (GeoDataFrames in EPSG:9216),
-        ``status_events`` and ``plan_targets`` (DataFrames).
+        ``status_events`` and ``plan_targets`` (DataFrames), and what
+        :func:`write_demo_store` records through the core: the ``investments`` and
+        ``auction_lots`` registers and the ``progress_events`` to record (no ``recorded_by``
+        or ``recorded_at`` yet; the auction results' sold/unsold parcel events are written
+        when they are recorded).
 
     Examples
     --------
     >>> layers = build_demo_layers()  # doctest: +SKIP
     >>> sorted(layers)  # doctest: +SKIP
-    ['parcels', 'plan_targets', 'projects', 'status_events', 'zones', 'zoning_plots']
+    ['auction_lots', 'investments', 'parcels', 'plan_targets', 'progress_events', 'projects',
+     'status_events', 'zones', 'zoning_plots']
     """
     if n_parcels is not None and n_parcels < 0:
         raise ValueError(f"n_parcels must be positive, not {n_parcels}")
@@ -53,7 +67,12 @@ def build_demo_layers(seed: int = DEFAULT_SEED, n_parcels: int | None = None,
     zones = build_zones(sources)
     plots = build_zoning_plots(sources, zones, seed)
     parcels = build_parcels(sources, zones, plots, seed, n_parcels)
-    events = build_status_events(parcels, seed)
+    claims = claim_parcels(sources, parcels)
+    investments, lots = demo_registers(sources, plots, parcels, claims)
+    progress = demo_events(sources)
+    plots = apply_holders(plots, investments, progress)
+    events = build_status_events(parcels, seed, claims, lot_auction_dates(sources, progress),
+                                 DEMO_TODAY)
     projects = build_projects(sources, zones)
     plan_targets = sources.plan_targets[["zone_code", "function", "planned_area_ha", "source"]]
     return {
@@ -63,4 +82,27 @@ def build_demo_layers(seed: int = DEFAULT_SEED, n_parcels: int | None = None,
         "projects": projects,
         "status_events": events,
         "plan_targets": plan_targets.reset_index(drop=True).copy(),
+        "investments": investments,
+        "auction_lots": lots,
+        "progress_events": progress,
     }
+
+
+def write_demo_store(store, *, seed: int = DEFAULT_SEED, n_parcels: int | None = None,
+                     sources_dir: str | Path | None = None
+                     ) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Build the demo layers and put them in ``store`` (a new, empty store): the layers of
+    :data:`WRITE_ORDER` written as they are, then the progress registers and events recorded
+    through the core as user ``demo`` (the auction results adding their parcels' sold/unsold
+    events to ``status_events``).
+
+    Returns the layers as built (see :func:`build_demo_layers`) and the rows each layer of
+    the store holds."""
+    layers = build_demo_layers(seed=seed, n_parcels=n_parcels, sources_dir=sources_dir)
+    for name in WRITE_ORDER:
+        store.write_layer(name, layers[name])
+    recorded = record_demo_progress(store, layers)
+    counts = {name: len(layers[name]) for name in WRITE_ORDER}
+    counts["status_events"] += recorded.pop("status_events")
+    counts.update(recorded)
+    return layers, counts

@@ -6,28 +6,34 @@ Illustrative histories, parcel by parcel, in the order of the clearance vocabula
   (2013-2016);
 - KCN Hòa Bình phase 2: clearance under way (2017-2019), parcels spread over the steps, a few
   disputed after the inventory or the plan;
-- the Bờ Y sub-areas: mostly handed over (2016-2017), then a good share taken through the
-  land-use-rights auction (planned, dossier ready, announced, sold or unsold; 2018-2019);
+- the Bờ Y sub-areas: mostly handed over (2016-2017); the parcels of the auction lots and of
+  the investors there are all handed over, and each lot's parcels are planned for auction,
+  get their dossier and are announced before the lot's first auction (2018-2026). The
+  results (sold, unsold) are not written here: recording a lot's auction result writes them
+  (:mod:`landgis.demo.progress`);
 - the other parks partly cleared, the operating cluster handed over, the planned park untouched.
 
-Decisions and minutes come in batches, one per map sheet; payments and complaints one per
-parcel. Document numbers look real but are invented: every event's note says so.
+Decisions and minutes come in batches, one per map sheet (per auction for the lots); payments
+and complaints one per parcel. Document numbers look real but are invented: every event's note
+says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS
+from landgis.demo.progress import DEMO_TODAY
 
 NOTE = "minh họa / illustrative"
 RECORDED_BY = "demo"
 
 CLEARANCE_STEPS = ("inventoried", "plan_approved", "compensated", "handed_over")
-AUCTION_STEPS = ("planned", "dossier_ready", "announced", "sold")
+#: The auction steps before a lot's first auction, and how many days before it each is taken.
+LOT_STEPS = (("planned", 150), ("dossier_ready", 90), ("announced", 35))
 
 #: Document number pattern of each step, and whether one document covers a batch (a sheet).
 DOCUMENTS = {
@@ -51,10 +57,6 @@ class Story:
     start: str
     end: str
     final: dict[str, float]  # final clearance status -> share ("not_started": no events)
-    auction_start: str | None = None
-    auction_end: str | None = None
-    auction_final: dict[str, float] = field(default_factory=dict)
-    auction_share: float = 0.0
 
 
 STORIES = {
@@ -64,16 +66,10 @@ STORIES = {
                   "handed_over": 0.38, "disputed": 0.04}),
     "BOY-TT": Story("2016-04-01", "2017-12-29",
                     {"handed_over": 0.86, "compensated": 0.07, "plan_approved": 0.04,
-                     "disputed": 0.03},
-                    "2018-02-01", "2019-06-28",
-                    {"planned": 0.2, "dossier_ready": 0.12, "announced": 0.1, "sold": 0.43,
-                     "unsold": 0.15}, 0.7),
+                     "disputed": 0.03}),
     "BOY-PK": Story("2016-06-01", "2017-12-29",
                     {"handed_over": 0.9, "compensated": 0.05, "plan_approved": 0.03,
-                     "disputed": 0.02},
-                    "2018-03-01", "2019-06-28",
-                    {"planned": 0.15, "dossier_ready": 0.1, "announced": 0.1, "sold": 0.5,
-                     "unsold": 0.15}, 0.6),
+                     "disputed": 0.02}),
     "SM": Story("2016-09-01", "2019-06-28",
                 {"not_started": 0.35, "inventoried": 0.12, "plan_approved": 0.1,
                  "compensated": 0.13, "handed_over": 0.3}),
@@ -117,22 +113,14 @@ def _path_events(ids, batch, final, steps, start, end, field_name, rng):
                                           rng.uniform(0, 0.03, len(ids)),
                                           rng.uniform(0, 0.03, len(ids))])
     level = np.array([steps.index(f) if f in steps else -1 for f in final])
-    level[final == "unsold"] = len(steps) - 1  # the auction's last step may end either way
     rows = []
     for k, step in enumerate(steps):
-        last = k == len(steps) - 1
         idx = np.flatnonzero(level >= k)
         if not len(idx):
             continue
-        values = np.full(len(idx), step, dtype=object)
-        if last:
-            values[final[idx] == "unsold"] = "unsold"
         dates = d0 + np.round(times[idx, k] * span).astype("timedelta64[D]")
-        docs = np.empty(len(idx), dtype=object)
-        for value in np.unique(values):
-            m = values == value
-            docs[m] = _documents(value, batch[idx][m], rng)
-        rows.append((ids[idx], field_name, values, dates, docs))
+        rows.append((ids[idx], field_name, np.full(len(idx), step, dtype=object), dates,
+                     _documents(step, batch[idx], rng)))
     disputed = np.flatnonzero(final == "disputed")
     if len(disputed):
         depth = rng.integers(1, 3, len(disputed))  # after the inventory or the plan
@@ -155,7 +143,30 @@ def _draw(shares: dict[str, float], n: int, rng: np.random.Generator) -> np.ndar
     return rng.choice(values, size=n, p=p / p.sum())
 
 
-def build_status_events(parcels: pd.DataFrame, seed: int) -> pd.DataFrame:
+def _lot_events(claims: pd.DataFrame, auctions: pd.DataFrame, today: str,
+                rng: np.random.Generator) -> list:
+    """The auction steps of the lots' parcels before each lot's first auction (none after
+    ``today``); one document per step and auction date."""
+    lots = claims[claims["holder_kind"] == "lot"].merge(
+        auctions, left_on="holder_id", right_on="lot_code")
+    if lots.empty:
+        return []
+    ids = lots["parcel_id"].to_numpy(dtype=object)
+    auction = lots["auction_date"].to_numpy().astype("datetime64[D]")
+    batch = lots["auction_date"].to_numpy(dtype=object)
+    rows = []
+    for step, days in LOT_STEPS:
+        dates = auction - np.timedelta64(days, "D")
+        due = dates <= np.datetime64(today, "D")
+        if due.any():
+            rows.append((ids[due], "auction_status", np.full(int(due.sum()), step, object),
+                         dates[due], _documents(step, batch[due], rng)))
+    return rows
+
+
+def build_status_events(parcels: pd.DataFrame, seed: int, claims: pd.DataFrame | None = None,
+                        auctions: pd.DataFrame | None = None,
+                        today: str = DEMO_TODAY) -> pd.DataFrame:
     """The ``status_events`` ledger of the demo parcels.
 
     Parameters
@@ -164,6 +175,14 @@ def build_status_events(parcels: pd.DataFrame, seed: int) -> pd.DataFrame:
         The ``parcels`` layer (``parcel_id``, ``area_code``, ``commune_code``, ``sheet_no``).
     seed : int
         The build seed.
+    claims : pandas.DataFrame, optional
+        The parcels auction lots and investors hold (``holder_kind`` ``lot`` or
+        ``investment``, ``holder_id``, ``parcel_id``): all handed over.
+    auctions : pandas.DataFrame, optional
+        Each lot's first auction (``lot_code``, ``auction_date``): its parcels' auction steps
+        lead up to it.
+    today : str
+        No event after this day.
 
     Returns
     -------
@@ -179,14 +198,12 @@ def build_status_events(parcels: pd.DataFrame, seed: int) -> pd.DataFrame:
         ids = sel["parcel_id"].to_numpy(dtype=object)
         batch = (sel["commune_code"].astype(str) + "/" + sel["sheet_no"].astype(str)).to_numpy()
         final = _draw(story.final, len(ids), rng)
+        if claims is not None:
+            final[np.isin(ids, claims["parcel_id"].to_numpy(dtype=object))] = "handed_over"
         rows += _path_events(ids, batch, final, CLEARANCE_STEPS, story.start, story.end,
                              "clearance_status", rng)
-        if story.auction_share:
-            cleared = np.flatnonzero((final == "handed_over")
-                                     & (rng.uniform(size=len(ids)) < story.auction_share))
-            auction_final = _draw(story.auction_final, len(cleared), rng)
-            rows += _path_events(ids[cleared], batch[cleared], auction_final, AUCTION_STEPS,
-                                 story.auction_start, story.auction_end, "auction_status", rng)
+    if claims is not None and auctions is not None:
+        rows += _lot_events(claims, auctions, today, np.random.default_rng([seed, 23]))
     return _frame(rows, seed)
 
 

@@ -3,8 +3,11 @@
 They live in ``layers/sources/`` of the repository (data, not code): ``zones.csv`` (names,
 decisions, planned and drawn areas, locations), ``communes.csv`` (survey communes and the current
 units they became), ``plan_targets.csv`` (the area of each plan function), ``plot_layouts.csv``
-(how the zoning plots are laid out), ``parcel_areas.csv`` (where parcels are drawn and how) and
-``projects.csv`` (the projects of the Board's 2019 review).
+(how the zoning plots are laid out), ``parcel_areas.csv`` (where parcels are drawn and how),
+``projects.csv`` (the projects of the Board's 2019 review), and the progress of issue 13:
+``investments.csv`` (investors' projects in the zones), ``auction_lots.csv`` (the Bờ Y auction
+lots) and ``progress_events.csv`` (the events of projects, investments and lots), read by
+:mod:`landgis.demo.progress`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import pandas as pd
 #: The default folder of the source files, found relative to this package.
 DEFAULT_SOURCES_DIR = Path(__file__).resolve().parents[2] / "layers" / "sources"
 
-_FILES = ("zones", "communes", "plan_targets", "plot_layouts", "parcel_areas", "projects")
+_FILES = ("zones", "communes", "plan_targets", "plot_layouts", "parcel_areas", "projects",
+          "investments", "auction_lots", "progress_events")
 
 _NUMERIC = {
     "zones": ("planned_area_ha", "drawn_area_ha", "centre_lat", "centre_lon", "anchor_lat",
@@ -29,6 +33,8 @@ _NUMERIC = {
                      "split_lon", "n_parcels", "mean_parcel_m2", "cell_aspect", "cell_angle_deg",
                      "stream_lines"),
     "projects": ("lat", "lon"),
+    "investments": ("lat", "lon", "parcels"),
+    "auction_lots": ("lat", "lon", "parcels"),
 }
 
 
@@ -42,6 +48,9 @@ class Sources:
     plot_layouts: pd.DataFrame
     parcel_areas: pd.DataFrame
     projects: pd.DataFrame
+    investments: pd.DataFrame
+    auction_lots: pd.DataFrame
+    progress_events: pd.DataFrame
     folder: Path
 
 

@@ -267,9 +267,11 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | Non
                             f"{display_date(day)}, before it was planned on "
                             f"{display_date(planned_on)}", "effective_date")
 
-    # disbursements above the year's plan
+    # disbursements above the year's plan: those that take the year's running total (in date
+    # order) above it must be flagged, not the ones paid while the plan still covered them
     new_pay = events[(events["kind"] == "disbursement") & (events["subject_kind"] == "project")]
     if len(new_pay):
+        offset = len(old)  # a new event's position in ``combined`` before sorting
         pays = combined[(combined["subject_kind"] == "project")
                         & (combined["kind"] == "disbursement")]
         plans = combined[(combined["subject_kind"] == "project")
@@ -277,17 +279,21 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | Non
         plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
         for (subject, year), rows in new_pay.groupby(
                 [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
-            paid = pd.to_numeric(pays[(pays["subject_id"] == subject)
-                                      & (pays["effective_date"].astype(str).str[:4] == year)]
-                                 ["amount_vnd"], errors="coerce").sum()
+            running = pd.to_numeric(pays[(pays["subject_id"] == subject)
+                                         & (pays["effective_date"].astype(str).str[:4] == year)]
+                                    ["amount_vnd"], errors="coerce").fillna(0).cumsum()
+            paid = running.iloc[-1]
             mine = plans[(plans["subject_id"] == subject)
                          & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
             plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"],
                                  errors="coerce").sum()
             if paid <= plan:
                 continue
-            flagged = rows["flags"].fillna("").astype(str).str.contains("over_plan")
-            names = ", ".join(_row_name(r, i) for i, r in rows[~flagged].iterrows())
+            over = rows[rows.index.isin(running.index[running > plan] - offset)]
+            if over.empty:  # dated before the events that now cross the plan: all of them
+                over = rows
+            flagged = over["flags"].fillna("").astype(str).str.contains("over_plan")
+            names = ", ".join(_row_name(r, i) for i, r in over[~flagged].iterrows())
             text = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
                     f"year's capital plan of {format_vnd(plan)} đồng")
             if (~flagged).any():
@@ -302,7 +308,8 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | Non
 def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
                       recorded_at: str) -> pd.DataFrame:
     """The ``auction_status`` events (sold / unsold) of the parcels of every lot whose auction
-    result is among ``events``: same date and document, pointing at the progress event."""
+    result is among ``events``: same date and document, pointing at the progress event and
+    carrying its note."""
     lots = book.lots_register.set_index("lot_code")
     rows = []
     for _, ev in events[events["kind"] == "auction_result"].iterrows():
@@ -312,7 +319,8 @@ def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
                 "field": "auction_status", "value": ev["result"],
                 "effective_date": ev["effective_date"], "document_no": ev["document_no"],
                 "document_date": ev["document_date"],
-                "note": f"lô {ev['subject_id']} (progress event {ev['event_id']})",
+                "note": f"lô {ev['subject_id']} (progress event {ev['event_id']})"
+                        + ("" if _blank(ev["note"]) else f": {ev['note']}"),
                 "recorded_by": user, "recorded_at": recorded_at,
             })
     return pd.DataFrame(rows, columns=[c for c in contract.STATUS_EVENTS.column_names

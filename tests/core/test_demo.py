@@ -7,7 +7,8 @@ import pytest
 import shapely
 
 from landgis.contract import AUCTION_STATUS, CLEARANCE_STATUS, check_layer
-from landgis.demo import build_demo_layers
+from landgis.demo import build_demo_layers, read_sources
+from landgis.ledger import current_status
 
 SPATIAL = ("zones", "zoning_plots", "parcels", "projects")
 PARKS_AND_CLUSTERS = ("KCN-HB1", "KCN-HB2", "KCN-SM", "KCN-DT", "KCN-DL", "CCN-NMDC", "CCN-DLA")
@@ -16,6 +17,11 @@ PARKS_AND_CLUSTERS = ("KCN-HB1", "KCN-HB2", "KCN-SM", "KCN-DT", "KCN-DL", "CCN-N
 @pytest.fixture(scope="module")
 def layers():
     return build_demo_layers()
+
+
+@pytest.fixture(scope="module")
+def other_seed():
+    return build_demo_layers(seed=7)
 
 
 def _wkb(gdf):
@@ -30,7 +36,7 @@ def test_every_layer_meets_the_contract(layers):
                                                     "source"]
 
 
-def test_same_seed_same_layers_other_seed_other_parcels(layers):
+def test_same_seed_same_layers_other_seed_other_parcels(layers, other_seed):
     again = build_demo_layers(seed=2019)
     for name, df in layers.items():
         other = again[name]
@@ -38,7 +44,7 @@ def test_same_seed_same_layers_other_seed_other_parcels(layers):
             assert _wkb(df) == _wkb(other), name
             df, other = df.drop(columns="geometry"), other.drop(columns="geometry")
         pd.testing.assert_frame_equal(pd.DataFrame(df), pd.DataFrame(other), obj=name)
-    different = build_demo_layers(seed=7)
+    different = other_seed
     assert _wkb(different["parcels"]) != _wkb(layers["parcels"])
     assert _wkb(different["zones"]) == _wkb(layers["zones"])  # the zones are the drawing
 
@@ -167,3 +173,58 @@ def test_ledger_statuses_only_move_forward(layers):
     assert (last.loc[list(hb1), "clearance_status"] == "handed_over").all()
     assert events.recorded_at.str.endswith("+07:00").all()
     assert events.note.str.contains("illustrative").all()
+
+
+@pytest.mark.parametrize("seed", [2019, 7])
+def test_lots_and_bo_y_investors_hold_the_land_their_tables_ask_whatever_the_seed(
+        seed, layers, other_seed):
+    built = layers if seed == 2019 else other_seed
+    sources = read_sources()
+    parcels = built["parcels"].set_index("parcel_id")
+    held = []
+    for table, register, key in ((sources.auction_lots, built["auction_lots"], "lot_code"),
+                                 (sources.investments, built["investments"], "investment_id")):
+        wanted = table.dropna(subset=["parcels"]).set_index(key)
+        got = register.set_index(key)["parcel_ids"]
+        for code, row in wanted.iterrows():
+            ids = got[code].split(";")
+            assert len(ids) == row["parcels"], code
+            assert (parcels.loc[ids, "area_code"] == row["area_code"]).all(), code
+            assert not parcels.loc[ids, "land_use_code"].isin(["DGT", "SON"]).any(), code
+            held += ids
+    assert len(held) == len(set(held))  # no parcel in two lots, or in a lot and an investment
+    status = current_status(built["status_events"], held)
+    assert (status["clearance_status"] == "handed_over").all()
+
+
+def test_plots_held_by_a_live_investment_are_leased_to_its_investor(layers):
+    plots = layers["zoning_plots"].set_index("plot_code")
+    events = layers["progress_events"]
+    revoked = set(events.loc[events["kind"] == "revocation", "subject_id"])
+    investments = layers["investments"].dropna(subset=["plot_codes"])
+    live = investments[~investments["investment_id"].isin(revoked)]
+    for _, row in live.iterrows():
+        for code in row["plot_codes"].split(";"):
+            assert plots.loc[code, "lease_status"] == "leased", code
+            assert plots.loc[code, "tenant"] == row["investor"], code
+    let_again = {c for v in live["plot_codes"] for c in v.split(";")}
+    freed = {c for v in investments[investments["investment_id"].isin(revoked)]["plot_codes"]
+             for c in v.split(";")} - let_again
+    assert freed and (plots.loc[sorted(freed), "lease_status"] == "vacant").all()
+    assert let_again & {c for v in investments[investments["investment_id"].isin(revoked)]
+                        ["plot_codes"] for c in v.split(";")}  # a revoked plot let again
+
+
+def test_a_bad_cell_of_a_hand_made_table_is_named_with_its_file_row_and_column(tmp_path):
+    from landgis.demo.progress import DemoSourceError
+    from landgis.demo.sources import DEFAULT_SOURCES_DIR
+
+    for f in DEFAULT_SOURCES_DIR.glob("*.csv"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    events = pd.read_csv(tmp_path / "progress_events.csv", dtype=str, keep_default_na=False)
+    i = int(events.index[events["amount_vnd"] != ""][0])
+    events.loc[i, "amount_vnd"] = "abc"
+    events.to_csv(tmp_path / "progress_events.csv", index=False)
+    with pytest.raises(DemoSourceError, match=rf"progress_events.csv, row {i + 2}, "
+                                              r"column 'amount_vnd'.*'abc'"):
+        build_demo_layers(sources_dir=tmp_path)
