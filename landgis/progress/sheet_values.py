@@ -131,7 +131,10 @@ def _event(reader: _Reader, cells, row) -> dict:
         given.append((subject_kind or "subject_id", subject_id))
     anchor = next((r for r in ("project", "investment", "lot", "subject_id")
                    if r in sheet.columns), None)
-    if len(given) != 1 or given[0][0] == "subject_id":
+    if len(given) == 1 and given[0][0] == "subject_id":
+        reader.fail("subject_id", row, "mã đối tượng cần cột 'Đối tượng' (project, investment, "
+                                       "lot) / a subject id needs its subject kind")
+    elif len(given) != 1:
         what = ("không có mã dự án, mã dự án đầu tư hay mã lô / no project, investment or lot "
                 "code" if not given else
                 "cần đúng một đối tượng / exactly one subject is wanted, found "

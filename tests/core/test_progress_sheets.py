@@ -128,3 +128,15 @@ def test_rows_and_bytes_are_bounded(tmp_path):
     with pytest.raises(ProgressSheetError, match=f"{size} bytes, more than the limit of 1000"):
         read_sheets(path, max_bytes=1000)
     assert len(read_sheets(path, max_rows=11)[0][0].rows) == 11
+
+
+def test_a_subject_may_be_given_as_its_kind_and_id(tmp_path):
+    """The ledger's own layout (an export of the history, say): "Đối tượng", "Mã đối tượng"."""
+    path = tmp_path / "ledger.csv"
+    path.write_text("Đối tượng,Mã đối tượng,Loại sự kiện,Ngày,Số tiền,Số văn bản\n"
+                    "lô đấu giá,LO-T1-01,payment,20/08/2020,1 tỷ,GNT 2\n"
+                    ",LO-T1-01,payment,21/08/2020,1 tỷ,GNT 3\n", encoding="utf-8")
+    frame, problems = events_frame(read_sheets(path)[0][0], label_sheet=False)
+    assert frame[["subject_kind", "subject_id", "source_row"]].values.tolist() == [
+        ["lot", "LO-T1-01", 2]]
+    assert len(problems) == 1 and "B3 ('Mã đối tượng')" in problems[0]
