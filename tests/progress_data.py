@@ -9,7 +9,6 @@ import geopandas as gpd
 import shapely
 
 from tests.conftest import X0, Y0, square
-from tests.workbooks import xlsx
 
 #: Two days after today (Viet Nam is ahead of most clocks), dd/mm/yyyy: the future.
 FUTURE = (dt.date.today() + dt.timedelta(days=2)).strftime("%d/%m/%Y")
@@ -147,4 +146,4 @@ def workbook(path, *, investments=None, lots=None, events=None, extra=None):
 
 
 __all__ = ["FUTURE", "add_registers", "ev", "good_events", "investment", "lot", "plots_gdf",
-           "projects_gdf", "workbook", "xlsx"]
+           "projects_gdf", "workbook"]

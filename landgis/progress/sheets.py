@@ -27,8 +27,7 @@ from pathlib import Path
 from landgis.config import Settings
 from landgis.ingest.status_files import MAX_COLUMNS, MAX_SHEET_ROWS, _check_packed_sizes
 from landgis.ingest.status_read import HEADER_SEARCH_ROWS, _cell_text, _column_letter
-from landgis.progress.sheet_headers import (KIND_LABELS, SUBJECT_ROLES, expected_text,
-                                            match_headers, recognise)
+from landgis.progress.sheet_headers import KIND_LABELS, expected_text, match_headers, recognise
 
 #: The largest workbook read (bytes) unless the caller says otherwise: ``max_upload_bytes``.
 DEFAULT_MAX_BYTES = Settings.max_upload_bytes
@@ -163,15 +162,15 @@ def _read_xlsx(path: Path, budget: list[int]) -> tuple[list[RawSheet], list[str]
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(i.file_size for i in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ProgressSheetError(f"{path}: không đọc được tệp Excel / not a readable .xlsx "
+        raise ProgressSheetError(f"{path.name}: không đọc được tệp Excel / not a readable .xlsx "
                                  f"file ({type(exc).__name__}: {exc})") from None
     if unpacked > MAX_UNPACKED:
-        raise ProgressSheetError(f"{path}: tệp Excel giải nén ra {unpacked} byte / the workbook "
-                                 f"unpacks to {unpacked} bytes; at most {MAX_UNPACKED}")
+        raise ProgressSheetError(f"{path.name}: tệp Excel giải nén ra {unpacked} byte / the "
+                                 f"workbook unpacks to {unpacked} bytes; at most {MAX_UNPACKED}")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # BadZipFile, KeyError, InvalidFileException, ...
-        raise ProgressSheetError(f"{path}: không đọc được tệp Excel / not a readable .xlsx "
+        raise ProgressSheetError(f"{path.name}: không đọc được tệp Excel / not a readable .xlsx "
                                  f"file ({type(exc).__name__}: {exc})") from None
     sheets, empty = [], []
     try:
@@ -218,7 +217,7 @@ def _read_csv(path: Path, budget: list[int]) -> RawSheet | None:
         except UnicodeDecodeError:
             continue
         except csv.Error as exc:
-            raise ProgressSheetError(f"{path}: không đọc được tệp CSV / not a readable CSV "
+            raise ProgressSheetError(f"{path.name}: không đọc được tệp CSV / not a readable CSV "
                                      f"file ({exc})") from None
     raise AssertionError("cp1258 with errors='replace' decodes any byte")  # pragma: no cover
 
@@ -230,7 +229,7 @@ def read_sheets(path, *, max_rows: int = Settings.max_list_rows,
     ``max_bytes`` bytes of file; :class:`ProgressSheetError` otherwise."""
     path = Path(path)
     if not path.is_file():
-        raise ProgressSheetError(f"{path}: không có tệp này / no such file")
+        raise ProgressSheetError(f"{path.name}: không có tệp này / no such file")
     size = path.stat().st_size
     if size > max_bytes:
         raise ProgressSheetError(f"{path.name}: tệp {size} byte, quá giới hạn {max_bytes} / the "
@@ -261,5 +260,5 @@ def describe(sheet: RawSheet) -> str:
     return f"{sheet.name!r} ({vi} / {en}, dòng / rows {span})"
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "MAX_UNPACKED", "ProgressSheetError", "RawSheet", "SUBJECT_ROLES",
-           "describe", "read_sheets"]
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_UNPACKED", "ProgressSheetError", "RawSheet", "describe",
+           "read_sheets"]
