@@ -267,11 +267,12 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | Non
                             f"{display_date(day)}, before it was planned on "
                             f"{display_date(planned_on)}", "effective_date")
 
-    # disbursements above the year's plan: those that take the year's running total (in date
-    # order) above it must be flagged, not the ones paid while the plan still covered them
+    # disbursements above the year's plan: in date order, the one that takes the year's total
+    # above the plan and every later one need the flag (every new one of the year, if the
+    # total went above it at a recorded disbursement that is not flagged)
     new_pay = events[(events["kind"] == "disbursement") & (events["subject_kind"] == "project")]
     if len(new_pay):
-        offset = len(old)  # a new event's position in ``combined`` before sorting
+        offset = len(old)  # the new events' labels in ``combined``
         pays = combined[(combined["subject_kind"] == "project")
                         & (combined["kind"] == "disbursement")]
         plans = combined[(combined["subject_kind"] == "project")
@@ -279,21 +280,29 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | Non
         plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
         for (subject, year), rows in new_pay.groupby(
                 [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
-            running = pd.to_numeric(pays[(pays["subject_id"] == subject)
-                                         & (pays["effective_date"].astype(str).str[:4] == year)]
-                                    ["amount_vnd"], errors="coerce").fillna(0).cumsum()
-            paid = running.iloc[-1]
+            mine_pays = pays[(pays["subject_id"] == subject)
+                             & (pays["effective_date"].astype(str).str[:4] == year)]
+            cum = pd.to_numeric(mine_pays["amount_vnd"], errors="coerce").fillna(0).cumsum()
             mine = plans[(plans["subject_id"] == subject)
                          & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
             plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"],
                                  errors="coerce").sum()
-            if paid <= plan:
+            over = (cum > plan).to_numpy()
+            if not over.any():
                 continue
-            over = rows[rows.index.isin(running.index[running > plan] - offset)]
-            if over.empty:  # dated before the events that now cross the plan: all of them
-                over = rows
-            flagged = over["flags"].fillna("").astype(str).str.contains("over_plan")
-            names = ", ".join(_row_name(r, i) for i, r in over[~flagged].iterrows())
+            paid = cum.iloc[-1]
+            first = int(np.argmax(over))
+            labels = mine_pays.index.to_numpy()
+            new_labels = set(rows.index + offset)
+            marked = mine_pays["flags"].fillna("").astype(str).str.contains("over_plan")
+            recorded_over = any(lb not in new_labels and not m
+                                for lb, m in zip(labels[first:], marked.to_numpy()[first:]))
+            need = rows.loc[[lb - offset for lb in (labels if recorded_over else labels[first:])
+                             if lb in new_labels]]
+            if need.empty:
+                continue
+            flagged = need["flags"].fillna("").astype(str).str.contains("over_plan")
+            names = ", ".join(_row_name(r, i) for i, r in need[~flagged].iterrows())
             text = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
                     f"year's capital plan of {format_vnd(plan)} đồng")
             if (~flagged).any():

@@ -17,6 +17,7 @@ COMMANDS = {
     "landgis-area": "parcel_area", "landgis-dossier": "export_dossier",
     "landgis-versions": "layer_versions", "landgis-users": "manage_users",
     "landgis-init-db": "init_db", "landgis-demo": "make_demo_layers",
+    "landgis-import-progress": "import_progress", "landgis-progress": "progress",
 }
 
 
