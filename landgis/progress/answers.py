@@ -120,6 +120,14 @@ def subject_row(book: ProgressBook, subject_kind: str, subject_id: str) -> dict:
     return json_records(found.head(1))[0]
 
 
+def _registered(book: ProgressBook, subject_kind, subject_id) -> bool:
+    try:
+        subject_row(book, subject_kind, subject_id)
+    except NotFound:
+        return False
+    return True
+
+
 def version_of(book: ProgressBook, subject_kind: str, subject_id: str) -> int:
     """How many events the ledger holds for a subject (corrected ones included)."""
     ev = book.events
@@ -298,7 +306,7 @@ def record_event(store, doc, *, user: str, book: ProgressBook, min_date=None,
     someone recorded an event of the subject meanwhile."""
     events, expect, preview = event_from_json(doc)
     (kind, sid), seen = next(iter(expect.items()))
-    if kind in REGISTERS and sid is not None:
+    if _registered(book, kind, sid):  # an unknown subject: the checks name it
         now = version_of(book, kind, sid)
         if now != seen:
             raise ConflictError([{"subject_kind": kind, "subject_id": sid, "seen": seen,
