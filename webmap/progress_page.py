@@ -6,12 +6,13 @@ the form that records an event (``static/progress.js`` previews and saves it thr
     GET /progress/history/<subject_kind>/<id>       one project's, investment's or lot's events
 
 Rendered on the server from the same answers as the JSON API (:mod:`webmap.progress`); every
-value from the data goes through Jinja's escaping.
+value from the data goes through Jinja's escaping. A bad date or zone answers 400 and an unknown
+subject 404, in JSON as every error of the app.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -19,7 +20,6 @@ from landgis.dates import display_date
 from landgis.money import format_vnd
 from landgis.params import BadRequest, NotFound
 from landgis.progress import answers
-from landgis.progress.book import as_of_date
 from landgis.vocabularies import PROGRESS_KIND
 from webmap.progress import current_view, history, tables
 
@@ -27,6 +27,16 @@ bp = Blueprint("progress_page", __name__)
 
 #: the history page of each subject kind: the path part and the API path
 SUBJECT_PATHS = {"project": "projects", "investment": "investments", "lot": "auctions"}
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(exc):  # as every error of the app: JSON (a date input sends ISO dates)
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc):
+    return jsonify(error=str(exc)), 404
 
 
 def _percent(value) -> str:
@@ -42,12 +52,12 @@ def _zones(book) -> list[dict]:
     return [{"code": c, "name": names.get(c, "")} for c in sorted(answers.known_zones(book))]
 
 
-def _render(template: str, status: int = 200, **context):
+def _render(template: str, **context):
     user = current_user if current_user.is_authenticated else None
     html = render_template(template, vnd=format_vnd, day=display_date, pct=_percent,
                            user=user, labels=answers.labels(),
                            subject_paths=SUBJECT_PATHS, **context)
-    return html, status, {"Cache-Control": "no-store"}  # per user: the editors' form
+    return html, 200, {"Cache-Control": "no-store"}  # per user: the editors' form
 
 
 def _recorded(book, event_id: str | None):
@@ -69,15 +79,10 @@ def _recorded(book, event_id: str | None):
 def page():
     view = current_view()
     book = view.progress_book()
-    error = None
-    try:
-        day, zone = answers.parse_query(book, request.args.get("as_of"),
-                                        request.args.get("zone"))
-    except BadRequest as exc:
-        error, day, zone = str(exc), as_of_date(None), None
+    day, zone = answers.parse_query(book, request.args.get("as_of"), request.args.get("zone"))
     editor = bool(current_user.is_authenticated and current_user.can("editor"))
     return _render(
-        "progress.html", 400 if error else 200, error=error, as_of=day, zone=zone,
+        "progress.html", error=None, as_of=day, zone=zone,
         zones=_zones(book), tables=tables(view, day, zone), editor=editor,
         spec=answers.form_spec() if editor else None,
         subjects=answers.subjects(book) if editor else [],
@@ -88,11 +93,6 @@ def page():
 
 @bp.get("/progress/history/<any(project, investment, lot):subject_kind>/<subject_id>")
 def history_page(subject_kind: str, subject_id: str):
-    view = current_view()
-    try:
-        answer = history(view, subject_kind, subject_id)
-    except NotFound as exc:
-        return _render("progress_history.html", 404, error=str(exc), answer=None,
-                       subject_kind=subject_kind)
+    answer = history(current_view(), subject_kind, subject_id)
     return _render("progress_history.html", answer=answer, error=None,
                    subject_kind=subject_kind)

@@ -88,11 +88,12 @@ def test_as_of_and_zone(client):
         not row_of(zone, "progress-projects", "DA-T1")
     assert '<option value="KCN-T2" selected>' in zone
     bad = client.get("/progress?as_of=31/02/2019")
-    assert bad.status_code == 400
-    assert "as_of: &#39;31/02/2019&#39; không có trong lịch / is not a real date" in \
-        bad.get_data(as_text=True)
+    assert bad.status_code == 400  # JSON, as every error of the app
+    assert bad.get_json()["error"].startswith("as_of: '31/02/2019' không có trong lịch / is "
+                                              "not a real date")
     unknown = client.get("/progress?zone=<script>")
-    assert unknown.status_code == 400 and "<script>" not in unknown.get_data(as_text=True)
+    assert unknown.status_code == 400 and unknown.mimetype == "application/json"
+    assert "unknown zone '<script>'" in unknown.get_json()["error"]
 
 
 def test_history_page(client):
@@ -102,7 +103,7 @@ def test_history_page(client):
     assert "10/04/2019" in html and "10.000.000.000" in html and "UNC 5" in html
     assert "khởi công<span class=\"en\"> / construction start" in html  # its milestone
     missing = client.get("/progress/history/lot/LOT-X")
-    assert missing.status_code == 404 and "LOT-X" in missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "LOT-X" in missing.get_json()["error"]
 
 
 def test_only_editors_get_the_form(client):
