@@ -9,10 +9,6 @@ Two versions, and what follows each
   (:meth:`DataViews.current`), so an answer that needs both (``as_of``, a parcel's history)
   never mixes two versions, whatever another thread writes meanwhile. So is the status
   snapshot, and the statuses aligned to an index.
-- The progress book (:class:`landgis.progress.ProgressBook`: the registers of projects,
-  investments and auction lots, the progress ledger and the schedule rules) is kept per store
-  version too, so a progress event recorded is seen by the next question (the append moves the
-  version), and per schedule rules file (its path and modification time).
 - The tiles' data version (:func:`landgis.tiles.data_version`) moves only when a tiled layer is
   written: the parcel index and the layers' indexes (geometry, 1.5 s for 100,000 parcels) are
   kept per data version, so a status edit costs no re-read of the geometry.
@@ -97,22 +93,21 @@ class DataView:
                                        lambda: status_snapshot.build_gzip(self))
 
     def progress_book(self, rules_file: str | None = None):
-        """The :class:`~landgis.progress.ProgressBook` of this version, with the schedule
-        rules of ``rules_file`` (default: the views' ``schedule_rules`` setting, else the table
-        shipped with landgis) and the zones' codes and names (``book.zones``)."""
-        from landgis.progress import load_book, read_or_empty
-
-        rules_file = rules_file or self.views.schedule_rules
-
-        def build():
-            book = load_book(self.store, rules_file=rules_file)
-            zones = read_or_empty(self.store, "zones")
-            book.zones = zones[[c for c in ("zone_code", "name_vi", "name_en")
-                                if c in zones.columns]].reset_index(drop=True)
-            return book
+        """The registers and progress ledger (:func:`landgis.progress.load_book`), with the
+        schedule rules of ``rules_file`` (none: the table shipped)."""
+        from landgis.progress import load_book
 
         return self.cache.get_or_build(
-            (self.url, self.version, "progress_book", rules_stamp(rules_file)), build)
+            (self.url, self.version, "progress_book", rules_file),
+            lambda: load_book(self.store, rules_file=rules_file))
+
+    def progress_shapes(self, book):
+        """What the map draws investments and projects on (:func:`landgis.progress.geo.
+        map_shapes`), from the registers of ``book``, a book of this view."""
+        from landgis.progress.geo import map_shapes
+
+        return self.cache.get_or_build((self.url, self.version, "progress_shapes"),
+                                       lambda: map_shapes(self.store, book))
 
     def derived(self, name: str, build):
         """Whatever an adapter derives from this version (the web app's page), built once."""
@@ -161,33 +156,15 @@ class DataView:
         raise DataChanged(f"the layer {layer!r} kept changing while being read")
 
 
-def rules_stamp(rules_file: str | None) -> tuple:
-    """The schedule rules file and its modification time (None when it cannot be read: the
-    book's build then says why)."""
-    from pathlib import Path
-
-    from landgis.progress.rules import DEFAULT_RULES_FILE
-
-    path = Path(rules_file) if rules_file else DEFAULT_RULES_FILE
-    try:
-        return str(path), path.stat().st_mtime_ns
-    except OSError:
-        return str(path), None
-
-
 class DataViews:
-    """The views of the stores a process reads, in one cache of at most ``max_bytes``;
-    ``schedule_rules`` is the rules file progress books are read with (the setting)."""
+    """The views of the stores a process reads, in one cache of at most ``max_bytes``."""
 
-    def __init__(self, max_bytes: int = DEFAULT_CACHE_MB << 20, *,
-                 schedule_rules: str | None = None):
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_MB << 20):
         self.cache = ByteCache(max_bytes)
-        self.schedule_rules = schedule_rules
 
     @classmethod
     def from_settings(cls, settings) -> "DataViews":
-        return cls(int(settings.cache_mb * (1 << 20)),
-                   schedule_rules=getattr(settings, "schedule_rules", None))
+        return cls(int(settings.cache_mb * (1 << 20)))
 
     def current(self, store) -> DataView:
         """The view of ``store`` at its version now."""

@@ -20,7 +20,6 @@ from flask_login import current_user
 from landgis.params import BadRequest, NotFound
 from landgis.progress import ProgressError, RulesError, as_of_date
 from landgis.progress import answers
-from landgis.dataview import rules_stamp
 from landgis.store.errors import ConflictError, LedgerError
 from webmap.auth import role_required
 from webmap.data import get_store, get_views
@@ -74,20 +73,39 @@ def current_view():
     return get_views().current(get_store())
 
 
+def rules_file() -> str | None:
+    """The schedule rules the investments are judged by (the ``schedule_rules`` setting)."""
+    return current_app.config["LANDGIS"].schedule_rules
+
+
+def book_of(view):
+    """The progress book of ``view``'s version, kept by the app's views."""
+    return view.progress_book(rules_file())
+
+
+def zones_of(view) -> dict[str, str]:
+    """The zones layer's codes and names at ``view``'s version."""
+    return view.derived("progress_zones", lambda: answers.zone_names(view.store))
+
+
+def query(view) -> tuple[str, str | None]:
+    """The request's ``as_of`` (ISO; today when none) and ``zone``, checked (400)."""
+    return answers.parse_query(book_of(view), request.args.get("as_of"),
+                               request.args.get("zone"), zones_of(view))
+
+
 def tables(view, day: str, zone: str | None) -> dict:
     """The five progress tables of ``day`` and ``zone`` as JSON rows, built once per store
     version and rules file."""
-    book = view.progress_book()
-    stamp = rules_stamp(view.views.schedule_rules)
-    return view.derived(f"progress_tables|{stamp}|{day}|{zone}",
+    book = book_of(view)
+    return view.derived(f"progress_tables|{rules_file()}|{day}|{zone}",
                         lambda: answers.json_tables(book, day, zone))
 
 
 def _revalidated(view, build, *parts) -> Response:
-    """``build()`` as JSON with an ETag of the store version, the rules and ``parts``; 304
-    when the client holds it."""
-    stamp = rules_stamp(view.views.schedule_rules)
-    key = "|".join(map(str, (view.url, view.version, *stamp, request.path, *parts)))
+    """``build()`` as JSON with an ETag of the store version, the rules file and ``parts``;
+    304 when the client holds it."""
+    key = "|".join(map(str, (view.url, view.version, rules_file(), request.path, *parts)))
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
@@ -100,8 +118,7 @@ def _revalidated(view, build, *parts) -> Response:
 
 def _table(name: str):
     view = current_view()
-    day, zone = answers.parse_query(view.progress_book(), request.args.get("as_of"),
-                                    request.args.get("zone"))
+    day, zone = query(view)
     return _revalidated(view, lambda: answers.table_answer(tables(view, day, zone), name, day,
                                                            zone), day, zone)
 
@@ -124,10 +141,9 @@ def auctions():
 def history(view, subject_kind: str, subject_id: str) -> dict:
     """:func:`landgis.progress.answers.history_answer`, built once per store version, rules
     file and day (its milestones are late as of today)."""
-    book = view.progress_book()
-    stamp = rules_stamp(view.views.schedule_rules)
+    book = book_of(view)
     day = as_of_date(None)
-    return view.derived(f"progress_history|{stamp}|{day}|{subject_kind}|{subject_id}",
+    return view.derived(f"progress_history|{rules_file()}|{day}|{subject_kind}|{subject_id}",
                         lambda: answers.history_answer(book, subject_kind, subject_id))
 
 
@@ -135,7 +151,7 @@ def history(view, subject_kind: str, subject_id: str) -> dict:
 def subject_history(table: str, subject_id: str):
     view = current_view()
     kind = HISTORY_PATHS[table]
-    answers.subject_row(view.progress_book(), kind, subject_id)  # NotFound: 404, no ETag
+    answers.subject_row(book_of(view), kind, subject_id)  # NotFound: 404, no ETag
     return _revalidated(view, lambda: history(view, kind, subject_id), as_of_date(None))
 
 
@@ -146,7 +162,7 @@ def record_event():
     """One event: previewed (200) or recorded (201); 400 with the problems, 409 when the
     subject's version moved since the editor saw it."""
     doc = json_body()
-    book = current_view().progress_book()
+    book = book_of(current_view())
     recorded, answer = answers.record_event(
         get_store(), doc, user=current_user.id, book=book,
         min_date=current_app.config["LANDGIS"].min_effective_date)

@@ -21,7 +21,7 @@ from landgis.money import format_vnd
 from landgis.params import BadRequest, NotFound
 from landgis.progress import answers
 from landgis.vocabularies import PROGRESS_KIND
-from webmap.progress import current_view, history, tables
+from webmap.progress import book_of, current_view, history, query, tables, zones_of
 
 bp = Blueprint("progress_page", __name__)
 
@@ -43,13 +43,9 @@ def _percent(value) -> str:
     return "" if value is None else f"{value:.1f}".replace(".", ",") + " %"
 
 
-def _zones(book) -> list[dict]:
-    names = {}
-    if book.zones is not None and "zone_code" in book.zones.columns:
-        names = {str(c): (n if isinstance(n, str) else "")
-                 for c, n in zip(book.zones["zone_code"], book.zones.get(
-                     "name_vi", [""] * len(book.zones)))}
-    return [{"code": c, "name": names.get(c, "")} for c in sorted(answers.known_zones(book))]
+def _zones(book, names: dict) -> list[dict]:
+    return [{"code": c, "name": names.get(c, "")}
+            for c in sorted(answers.known_zones(book, names))]
 
 
 def _render(template: str, **context):
@@ -78,12 +74,12 @@ def _recorded(book, event_id: str | None):
 @bp.get("/progress")
 def page():
     view = current_view()
-    book = view.progress_book()
-    day, zone = answers.parse_query(book, request.args.get("as_of"), request.args.get("zone"))
+    book = book_of(view)
+    day, zone = query(view)
     editor = bool(current_user.is_authenticated and current_user.can("editor"))
     return _render(
         "progress.html", error=None, as_of=day, zone=zone,
-        zones=_zones(book), tables=tables(view, day, zone), editor=editor,
+        zones=_zones(book, zones_of(view)), tables=tables(view, day, zone), editor=editor,
         spec=answers.form_spec() if editor else None,
         subjects=answers.subjects(book) if editor else [],
         csrf=generate_csrf() if editor else "",

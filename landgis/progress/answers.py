@@ -61,27 +61,35 @@ def labels() -> dict:
             for name, vocab in VOCABULARIES.items()}
 
 
-def known_zones(book: ProgressBook) -> set[str]:
-    """The zones of the zones layer (``book.zones``) and of the registers."""
-    codes = set()
-    frames = [book.projects_register, book.investments_register, book.lots_register]
-    if book.zones is not None:
-        frames.append(book.zones)
-    for df in frames:
+def zone_names(store) -> dict[str, str]:
+    """The zones layer's codes and Vietnamese names (empty when the store has none)."""
+    from landgis.progress import read_or_empty
+
+    zones = read_or_empty(store, "zones")
+    names = zones["name_vi"] if "name_vi" in zones.columns else [None] * len(zones)
+    return {str(c): (n if isinstance(n, str) else "") for c, n in zip(zones["zone_code"], names)
+            if isinstance(c, str)}
+
+
+def known_zones(book: ProgressBook, zones=()) -> set[str]:
+    """The zones of the zones layer (``zones``: codes) and of the registers."""
+    codes = {str(z) for z in zones}
+    for df in (book.projects_register, book.investments_register, book.lots_register):
         if "zone_code" in df.columns:
             codes |= set(df["zone_code"].dropna().astype(str))
     return codes
 
 
-def parse_query(book: ProgressBook, as_of=None, zone=None) -> tuple[str, str | None]:
-    """``(ISO date, zone or None)`` of a query; BadRequest naming what is wrong."""
+def parse_query(book: ProgressBook, as_of=None, zone=None, zones=()) -> tuple[str, str | None]:
+    """``(ISO date, zone or None)`` of a query; BadRequest naming what is wrong. ``zones``:
+    the zones layer's codes (:func:`zone_names`), besides those of the registers."""
     day = as_of_date(parse_date(as_of or None, "as_of"))
     zone = (zone or "").strip() or None
     if zone is not None:
-        zones = known_zones(book)
-        if zone not in zones:
+        known = known_zones(book, zones)
+        if zone not in known:
             raise BadRequest(f"zone: khu không rõ / unknown zone {zone!r}; zones: "
-                             f"{', '.join(sorted(zones))}")
+                             f"{', '.join(sorted(known))}")
     return day, zone
 
 

@@ -137,12 +137,19 @@ def test_the_views_keep_one_book_per_store_version(seeded, tmp_path):
     shipped = answers.__file__.replace("answers.py", "schedule_rules.csv")
     rules.write_text(open(shipped, encoding="utf-8").read().replace(
         "Luật Đầu tư 2020, Điều 41", "Điều luật thử"), encoding="utf-8")
-    views = DataViews(64 << 20, schedule_rules=str(rules))
-    book = views.current(seeded).progress_book()
-    assert views.current(seeded).progress_book() is book
-    assert {z for z in book.zones["zone_code"]} == {"KCN-T1", "KCN-T2"}
+    views = DataViews(64 << 20)
+    book = views.current(seeded).progress_book(str(rules))
+    assert views.current(seeded).progress_book(str(rules)) is book
     flags = book.investments()["flag_details"].explode().dropna()
     assert any("Điều luật thử" in f["basis_vi"] for f in flags)  # the setting's rules
     answers.record_event(seeded, form(), user="lan", book=book)
-    again = views.current(seeded).progress_book()
+    again = views.current(seeded).progress_book(str(rules))
     assert again is not book and answers.version_of(again, "project", "DA-T1") == 6
+
+
+def test_zones_of_the_layer_and_of_the_registers(seeded):
+    names = answers.zone_names(seeded)
+    assert names == {"KCN-T1": "KCN thử", "KCN-T2": "KCN thử 2"}
+    book = load_book(seeded)
+    assert answers.known_zones(book, names) == {"KCN-T1", "KCN-T2"}
+    assert answers.known_zones(book) == {"KCN-T1", "KCN-T2"}  # the registers name both

@@ -2,7 +2,7 @@
 fills a disbursement, previews it, saves it and sees it in the projects table; a second
 event made stale by another editor meanwhile answers 409, keeps the form, and goes through
 after a reload of the subject. Names from the data are HTML and never run. A screenshot is
-kept in ``test-artifacts/progress.png``."""
+kept in ``test-artifacts/progress-page.png``."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def test_an_editor_records_a_disbursement(server, chromium, store):
                            ".includes('16/10/2019')")
     assert page.locator(total).inner_text() == "17.050.000.000"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(Path(ARTIFACTS) / "progress.png"), full_page=True)
+    page.screenshot(path=str(Path(ARTIFACTS) / "progress-page.png"), full_page=True)
 
     # the browser logs the 409 answer as a failed load: nothing else failed
     expected = [e for e in w.errors if "409" in e]
