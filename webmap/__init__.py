@@ -102,6 +102,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(edit.bp)
     from webmap import export
     app.register_blueprint(export.bp)
+    from webmap import progress, progress_page
+    app.register_blueprint(progress.bp)
+    app.register_blueprint(progress_page.bp)
     guards.init_app(app)  # first: the CSRF check of auth reads bodies
     auth.init_app(app)
     from webmap import layer_upload

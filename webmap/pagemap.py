@@ -220,6 +220,11 @@ def build_map(layers: dict, config: dict) -> folium.Map:
                                       "polygon": {"showArea": False}})
     draw.add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    # the progress page of projects, investors and auctions (webmap/progress_page.py)
+    m.get_root().html.add_child(folium.Element(
+        '<a id="landgis-progress-link" class="landgis-box" href="/progress" '
+        'style="position:absolute;z-index:1000;left:54px;top:10px;text-decoration:none">'
+        'Tiến độ dự án / Progress</a>'))
 
     root = m.get_root()
     root.header.add_child(folium.CssLink("/static/landgis.css"))

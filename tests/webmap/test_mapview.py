@@ -4,6 +4,10 @@ import re
 from webmap import assets, create_app
 
 
+#: the address of a script or a style sheet of the page (not of a link to another page)
+ASSET_URL = r'<(?:script|link)\b[^>]*?(?:src|href)="([^"]+)"'
+
+
 def page_text(resp) -> str:
     """The page with JavaScript's \\uXXXX escapes decoded, as the browser will see the strings."""
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)),
@@ -24,6 +28,13 @@ def test_map_page_lists_the_layers_in_vietnamese_first(client):
     assert "/tiles/parcels/{z}/batch" in html
 
 
+def test_map_page_links_the_progress_page(client):
+    html = page_text(client.get("/"))
+    link = re.search(r'<a id="landgis-progress-link"[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', html)
+    assert link and link.groups() == ("/progress", "Tiến độ dự án / Progress")
+    assert client.get(link.group(1)).status_code == 200
+
+
 def test_parcels_are_not_embedded_in_the_page(client):
     html = client.get("/").get_data(as_text=True)
     assert "23296-1-1" not in html  # parcels come as tiles, never in the page
@@ -31,7 +42,7 @@ def test_parcels_are_not_embedded_in_the_page(client):
 
 def test_page_loads_every_script_and_style_from_the_app(client):
     html = client.get("/").get_data(as_text=True)
-    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    urls = re.findall(ASSET_URL, html)
     assert urls, "the page links no scripts or style sheets"
     assert all(u.startswith(("/vendor/", "/static/")) for u in urls), urls
     for url in urls:
@@ -40,7 +51,7 @@ def test_page_loads_every_script_and_style_from_the_app(client):
 
 def test_page_leaves_out_the_folium_defaults_it_does_not_use(client):
     html = client.get("/").get_data(as_text=True)
-    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    urls = re.findall(ASSET_URL, html)
     for unused in ("jquery", "bootstrap", "fontawesome", "awesome-markers"):
         assert not [u for u in urls if unused in u], unused
     assert "$(" not in html  # nothing on the page calls jQuery
