@@ -107,7 +107,7 @@ class Settings:
     #: The schedule rules that flag investors (a CSV with the columns of
     #: ``landgis/progress/schedule_rules.csv``, each rule citing its article); none: the
     #: table shipped with landgis.
-    schedule_rules: str | None = None
+    schedule_rules: str | None = field(default=None, metadata={"rules": True})
 
 
 def variable(name: str) -> str:
@@ -182,6 +182,12 @@ def _parse(name: str, value: Any, source: str) -> Any:
             except DateError as exc:
                 raise _Bad(str(exc)) from None
         result = _PARSERS[spec.type](value)
+        if spec.metadata.get("rules") and result:  # read now: a broken table fails at start
+            from landgis.progress.rules import RulesError, load_rules
+            try:
+                load_rules(result)
+            except RulesError as exc:
+                raise _Bad(str(exc)) from None
         choices = spec.metadata.get("choices")
         if choices is not None:
             result = result.strip().lower()

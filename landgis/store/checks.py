@@ -266,7 +266,8 @@ def merged_rows(old: pd.DataFrame, df: pd.DataFrame, key: str, remove: Iterable[
 
     drop = set(remove) | set(df[key])
     kept = old[~old[key].isin(drop)]
-    out = pd.concat([pd.DataFrame(kept), pd.DataFrame(df)], ignore_index=True)
+    parts = [pd.DataFrame(p) for p in (kept, df) if len(p)]  # no empty frame: it would set dtypes
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(df).iloc[0:0]
     if isinstance(df, gpd.GeoDataFrame):
         out = gpd.GeoDataFrame(out, geometry=df.geometry.name, crs=df.crs)
     return out

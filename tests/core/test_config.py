@@ -19,6 +19,30 @@ FIELDS = dataclasses.fields(Settings)
 IDS = [f.name for f in FIELDS]
 
 
+def _rules_copy(where: str) -> Path:
+    """A copy of the shipped schedule rules (a rules setting must name a readable table)."""
+    import shutil
+    import tempfile
+
+    from landgis.progress.rules import DEFAULT_RULES_FILE
+
+    folder = Path(tempfile.gettempdir()) / "landgis-test-rules"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{where}-rules.csv"
+    shutil.copyfile(DEFAULT_RULES_FILE, path)
+    return path
+
+
+def test_a_broken_rules_table_is_refused_when_the_setting_is_read(tmp_path):
+    bad = tmp_path / "rules.csv"
+    bad.write_text("rule_id,condition\nx,late\n", encoding="utf-8")
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    with pytest.raises(ValueError, match=r"LANDGIS_SCHEDULE_RULES.*rules.csv, row 2: no column "
+                                         r"'milestone'"):
+        load_settings(empty, environ={variable("schedule_rules"): str(bad)})
+
+
 def three_values(f: dataclasses.Field) -> tuple:
     """Three values of the field for the file, the environment and the overrides: each differs
     from the one before it, and the first from the default."""
@@ -26,6 +50,8 @@ def three_values(f: dataclasses.Field) -> tuple:
     if choices:
         others = [c for c in choices if c != default]
         return others[0], others[1 % len(others)] if len(others) > 1 else default, others[0]
+    if f.metadata.get("rules"):  # a rules table is read when the setting is: real copies
+        return tuple(str(_rules_copy(where)) for where in ("file", "env", "cli"))
     if f.metadata.get("date"):  # as people write them; the settings keep ISO text
         return ("2001-02-01", "2002-03-04", "2003-06-05")
     if f.type == "bool":
