@@ -228,7 +228,12 @@ class ProgressBook:
         """One row per investment registered by ``as_of``: its milestones, capital contributed,
         its state (``on_schedule``, ``behind``, ``revocable``, ``revoked``), days behind, and
         the rules that fired (``flags``: ids; ``flag_details``: list of dicts with the
-        article each cites)."""
+        article each cites, the ``milestone``, ``since`` (the date the months count from) and
+        ``days``: for ``late`` and ``unused`` rules the days since the limit passed, for
+        ``extended`` ones how many days the due date lies beyond the cap).
+
+        The capital milestone is reached the day the contributions add up to the committed
+        capital (or on a ``milestone_reached`` event, whichever the ledger has)."""
         day = as_of_date(as_of)
         now = pd.Timestamp(day)
         reg = self.investments_register
@@ -246,13 +251,12 @@ class ProgressBook:
         sums = contributed.groupby("subject_id")["amount_vnd"].sum()
         out["capital_contributed_vnd"] = sums.reindex(ids).fillna(0).to_numpy()
         committed, due, reached = self._due_dates(reg, day)
-        # capital is reached once the contributions add up to the committed capital
-        cap = pd.to_numeric(out["committed_capital_vnd"], errors="coerce").to_numpy()
-        full = (cap > 0) & (out["capital_contributed_vnd"].to_numpy() >= np.nan_to_num(cap, nan=np.inf))
-        last_paid = _dates(contributed.groupby("subject_id")["effective_date"].max()
-                           .reindex(ids))
-        reached["capital"] = reached["capital"].where(~(full & reached["capital"].isna()),
-                                                      last_paid)
+        # capital is reached the day the contributions add up to the committed capital
+        cap = pd.to_numeric(reg["committed_capital_vnd"], errors="coerce").set_axis(ids)
+        owed = cap.where(cap > 0).reindex(contributed["subject_id"]).to_numpy()
+        running = contributed.groupby("subject_id")["amount_vnd"].cumsum().to_numpy()
+        full = contributed[running >= owed].groupby("subject_id")["effective_date"].first()
+        reached["capital"] = reached["capital"].fillna(_dates(full.reindex(ids)))
         for m in INVESTMENT_MILESTONES:
             out[f"{m}_due"] = [_iso(v) for v in due[m]]
             out[f"{m}_reached"] = [_iso(v) for v in reached[m]]
@@ -283,15 +287,16 @@ class ProgressBook:
                     limit = start + pd.DateOffset(months=rule.months)
                     hit = reached[m].isna() & (limit < now)
                     since = start
-                else:  # extended
+                else:  # extended: days = how far the due date lies beyond the cap
                     limit = committed[m] + pd.DateOffset(months=rule.months)
                     hit = due[m] > limit
                     since = committed[m]
+                past = (due[m] if rule.condition == "extended" else now) - limit
                 hit = hit.to_numpy() & applies
                 for i in np.flatnonzero(hit):
                     fired[i].append({**rule.as_dict(), "milestone": m,
                                      "since": _iso(since.iloc[i]),
-                                     "days": int((now - limit.iloc[i]).days)})
+                                     "days": int(past.iloc[i].days)})
         revoked = self._latest(self.active(day, "investment", "revocation"), ["subject_id"]) \
             .set_index("subject_id")
         states = []

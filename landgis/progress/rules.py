@@ -14,6 +14,14 @@ setting, same columns), so that a change in the law is a change of data:
 ``state``
     ``behind`` or ``revocable``: the state an investment takes when the rule fires (the worst
     fired rule wins).
+``months``
+    Counted as the Civil Code 2015 counts a time limit (art. 147-148): from the day after the
+    date it counts from, ending at the end of the same day of the last month (the last day of
+    that month if it has no such day). A rule therefore fires the day after the anniversary:
+    land handed over on 15/04/2018 and unused is behind (12 months) from 16/04/2019, a
+    milestone due on 30/06/2019 is 24 months late from 01/07/2021; a 0-month ``late`` rule
+    fires the day after the due date. ``extended`` fires when the due date lies past the
+    anniversary (committed 01/01/2020: moved to 01/01/2022 is within 24 months, 02/01/2022 not).
 ``approval_kind``
     Empty for every investment, or the approval kind it applies to (the 24-month cap of
     art. 41(4) binds projects with an investment policy approval only).
