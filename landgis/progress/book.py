@@ -42,7 +42,8 @@ def _dates(series: pd.Series) -> pd.Series:
 
 
 def _iso(value) -> str | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or \
+            (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%Y-%m-%d")
