@@ -346,7 +346,7 @@ class ProgressBook:
         out["winning_price_vnd"] = np.where(sold, price, np.nan)
         out["winner"] = np.where(sold, result["party"].reindex(ids).to_numpy(), None)
         out["won_vnd"] = np.where(sold, np.nan_to_num(price), 0)
-        dues = self.active("9999-12-31", "lot", "payment_due")
+        dues = self.active(day, "lot", "payment_due")  # a schedule known by the date
         due_now = dues[dues["planned_date"] <= day]
         out["scheduled_vnd"] = dues.groupby("subject_id")["amount_vnd"].sum().reindex(ids) \
             .fillna(0).to_numpy()
