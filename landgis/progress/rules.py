@@ -71,38 +71,43 @@ class Rule:
 
 def _rule(row: dict, where: str) -> Rule:
     def bad(column, why):
-        return RulesError(f"{where}, column {column!r}: {why}")
+        return RulesError(f"{where}, cột / column {column!r}: {why}")
 
     missing = [c for c in COLUMNS if c not in row]
     if missing:
-        raise RulesError(f"{where}: no column {missing[0]!r}; the columns are {', '.join(COLUMNS)}")
+        raise RulesError(f"{where}: thiếu cột / no column {missing[0]!r}; các cột / the columns "
+                         f"are {', '.join(COLUMNS)}")
     values = {k: (row[k] or "").strip() for k in COLUMNS}
     if not values["rule_id"]:
-        raise bad("rule_id", "empty")
+        raise bad("rule_id", "trống / empty")
     if values["condition"] not in CONDITIONS:
-        raise bad("condition", f"{values['condition']!r} is not one of {', '.join(CONDITIONS)}")
+        raise bad("condition", f"{values['condition']!r} không phải / is not one of "
+                               f"{', '.join(CONDITIONS)}")
     for column in ("milestone", "after"):
         code = values[column]
         if code and code != "*" and code not in INVESTMENT_MILESTONES:
-            raise bad(column, f"{code!r} is not an investor milestone "
-                              f"({', '.join(INVESTMENT_MILESTONES)})")
+            raise bad(column, f"{code!r} không phải mốc của nhà đầu tư / is not an investor "
+                              f"milestone ({', '.join(INVESTMENT_MILESTONES)})")
     if not values["milestone"]:
-        raise bad("milestone", "empty")
+        raise bad("milestone", "trống / empty")
     if values["condition"] == "unused" and not values["after"]:
-        raise bad("after", "an 'unused' rule needs the milestone its months count from")
+        raise bad("after", "quy tắc 'unused' cần mốc bắt đầu tính tháng / an 'unused' rule needs "
+                           "the milestone its months count from")
     try:
         months = int(values["months"])
     except ValueError:
-        raise bad("months", f"{values['months']!r} is not a whole number") from None
+        raise bad("months", f"{values['months']!r} không phải số nguyên / is not a whole "
+                            "number") from None
     if months < 0:
-        raise bad("months", "negative")
+        raise bad("months", "số âm / negative")
     if values["state"] not in ("behind", "revocable"):
-        raise bad("state", f"{values['state']!r} is not 'behind' or 'revocable'")
+        raise bad("state", f"{values['state']!r} không phải / is not 'behind' or 'revocable'")
     if values["approval_kind"] and values["approval_kind"] not in APPROVAL_KIND:
-        raise bad("approval_kind", f"{values['approval_kind']!r} is not one of "
+        raise bad("approval_kind", f"{values['approval_kind']!r} không phải / is not one of "
                                    f"{', '.join(APPROVAL_KIND.codes)}")
     if not values["basis_vi"]:
-        raise bad("basis_vi", "every rule cites the article it comes from")
+        raise bad("basis_vi", "mỗi quy tắc phải dẫn điều luật / every rule cites the article it "
+                              "comes from")
     return Rule(values["rule_id"], values["condition"], values["milestone"],
                 values["after"] or None, months, values["state"],
                 values["approval_kind"] or None, values["label_vi"], values["label_en"],
@@ -115,15 +120,21 @@ def _load(path: str, stamp: float) -> tuple[Rule, ...]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             for n, row in enumerate(csv.DictReader(fh), start=2):
-                rules.append(_rule(row, f"{path}, row {n}"))
+                rules.append(_rule(row, f"{path}, dòng / row {n}"))
     except OSError as exc:
-        raise RulesError(f"{path}: cannot read the schedule rules: {exc.strerror}") from None
+        raise RulesError(f"{path}: không đọc được bảng quy tắc / cannot read the schedule rules: "
+                         f"{exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"{path}: bảng quy tắc không phải UTF-8 / the schedule rules are not "
+                         "UTF-8 text (save the CSV as UTF-8)") from None
+    except csv.Error as exc:
+        raise RulesError(f"{path}: không đọc được CSV / not a readable CSV: {exc}") from None
     ids = [r.rule_id for r in rules]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise RulesError(f"{path}: rule {dup[0]!r} is given twice")
+        raise RulesError(f"{path}: quy tắc {dup[0]!r} có hai lần / rule {dup[0]!r} is given twice")
     if not rules:
-        raise RulesError(f"{path}: no rules")
+        raise RulesError(f"{path}: không có quy tắc nào / no rules")
     return tuple(rules)
 
 
@@ -133,7 +144,8 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
     try:
         stamp = path.stat().st_mtime
     except OSError:
-        raise RulesError(f"{path}: no such schedule rules file") from None
+        raise RulesError(f"{path}: không có tệp quy tắc này / no such schedule rules file") \
+            from None
     return _load(str(path), stamp)
 
 
