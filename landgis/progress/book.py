@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from landgis import contract
-from landgis.dates import iso_date
+from landgis.dates import iso_date, today_vn
 from landgis.progress.rules import Rule, load_rules
 from landgis.progress.schedule import (
     InvestmentRegister,
@@ -58,9 +58,9 @@ def _iso(value) -> str | None:
 
 
 def as_of_date(as_of=None) -> str:
-    """The date asked as ISO text; today when none."""
+    """The date asked as ISO text; today in Viet Nam when none."""
     text = iso_date(as_of, "as_of", required=False)
-    return text or dt.date.today().isoformat()
+    return text or today_vn().isoformat()
 
 
 def _split(value) -> list[str]:
@@ -305,16 +305,20 @@ class ProgressBook:
                                                                         pd.DataFrame]:
         """Auction revenue as of ``as_of``: by zone (lots sold, won, collected, outstanding,
         overdue) and by the project it funds (won, collected)."""
-        lots = self.auctions(as_of, zone=zone)
-        money = ["won_vnd", "collected_vnd", "outstanding_vnd", "overdue_vnd"]
-        lots = lots.assign(sold=(lots["result"] == "sold").astype(int))
-        by_zone = lots.groupby("zone_code", as_index=False)[["sold"] + money].sum() \
-            .rename(columns={"sold": "lots_sold"})
-        funded = lots.assign(funds_project_code=lots["funds_project_code"].fillna(""))
-        by_project = funded.groupby("funds_project_code", as_index=False)[
-            ["won_vnd", "collected_vnd"]].sum()
-        by_project = by_project[by_project["won_vnd"] > 0].reset_index(drop=True)
-        return by_zone, by_project
+        return revenue_of(self.auctions(as_of, zone=zone))
+
+
+def revenue_of(lots: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:meth:`ProgressBook.revenue` from a table of :meth:`ProgressBook.auctions`."""
+    money = ["won_vnd", "collected_vnd", "outstanding_vnd", "overdue_vnd"]
+    lots = lots.assign(sold=(lots["result"] == "sold").astype(int))
+    by_zone = lots.groupby("zone_code", as_index=False)[["sold"] + money].sum() \
+        .rename(columns={"sold": "lots_sold"})
+    funded = lots.assign(funds_project_code=lots["funds_project_code"].fillna(""))
+    by_project = funded.groupby("funds_project_code", as_index=False)[
+        ["won_vnd", "collected_vnd"]].sum()
+    by_project = by_project[by_project["won_vnd"] > 0].reset_index(drop=True)
+    return by_zone, by_project
 
 
 def _milestone_rows(ms: pd.DataFrame, day: str, codes) -> list[dict]:
