@@ -130,13 +130,20 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
         "lot": set(book.lots_register["lot_code"].astype(str)),
     }
     inv = book.investments_register.set_index("investment_id")
-    known = book.events.set_index(book.events["event_id"].astype(str))
+    # the ledger events named by the new ones (ids given, corrections), and those of the new
+    # events' subjects: the context of every check (a check is about one subject)
+    named = {str(v) for c in ("event_id", "corrects_event_id") for v in events[c] if not blank(v)}
+    ids = book.events["event_id"].astype(str)
+    known = book.events[ids.isin(named)].set_index(ids[ids.isin(named)])
     voided = {str(r["corrects_event_id"]) for _, r in events.iterrows()
               if not blank(r["corrects_event_id"]) and _correction_problem(r, known) is None}
-    old = book._active[~book._active["event_id"].astype(str).isin(voided)]
+    old = book._active
+    old = old[old["subject_id"].astype(str).isin({str(v) for v in events["subject_id"]})
+              & ~old["event_id"].astype(str).isin(voided)]
     new = events.drop(columns="source_row", errors="ignore")
     combined = pd.concat([old.astype(object), new] if len(old) else [new], ignore_index=True)
-    combined = combined.sort_values(["effective_date"], kind="stable")
+    combined = combined.sort_values(["effective_date"], kind="stable").reset_index(drop=True)
+    subjects = combined.groupby(["subject_kind", "subject_id"], sort=False, dropna=False).indices
     new_ids: set[str] = set()
 
     def add(i, row, message, column=None):
@@ -144,8 +151,8 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
                                 row=row.get("subject_id")))
 
     def of(subject_kind, subject, kinds):
-        return combined[(combined["subject_kind"] == subject_kind)
-                        & (combined["subject_id"] == subject) & combined["kind"].isin(kinds)]
+        mine = combined.iloc[subjects.get((subject_kind, subject), [])]
+        return mine[mine["kind"].isin(kinds)]
 
     def plan_of(subject_kind, subject, kinds, milestone):
         ev = of(subject_kind, subject, kinds)

@@ -57,6 +57,20 @@ def _year(value, what: str):
     raise ValueError(f"{what}: {value!r} không phải năm / is not a year (yyyy)")
 
 
+def _read(column: str, value):
+    """One value of ``column`` as the ledger keeps it (raises on what cannot be read)."""
+    if column in DATES:
+        return iso_date(value, column)
+    if column in AMOUNTS:
+        return parse_vnd(value, column)
+    if column == "year":
+        return _year(value, column)
+    if column in CODES:
+        text = str(value).strip()
+        return text if text in CODES[column] else (CODES[column].lookup(text) or text)
+    return value.strip() if isinstance(value, str) else value
+
+
 def read_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """``events`` with the ledger's columns and values, and the problems of what was unread."""
     df = pd.DataFrame(events).copy().reset_index(drop=True)
@@ -65,29 +79,18 @@ def read_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
             df[c] = None
     keep = list(EVENT_COLUMNS) + (["source_row"] if "source_row" in df.columns else [])
     df = df[keep].astype(object)
-    problems: list[Problem] = []
-    for i, row in df.iterrows():
-        for column in EVENT_COLUMNS:
-            value = row[column]
+    found: list[tuple[int, int, Problem]] = []
+    for k, column in enumerate(EVENT_COLUMNS):
+        values = df[column].tolist()
+        for i, value in enumerate(values):
             if blank(value):
-                df.at[i, column] = None
+                values[i] = None
                 continue
             try:
-                if column in DATES:
-                    value = iso_date(value, column)
-                elif column in AMOUNTS:
-                    value = parse_vnd(value, column)
-                elif column == "year":
-                    value = _year(value, column)
-                elif column in CODES:
-                    text = str(value).strip()
-                    value = text if text in CODES[column] else \
-                        (CODES[column].lookup(text) or text)
-                elif isinstance(value, str):
-                    value = value.strip()
+                values[i] = _read(column, value)
             except (DateError, AmountError, ValueError) as exc:
-                problems.append(Problem(LAYER, f"{row_name(row, i)}: {exc}", column=column,
-                                        row=row.get("subject_id")))
-                continue
-            df.at[i, column] = value
-    return df, problems
+                row = df.iloc[i]
+                found.append((i, k, Problem(LAYER, f"{row_name(row, i)}: {exc}", column=column,
+                                            row=row.get("subject_id"))))
+        df[column] = pd.Series(values, index=df.index, dtype=object)
+    return df, [p for _i, _k, p in sorted(found, key=lambda t: t[:2])]
