@@ -78,7 +78,8 @@ def parse_vnd(value, what: str = "số tiền / amount") -> int | None:
 
     ``what`` names the value in the message (a column, a sheet cell)."""
     if isinstance(value, bool):
-        raise AmountError(f"{what}: {value!r} không phải số tiền / is not an amount of money")
+        raise AmountError(f"{what}: {value!r} không phải số tiền / {value!r} is not an amount of "
+                          "money")
     if not isinstance(value, (str, int, float, np.integer, np.floating)) and _missing(value):
         return None
     if isinstance(value, (int, np.integer)):
@@ -87,17 +88,18 @@ def parse_vnd(value, what: str = "số tiền / amount") -> int | None:
         if math.isnan(value):
             return None
         if math.isinf(value):
-            raise AmountError(f"{what}: {value!r} không phải số tiền / is not an amount of money")
+            raise AmountError(f"{what}: {value!r} không phải số tiền / {value!r} is not an amount "
+                              "of money")
         amount = Decimal(repr(float(value)))
     else:
         amount = _parse_text(str(value), what)
         if amount is None:
             return None
     if amount < 0:
-        raise AmountError(f"{what}: {value!r} là số âm / is negative")
+        raise AmountError(f"{what}: {value!r} là số âm / {value!r} is negative")
     if amount != amount.to_integral_value():
-        raise AmountError(f"{what}: {value!r} có phần lẻ dưới một đồng / is not a whole number "
-                          "of đồng")
+        raise AmountError(f"{what}: {value!r} có phần lẻ dưới một đồng / {value!r} is not a "
+                          "whole number of đồng")
     return int(amount)
 
 
@@ -125,10 +127,10 @@ def _parse_text(raw: str, what: str) -> Decimal | None:
     text = _CURRENCY.sub("", text).strip()
     negative = text.startswith(("-", "−")) or (text.startswith("(") and text.endswith(")"))
     if negative:
-        raise AmountError(f"{what}: {raw!r} là số âm / is negative")
+        raise AmountError(f"{what}: {raw!r} là số âm / {raw!r} is negative")
     bad = AmountError(
-        f"{what}: {raw!r} không phải số tiền / is not an amount of money; viết / write whole "
-        "đồng (1.234.567.890) or a number with a unit (1,2 tỷ; 850 triệu; 2 tỷ 500 triệu)")
+        f"{what}: {raw!r} không phải số tiền / {raw!r} is not an amount of money; viết / write "
+        "whole đồng (1.234.567.890) or a number with a unit (1,2 tỷ; 850 triệu; 2 tỷ 500 triệu)")
     number = _number(text, with_unit=False)
     if number is not None:
         return number

@@ -34,6 +34,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from landgis import contract
@@ -122,7 +123,8 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
     events, problems = read_events(events)
     today = iso_date(today, "today") if today is not None else today_vn().isoformat()
     min_date = iso_date(min_date, "min_date", required=False)
-    unread = {p.message.split(":", 1)[0] for p in problems}
+    unread = {row_name(r, i) for i, r in events.iterrows()
+              if any(p.message.startswith(f"{row_name(r, i)}: ") for p in problems)}
     warnings: list[str] = []
     registers = {
         "project": set(book.projects_register["project_code"].astype(str)),
@@ -140,7 +142,8 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
     old = book._active
     old = old[old["subject_id"].astype(str).isin({str(v) for v in events["subject_id"]})
               & ~old["event_id"].astype(str).isin(voided)]
-    new = events.drop(columns="source_row", errors="ignore")
+    old = old.assign(_new=-1)
+    new = events.drop(columns="source_row", errors="ignore").assign(_new=np.arange(len(events)))
     combined = pd.concat([old.astype(object), new] if len(old) else [new], ignore_index=True)
     combined = combined.sort_values(["effective_date"], kind="stable").reset_index(drop=True)
     subjects = combined.groupby(["subject_kind", "subject_id"], sort=False, dropna=False).indices
@@ -306,13 +309,58 @@ def _correction_problem(row, known: pd.DataFrame) -> tuple[str, str] | None:
 
 
 def _over_plan(events, combined, warnings, unread) -> list[Problem]:
-    """Disbursements taking a year above its capital plan (the latest plan of each source)."""
+    """Disbursements taking a year above its capital plan (the latest plan of each source).
+
+    In date order, the disbursement that takes the year's running total above the plan and
+    every later one need the ``over_plan`` flag; every new one of the year does when the total
+    went above it at a recorded disbursement that is not flagged (a new one dated earlier
+    pushed it over)."""
     problems = []
     new_pay = events[(events["kind"] == "disbursement") & (events["subject_kind"] == "project")
                      & events["effective_date"].notna()]
     new_pay = new_pay[[row_name(r, i) not in unread for i, r in new_pay.iterrows()]]
     if not len(new_pay):
         return problems
+    pays = combined[(combined["subject_kind"] == "project")
+                    & (combined["kind"] == "disbursement")]
+    plans = combined[(combined["subject_kind"] == "project")
+                     & (combined["kind"] == "capital_plan")]
+    plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
+    for (subject, year), rows in new_pay.groupby(
+            [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
+        mine_pays = pays[(pays["subject_id"] == subject)
+                         & (pays["effective_date"].astype(str).str[:4] == year)]
+        running = pd.to_numeric(mine_pays["amount_vnd"], errors="coerce").fillna(0).cumsum()
+        mine = plans[(plans["subject_id"] == subject)
+                     & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
+        plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"], errors="coerce").sum()
+        over = (running > plan).to_numpy()
+        if not over.any():
+            continue
+        first = int(np.argmax(over))
+        new_at = mine_pays["_new"].to_numpy()  # the new event's row, -1 for a recorded one
+        marked = mine_pays["flags"].fillna("").astype(str).str.contains(_OVER_PLAN).to_numpy()
+        recorded_over = any(n < 0 and not m for n, m in zip(new_at[first:], marked[first:]))
+        need = rows.loc[[n for n in (new_at if recorded_over else new_at[first:])
+                         if n >= 0 and n in rows.index]]
+        if need.empty:
+            continue
+        paid = running.iloc[-1]
+        flagged = need["flags"].fillna("").astype(str).str.contains(_OVER_PLAN)
+        names = ", ".join(row_name(r, i) for i, r in need[~flagged].iterrows())
+        vi = (f"dự án {subject}: giải ngân {format_vnd(paid)} đồng năm {year}, vượt kế hoạch vốn "
+              f"năm {format_vnd(plan)} đồng")
+        en = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
+              f"year's capital plan of {format_vnd(plan)} đồng")
+        if (~flagged).any():
+            problems.append(Problem(LAYER, f"{names}: {vi}; đánh dấu {_OVER_PLAN} (vượt kế "
+                                           f"hoạch) để vẫn ghi / {en}; flag the disbursement "
+                                           f"{_OVER_PLAN} to record it anyway",
+                                    column="amount_vnd", row=subject))
+        else:
+            warnings.append(f"{vi} (ghi với đánh dấu {_OVER_PLAN}) / {en} (recorded as flagged "
+                            f"{_OVER_PLAN})")
+    return problems
     pays = combined[(combined["subject_kind"] == "project")
                     & (combined["kind"] == "disbursement")]
     plans = combined[(combined["subject_kind"] == "project")

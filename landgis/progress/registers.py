@@ -38,7 +38,7 @@ def _codes(store, layer: str, column: str) -> set[str]:
 
 def _row(row, i) -> str:
     label = row.get("source_row")
-    return f"dòng / row {label}" if not blank(label) else f"dòng / row {i + 1}"
+    return f"row {label}" if not blank(label) else f"row {i + 1}"
 
 
 def read_register(name: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -101,7 +101,7 @@ def check_investments(store, df: pd.DataFrame, *, today: str | None = None) -> l
         parcels = set(ids[ids.isin(wanted_parcels)])
 
     def add(i, row, message, column=None):
-        problems.append(Problem(name, f"{_row(row, i)}: dự án / investment "
+        problems.append(Problem(name, f"{_row(row, i)}: investment "
                                       f"{row['investment_id']}: {message}", column=column,
                                 row=row["investment_id"]))
 
@@ -156,7 +156,7 @@ def check_lots(store, df: pd.DataFrame) -> list[Problem]:
     holders = {p: lot for lot, v in zip(lots["lot_code"], lots["parcel_ids"]) for p in _split(v)}
 
     def add(i, row, message, column=None):
-        problems.append(Problem(name, f"{_row(row, i)}: lô / lot {row['lot_code']}: {message}",
+        problems.append(Problem(name, f"{_row(row, i)}: lot {row['lot_code']}: {message}",
                                 column=column, row=row["lot_code"]))
 
     for i, row in df.iterrows():

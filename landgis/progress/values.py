@@ -43,7 +43,7 @@ def blank(value) -> bool:
 def row_name(row, i) -> str:
     """How a message names a new event: its sheet row (``source_row``) or its position."""
     label = row.get("source_row")
-    return f"dòng / row {label}" if not blank(label) else f"sự kiện / event {i + 1}"
+    return f"row {label}" if not blank(label) else f"event {i + 1}"
 
 
 def _year(value, what: str):

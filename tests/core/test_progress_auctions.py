@@ -6,7 +6,7 @@ import pandas as pd
 
 from landgis.ledger import current_status
 from landgis.progress import load_book, record_progress
-from tests.progress_data import event, events, lot, register, setup
+from tests.progress_ledger_data import event, events, lot, register, setup
 
 BN = 1_000_000_000
 

@@ -12,7 +12,7 @@ import pandas as pd
 from landgis.progress import load_book, record_progress
 from landgis.store import open_store
 from landgis.store.errors import ConflictError
-from tests.progress_data import TODAY, investment, register, setup
+from tests.progress_ledger_data import TODAY, investment, register, setup
 
 EDITORS, EDITS_EACH = 20, 5
 SUBJECTS = ["I1", "I2", "I3"]  # few: the editors overlap all the time

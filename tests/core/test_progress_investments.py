@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from landgis.progress import load_book
-from tests.progress_data import event, events, investment, register, setup
+from tests.progress_ledger_data import event, events, investment, register, setup
 
 
 def days(a: str, b: str) -> int:

@@ -43,12 +43,12 @@ def test_cell_values_and_empty_cells(value, expected):
 
 
 @pytest.mark.parametrize("text, why", [
-    ("abc", "không phải số tiền / is not an amount of money"),
+    ("abc", "'abc' không phải số tiền / 'abc' is not an amount of money"),
     ("1,5", "not a whole number of đồng"),
     ("1234,5", "not a whole number of đồng"),
     ("1.234.567.890,50", "not a whole number of đồng"),
     (0.5, "not a whole number of đồng"),
-    ("-5", "là số âm / is negative"),
+    ("-5", "'-5' là số âm / '-5' is negative"),
     ("(5)", "is negative"),
     ("1 triệu 500", "is not an amount"),  # 1 500 000 or 1 000 500?
     ("500 triệu 2 tỷ", "is not an amount"),

@@ -6,7 +6,7 @@ import math
 
 from landgis.dates import today_vn
 from landgis.progress import load_book, progress_tables
-from tests.progress_data import event, events, setup
+from tests.progress_ledger_data import event, events, setup
 
 BN = 1_000_000_000
 

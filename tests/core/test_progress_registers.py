@@ -8,7 +8,7 @@ import pytest
 from landgis.progress import ProgressError, load_book
 from landgis.progress.registers import record_register
 from tests.conftest import snapshot
-from tests.progress_data import TODAY, event, events, investment, lot, register, setup
+from tests.progress_ledger_data import TODAY, event, events, investment, lot, register, setup
 
 
 def refused(store, name, rows):
@@ -36,22 +36,22 @@ def test_investments_refused_for_every_reason(store, parcels_gdf):
     ]
     messages = refused(store, "investments", rows)
     expected = [
-        "dòng / row 2: dự án / investment I2: khu 'KCN-XX' không có trong lớp khu / zone "
+        "row 2: investment I2: khu 'KCN-XX' không có trong lớp khu / zone "
         "'KCN-XX' is not in the zones layer",
-        "dòng / row 2: dự án / investment I2: lô 'P9' không có trong dữ liệu / plot 'P9' is "
+        "row 2: investment I2: lô 'P9' không có trong dữ liệu / plot 'P9' is "
         "not in the store",
-        "dòng / row 3: dự án / investment I3: lô P1 đã thuộc dự án I1 đang hoạt động / plot P1 "
+        "row 3: investment I3: lô P1 đã thuộc dự án I1 đang hoạt động / plot P1 "
         "is already occupied by live investment I1",
-        "dòng / row 4: dự án / investment I4: ngày cấp 01/03/2030 ở tương lai / the "
+        "row 4: investment I4: ngày cấp 01/03/2030 ở tương lai / the "
         "certificate date 01/03/2030 is in the future",
-        "dòng / row 4: dự án / investment I4: thửa 'no-such' không có trong dữ liệu / parcel "
+        "row 4: investment I4: thửa 'no-such' không có trong dữ liệu / parcel "
         "'no-such' is not in the store",
-        "dòng / row 5: dự án / investment I5: hạn land_handover 01/06/2017 trước ngày cấp "
+        "row 5: investment I5: hạn land_handover 01/06/2017 trước ngày cấp "
         "(01/03/2018) / the committed land_handover date 01/06/2017 is before the certificate "
         "(01/03/2018)",
-        "dòng / row 6: dự án / investment I6: không có lô quy hoạch hay thửa đất nào / no "
+        "row 6: investment I6: không có lô quy hoạch hay thửa đất nào / no "
         "zoning plot or parcel: an investment occupies land",
-        "dòng / row 7: dự án / investment I7: lô P2 đã thuộc dự án I5 đang hoạt động / plot P2 "
+        "row 7: investment I7: lô P2 đã thuộc dự án I5 đang hoạt động / plot P2 "
         "is already occupied by live investment I5",
     ]
     assert sorted(messages) == sorted(expected)
@@ -104,13 +104,13 @@ def test_lots_refused_for_every_reason_and_a_failed_lots_parcels_freed(store, pa
     ]
     messages = refused(store, "auction_lots", rows)
     assert sorted(messages) == sorted([
-        "dòng / row 2: lô / lot L3: khu 'KCN-XX' không có trong lớp khu / zone 'KCN-XX' is not "
+        "row 2: lot L3: khu 'KCN-XX' không có trong lớp khu / zone 'KCN-XX' is not "
         "in the zones layer",
-        "dòng / row 2: lô / lot L3: dự án 'DA-9' không có trong lớp dự án / project 'DA-9' is "
+        "row 2: lot L3: dự án 'DA-9' không có trong lớp dự án / project 'DA-9' is "
         "not in the projects layer",
-        "dòng / row 2: lô / lot L3: thửa 23296-1-1 đã thuộc lô L1 / parcel 23296-1-1 is "
+        "row 2: lot L3: thửa 23296-1-1 đã thuộc lô L1 / parcel 23296-1-1 is "
         "already in lot L1",
-        "dòng / row 2: lô / lot L3: thửa 'no-such' không có trong dữ liệu / parcel 'no-such' is "
+        "row 2: lot L3: thửa 'no-such' không có trong dữ liệu / parcel 'no-such' is "
         "not in the store",
     ])
     with pytest.raises(ProgressError) as err:
