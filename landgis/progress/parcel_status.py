@@ -21,7 +21,8 @@ STATUS_COLUMNS = list(contract.STATUS_EVENTS.column_names)
 def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
                       recorded_at: str, recorded_ids=frozenset()) -> pd.DataFrame:
     """The ``auction_status`` events (sold / unsold) of the parcels of every lot whose auction
-    result is among ``events``: same date and document, pointing at the progress event. A
+    result is among ``events``: same date and document, pointing at the progress event and
+    carrying its note. A
     result correcting another corrects the status event that one wrote for each parcel
     (``recorded_ids``: the ids of those the status ledger holds)."""
     lots = book.lots_register.set_index("lot_code")
@@ -35,7 +36,8 @@ def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
                 "field": "auction_status", "value": ev["result"],
                 "effective_date": ev["effective_date"], "document_no": ev["document_no"],
                 "document_date": ev["document_date"],
-                "note": f"lô {ev['subject_id']} (progress event {ev['event_id']})",
+                "note": f"lô {ev['subject_id']} (progress event {ev['event_id']})"
+                        + ("" if blank(ev["note"]) else f": {ev['note']}"),
                 "recorded_by": user, "recorded_at": recorded_at,
                 "corrects_event_id": voids if voids in recorded_ids else None,
             })
