@@ -22,9 +22,8 @@ def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
                       recorded_at: str, recorded_ids=frozenset()) -> pd.DataFrame:
     """The ``auction_status`` events (sold / unsold) of the parcels of every lot whose auction
     result is among ``events``: same date and document, pointing at the progress event and
-    carrying its note. A
-    result correcting another corrects the status event that one wrote for each parcel
-    (``recorded_ids``: the ids of those the status ledger holds)."""
+    carrying its note. A result correcting another corrects the status event that one wrote
+    for each parcel (``recorded_ids``: the ids of those the status ledger holds)."""
     lots = book.lots_register.set_index("lot_code")
     rows = []
     for _, ev in events[events["kind"] == "auction_result"].iterrows():
