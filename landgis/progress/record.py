@@ -173,8 +173,8 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
                             f"{eid!r} is already in the ledger", "event_id")
             new_ids.add(str(eid))
         if subject_kind not in PROGRESS_SUBJECT:
-            add(i, row, f"{subject_kind!r} không phải loại đối tượng / is not a subject "
-                        f"({', '.join(PROGRESS_SUBJECT.codes)})", "subject_kind")
+            add(i, row, f"{subject_kind!r} không phải loại đối tượng / {subject_kind!r} is not "
+                        f"a subject ({', '.join(PROGRESS_SUBJECT.codes)})", "subject_kind")
             continue
         what_vi, what_en = (PROGRESS_SUBJECT.label(subject_kind, lang) for lang in ("vi", "en"))
         if blank(subject) or str(subject) not in registers[subject_kind]:
@@ -182,8 +182,8 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
                         f"is not in the register ({_REGISTER[subject_kind]})", "subject_id")
             continue
         if kind not in PROGRESS_KIND or kind not in PROGRESS_KINDS_OF[subject_kind]:
-            add(i, row, f"{kind!r} không phải sự kiện của {what_vi} / is not an event of "
-                        f"{_a(what_en)} ({', '.join(PROGRESS_KINDS_OF[subject_kind])})", "kind")
+            add(i, row, f"{kind!r} không phải sự kiện của {what_vi} / {kind!r} is not an event "
+                        f"of {_a(what_en)} ({', '.join(PROGRESS_KINDS_OF[subject_kind])})", "kind")
             continue
         kind_vi, kind_en = PROGRESS_KIND.label(kind), PROGRESS_KIND.label(kind, "en")
         day = row["effective_date"]
@@ -199,7 +199,7 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
             add(i, row, f"ngày {shown} trước {display_date(min_date)} / the date {shown} is "
                         f"before {display_date(min_date)}", "effective_date")
         if blank(row["document_no"]):
-            add(i, row, "thiếu số văn bản / no document number", "document_no")
+            add(i, row, "thiếu số văn bản / no document number (số văn bản)", "document_no")
         for column in _NEEDS.get(kind, ()):
             if blank(row[column]):
                 add(i, row, f"{kind_vi} cần {_FIELD_VI[column]} / {_a(kind_en)} needs "
@@ -212,15 +212,15 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
         if not blank(milestone):
             allowed = PROJECT_MILESTONES if subject_kind == "project" else INVESTMENT_MILESTONES
             if milestone not in allowed:
-                add(i, row, f"{milestone!r} không phải mốc của {what_vi} / is not a milestone "
-                            f"of {_a(what_en)} ({', '.join(allowed)})", "milestone")
+                add(i, row, f"{milestone!r} không phải mốc của {what_vi} / {milestone!r} is not "
+                            f"a milestone of {_a(what_en)} ({', '.join(allowed)})", "milestone")
                 continue
         if not blank(row["source"]) and row["source"] not in contract.CAPITAL_SOURCE:
-            add(i, row, f"{row['source']!r} không phải nguồn vốn / is not a capital source "
-                        f"({', '.join(contract.CAPITAL_SOURCE.codes)})", "source")
+            add(i, row, f"{row['source']!r} không phải nguồn vốn / {row['source']!r} is not a "
+                        f"capital source ({', '.join(contract.CAPITAL_SOURCE.codes)})", "source")
         if not blank(row["result"]) and row["result"] not in contract.AUCTION_RESULT:
-            add(i, row, f"{row['result']!r} không phải kết quả đấu giá / is not an auction "
-                        "result (sold, unsold)", "result")
+            add(i, row, f"{row['result']!r} không phải kết quả đấu giá / {row['result']!r} is "
+                        "not an auction result (sold, unsold)", "result")
         if not blank(row["corrects_event_id"]):
             wrong = _correction_problem(row, known)
             if wrong:

@@ -81,13 +81,13 @@ def _rule(row: dict, where: str) -> Rule:
     if not values["rule_id"]:
         raise bad("rule_id", "trống / empty")
     if values["condition"] not in CONDITIONS:
-        raise bad("condition", f"{values['condition']!r} không phải / is not one of "
-                               f"{', '.join(CONDITIONS)}")
+        raise bad("condition", f"{values['condition']!r} không phải một trong / "
+                               f"{values['condition']!r} is not one of {', '.join(CONDITIONS)}")
     for column in ("milestone", "after"):
         code = values[column]
         if code and code != "*" and code not in INVESTMENT_MILESTONES:
-            raise bad(column, f"{code!r} không phải mốc của nhà đầu tư / is not an investor "
-                              f"milestone ({', '.join(INVESTMENT_MILESTONES)})")
+            raise bad(column, f"{code!r} không phải mốc của nhà đầu tư / {code!r} is not an "
+                              f"investor milestone ({', '.join(INVESTMENT_MILESTONES)})")
     if not values["milestone"]:
         raise bad("milestone", "trống / empty")
     if values["condition"] == "unused" and not values["after"]:
@@ -96,14 +96,16 @@ def _rule(row: dict, where: str) -> Rule:
     try:
         months = int(values["months"])
     except ValueError:
-        raise bad("months", f"{values['months']!r} không phải số nguyên / is not a whole "
-                            "number") from None
+        raise bad("months", f"{values['months']!r} không phải số nguyên / "
+                            f"{values['months']!r} is not a whole number") from None
     if months < 0:
         raise bad("months", "số âm / negative")
     if values["state"] not in ("behind", "revocable"):
-        raise bad("state", f"{values['state']!r} không phải / is not 'behind' or 'revocable'")
+        raise bad("state", f"{values['state']!r} không phải 'behind' hay 'revocable' / "
+                           f"{values['state']!r} is not 'behind' or 'revocable'")
     if values["approval_kind"] and values["approval_kind"] not in APPROVAL_KIND:
-        raise bad("approval_kind", f"{values['approval_kind']!r} không phải / is not one of "
+        raise bad("approval_kind", f"{values['approval_kind']!r} không phải một trong / "
+                                   f"{values['approval_kind']!r} is not one of "
                                    f"{', '.join(APPROVAL_KIND.codes)}")
     if not values["basis_vi"]:
         raise bad("basis_vi", "mỗi quy tắc phải dẫn điều luật / every rule cites the article it "

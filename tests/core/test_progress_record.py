@@ -52,8 +52,8 @@ REFUSED = [
     (new(2, "lot", "LX", "payment", "2021-01-01", amount_vnd=BN),
      "auction lot 'LX' is not in the register (auction_lots)"),
     (new(3, "investment", "I1", "disbursement", "2021-01-01", amount_vnd=BN),
-     "'disbursement' không phải sự kiện của dự án của nhà đầu tư / is not an event of an "
-     "investor project"),
+     "'disbursement' không phải sự kiện của dự án của nhà đầu tư / 'disbursement' is not an "
+     "event of an investor project"),
     (new(4, "investment", "I1", "progress_report", "2030-01-01"),
      "ngày 01/01/2030 ở tương lai (hôm nay 30/06/2024) / the date 01/01/2030 is in the future"),
     (new(5, "project", "DA-1", "progress_report", "2005-01-01"),
@@ -108,17 +108,17 @@ REFUSED = [
      "the amount 0 đồng is not positive"),
     (new(25, "project", "DA-1", "milestone_planned", "2021-01-05", milestone="operation",
          planned_date="2022-01-01"),
-     "'operation' không phải mốc của dự án đầu tư công / is not a milestone of a public "
-     "investment project"),
+     "'operation' không phải mốc của dự án đầu tư công / 'operation' is not a milestone of a "
+     "public investment project"),
     (new(26, "project", "DA-1", "capital_plan", "2021-01-05", year=2021, source="xyz",
          amount_vnd=BN),
-     "'xyz' không phải nguồn vốn / is not a capital source"),
+     "'xyz' không phải nguồn vốn / 'xyz' is not a capital source"),
     (new(27, "lot", "L3", "auction_result", "2021-01-05", result="maybe"),
-     "'maybe' không phải kết quả đấu giá / is not an auction result"),
+     "'maybe' không phải kết quả đấu giá / 'maybe' is not an auction result"),
     (new(28, "project", "DA-1", "progress_report", "2021-01-05", event_id="e2"),
      "event id 'e2' is already in the ledger"),
     (new(29, "parcel", "23296-1-1", "progress_report", "2021-01-05"),
-     "'parcel' không phải loại đối tượng / is not a subject"),
+     "'parcel' không phải loại đối tượng / 'parcel' is not a subject"),
     (new(30, "lot", "L1", "payment", "2021-01-05", amount_vnd=BN, corrects_event_id="sale-1"),
      "the auction result 'sale-1' is corrected by another auction result"),
     (new(31, "project", "DA-1", "capital_plan", "2021-01-05", year="năm nay", source="oda",
