@@ -492,7 +492,7 @@ def progress_asof(path, repeat: int, runs: int):
             write_store(store, data)
             started = time.perf_counter()
             books[name] = load_book(store)
-            rows.append((f"progress_load_{name[:4]}", time.perf_counter() - started, "—", None,
+            rows.append((f"progress_load_{dict(gpkg='gpkg', postgis='pg')[name]}", time.perf_counter() - started, "—", None,
                          "load_book: registers and ledger read, once per data version", "s"))
             store.close()
         book = books["postgis"]
