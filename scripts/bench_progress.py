@@ -23,6 +23,7 @@ import datetime as dt
 import shutil
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -433,7 +434,7 @@ KEYS = {"investments": "investment_id", "projects": "project_code", "auctions": 
 def _text(value) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if isinstance(value, (int, float, np.integer, np.floating)) or hasattr(value, "as_integer_ratio"):
+    if isinstance(value, (int, float, np.integer, np.floating, Decimal)):
         return f"{float(value):.1f}"
     return str(value)[:10]
 
@@ -487,15 +488,15 @@ def progress_asof(path, repeat: int, runs: int):
     rows = []
     try:
         books = {}
-        for name, target in (("gpkg", str(work / "progress.gpkg")), ("postgis", url)):
+        for name, target in (("gpkg", str(work / "progress.gpkg")), ("pg", url)):
             store = open_store(target, create=True)
             write_store(store, data)
             started = time.perf_counter()
             books[name] = load_book(store)
-            rows.append((f"progress_load_{dict(gpkg='gpkg', postgis='pg')[name]}", time.perf_counter() - started, "—", None,
+            rows.append((f"progress_load_{name}", time.perf_counter() - started, "—", None,
                          "load_book: registers and ledger read, once per data version", "s"))
             store.close()
-        book = books["postgis"]
+        book = books["pg"]
         rules = load_rules()
         sqls = {"investments": investments_sql(SCHEMA, rules), "projects": projects_sql(SCHEMA),
                 "auctions": auctions_sql(SCHEMA)}
