@@ -9,7 +9,8 @@ Each case times our code and the reference tool in the same run and prints both,
 or for the warm server-side cases the median of --runs runs after an untimed warm-up. The
 benchmark data is built once into bench-data/ (not kept in git) with
 scripts/make_demo_layers.py. `summary_server` needs PostgreSQL 15 + PostGIS 3 (scripts/_postgis.py
-starts the cluster and loads the parcels into the database landgis_bench).
+starts the cluster and loads the parcels into the database landgis_bench), as does
+`progress_asof` (scripts/bench_progress.py: its own synthetic data, no parcels file needed).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_progress
 import pyogrio
 
 from landgis.ingest.importer import commit_import, prepare_import
@@ -434,6 +436,11 @@ def dossier(path: Path, repeat: int, runs: int):
              f"best of {repeat}; {size:.0f} MB vs {ref_size:.0f} MB; target ≤ 1.5", "s")]
 
 
+case(bench_progress.progress_asof)  # the progress ledger's case, in a module of its own
+#: cases that make their own data and need no parcels file
+OWN_DATA = {"progress_asof"}
+
+
 def main() -> int:
     p = _cli.parser(__doc__.splitlines()[0])
     p.add_argument("--parcels", type=int, default=100_000, help="parcels in the data (100000)")
@@ -443,7 +450,8 @@ def main() -> int:
     p.add_argument("--case", action="append", choices=sorted(CASES),
                    help="run only this case (repeatable)")
     args = p.parse_args()
-    path = Path(args.db) if args.db else bench_data(args.parcels)
+    own = set(args.case or ()) <= OWN_DATA and args.case
+    path = Path(args.db) if args.db else None if own else bench_data(args.parcels)
     rows = []
     for name in args.case or CASES:
         result = CASES[name](path, args.repeat, args.runs)
@@ -453,7 +461,9 @@ def main() -> int:
         ours, ref, ref_name, *how = result
         how = how[0] if how else f"best of {args.repeat}"
         rows.append((name, ours, ref_name, ref, how, "s"))
-    print(f"\ndata: {path} ({pyogrio.read_info(path, layer='parcels')['features']:,} parcels)")
+    if path is not None:
+        print(f"\ndata: {path} ({pyogrio.read_info(path, layer='parcels')['features']:,} "
+              "parcels)")
     print(f"{'case':<20} {'landgis':>11}  {'reference':<30} {'ref time':>11} {'ratio':>7}"
           f"  timing")
     for name, ours, ref_name, ref, how, unit in rows:

@@ -2,16 +2,18 @@
 
 Nothing here is stored: every figure is computed from the registers (``projects``,
 ``investments``, ``auction_lots``) and the events of ``progress_events`` that take effect on or
-before the date asked, minus the corrected ones (as for the status ledger, a correction names
-the event it voids and takes its place from its own date).
+before the date asked (an event dated later never counts), minus the corrected ones (as for
+the status ledger, a correction names the event it voids and takes its place from its own date).
 
 Between events of one subject with the same meaning, the latest effective date wins, then the
 latest recorded: the approved total, each year's plan per capital source, each milestone's
 planned date (``milestone_planned`` / ``milestone_replanned``; for investors ``extension``), the
-auction result of a lot. Money adds up: disbursements, capital contributed, payments.
+auction result of a lot (a lot unsold and auctioned again is sold), a lot's payment schedule
+known by the date. Money adds up: disbursements, capital contributed, payments.
 
-:class:`ProgressBook` holds the frames once (the web app keeps one per data version); its
-``projects``, ``investments`` and ``auctions`` methods answer for any date.
+:class:`ProgressBook` holds the frames once (the web app keeps one per data version), with the
+events of each kind of subject placed by their row in its register; its ``projects``,
+``investments`` and ``auctions`` methods answer for any date with whole-column operations.
 """
 
 from __future__ import annotations
@@ -23,49 +25,55 @@ import numpy as np
 import pandas as pd
 
 from landgis import contract
-from landgis.dates import iso_date
+from landgis.dates import iso_date, today_vn
 from landgis.progress.rules import Rule, load_rules
-from landgis.vocabularies import INVESTMENT_MILESTONES, PROJECT_MILESTONES, SCHEDULE_STATE
+from landgis.progress.schedule import (
+    InvestmentRegister,
+    as_days,
+    days,
+    investments_table,
+    iso,
+    latest,
+)
+from landgis.vocabularies import INVESTMENT_MILESTONES, PROJECT_MILESTONES
 
 EVENT_COLUMNS = contract.PROGRESS_EVENTS.column_names
 _ORDER = ["effective_date", "recorded_at", "event_id"]
-_STATE_RANK = {"on_schedule": 0, "behind": 1, "revocable": 2, "revoked": 3}
+_KEYS = {"project": ("projects_register", "project_code"),
+         "investment": ("investments_register", "investment_id"),
+         "lot": ("lots_register", "lot_code")}
 
 
 def empty_events() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
 
 
-def _dates(series: pd.Series) -> pd.Series:
-    """ISO text to datetime64 (NaT for empty)."""
-    return pd.to_datetime(series.astype("string").str[:10], format="%Y-%m-%d", errors="coerce")
-
-
 def _iso(value) -> str | None:
-    if value is None or value is pd.NaT or value is pd.NA or (
-            isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or \
+            (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%Y-%m-%d")
     return str(value)[:10] or None
 
 
-def _int(value) -> int | None:
-    if value is None or pd.isna(value):
-        return None
-    return int(value)
-
-
 def as_of_date(as_of=None) -> str:
-    """The date asked as ISO text; today when none."""
+    """The date asked as ISO text; today in Viet Nam when none."""
     text = iso_date(as_of, "as_of", required=False)
-    return text or dt.date.today().isoformat()
+    return text or today_vn().isoformat()
 
 
 def _split(value) -> list[str]:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
     return [p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()]
+
+
+def _positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
+    """The row of each id in ``keys`` (the first when repeated), -1 for none."""
+    first = pd.Series(np.arange(len(keys)), index=keys.astype(str).to_numpy())
+    first = first[~first.index.duplicated()]
+    return first.reindex(ids.astype(str).to_numpy()).fillna(-1).to_numpy(np.int64)
 
 
 @dataclass
@@ -104,15 +112,34 @@ class ProgressBook:
                 if c not in df.columns:
                     df[c] = pd.Series(dtype=object, index=df.index)
             setattr(self, attr, df.reset_index(drop=True))
+        # each kind of subject's events, dated, placed by their subject's row in its register
+        self._frames = {}
+        for kind, (attr, key) in _KEYS.items():
+            frame = self._active[self._active["subject_kind"] == kind].copy()
+            frame["_day"] = days(frame["effective_date"])
+            frame["_planned"] = days(frame["planned_date"])
+            frame["_pos"] = _positions(getattr(self, attr)[key], frame["subject_id"])
+            self._frames[kind] = frame
+        self._investments = InvestmentRegister(self.investments_register)
+        self._investment_events = self._frames["investment"][[
+            "kind", "milestone", "amount_vnd", "note", "_day", "_planned", "_pos"]]
 
     # ----------------------------------------------------------------- helpers
 
     def active(self, as_of: str, subject_kind: str, kinds=None) -> pd.DataFrame:
-        ev = self._active
-        mask = (ev["subject_kind"] == subject_kind) & (ev["effective_date"] <= as_of)
+        """The active events of ``subject_kind`` effective by ``as_of``, in ledger order."""
+        ev = self._frames[subject_kind]
+        mask = ev["_day"].to_numpy() <= np.datetime64(as_of, "D")
         if kinds is not None:
-            mask &= ev["kind"].isin([kinds] if isinstance(kinds, str) else kinds)
+            mask &= ev["kind"].isin([kinds] if isinstance(kinds, str) else kinds).to_numpy()
         return ev[mask]
+
+    def _of(self, subject_kind: str, day: str):
+        """The events of registered subjects effective by ``day``, and a getter by kind."""
+        ev = self._frames[subject_kind]
+        ev = ev[(ev["_day"].to_numpy() <= np.datetime64(day, "D")) & (ev["_pos"] >= 0)]
+        kinds = ev["kind"].to_numpy()
+        return ev, (lambda kind: ev[kinds == kind])
 
     @staticmethod
     def _latest(ev: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -148,59 +175,73 @@ class ProgressBook:
     def projects(self, as_of=None, *, zone: str | None = None) -> pd.DataFrame:
         """One row per project: total investment and its decision, the plan of the year of
         ``as_of`` and what was disbursed that year and in all, the share of the year's plan
-        disbursed, and the milestones late (how many, the worst by how many days)."""
+        disbursed, and the milestones late (how many, the worst by how many days), the last
+        reached and the next planned."""
         day = as_of_date(as_of)
-        year = int(day[:4])
+        now, year = np.datetime64(day, "D"), int(day[:4])
         reg = self.projects_register
-        if zone:
-            reg = reg[reg["zone_code"] == zone]
-        out = reg[["project_code", "name_vi", "kind", "zone_code"]].copy().set_index(
-            "project_code")
-        approved = self._latest(self.active(day, "project", "investment_approved"),
-                                ["subject_id"]).set_index("subject_id")
-        out["total_investment_vnd"] = approved["amount_vnd"].reindex(out.index)
-        out["investment_decision"] = approved["document_no"].reindex(out.index)
-        out["investment_decision_date"] = approved["document_date"].reindex(out.index)
+        n = len(reg)
+        ev, of = self._of("project", day)
+        out = reg[["project_code", "name_vi", "kind", "zone_code"]].copy()
+        out.insert(1, "as_of", day)
+        approved = of("investment_approved")
+        out["total_investment_vnd"] = latest(approved, n, "amount_vnd").astype(float)
+        out["investment_decision"] = latest(approved, n, "document_no")
+        out["investment_decision_date"] = latest(approved, n, "document_date")
 
-        plans = self.active(day, "project", "capital_plan")
-        plans = self._latest(plans[plans["year"] == year], ["subject_id", "source"])
-        out["plan_year_vnd"] = plans.groupby("subject_id")["amount_vnd"].sum().reindex(out.index)
-        out["plan_sources"] = plans.groupby("subject_id")["source"].agg(
-            lambda s: ";".join(sorted(set(s.dropna())))).reindex(out.index)
-        paid = self.active(day, "project", "disbursement")
-        this_year = paid[paid["effective_date"].str[:4] == str(year)]
-        out["disbursed_year_vnd"] = this_year.groupby("subject_id")["amount_vnd"].sum() \
-            .reindex(out.index).fillna(0)
-        out["disbursed_total_vnd"] = paid.groupby("subject_id")["amount_vnd"].sum() \
-            .reindex(out.index).fillna(0)
-        over = this_year[this_year["flags"].fillna("").str.contains("over_plan")]
-        out["over_plan_events"] = over.groupby("subject_id").size().reindex(out.index) \
-            .fillna(0).astype(int)
+        plans = of("capital_plan")
+        plans = plans[plans["year"].to_numpy() == year].drop_duplicates(["_pos", "source"],
+                                                                        keep="last")
+        pos = plans["_pos"].to_numpy()
+        planned = np.bincount(pos, weights=plans["amount_vnd"].fillna(0).to_numpy(float),
+                              minlength=n)
+        out["plan_year_vnd"] = np.where(np.bincount(pos, minlength=n) > 0, planned, np.nan)
+        sources = plans.groupby("_pos")["source"].agg(lambda s: ";".join(sorted(set(s.dropna()))))
+        out["plan_sources"] = sources.reindex(range(n)).to_numpy(dtype=object)
+        paid = of("disbursement")
+        amounts = paid["amount_vnd"].fillna(0).to_numpy(float)
+        this_year = paid["_day"].to_numpy() >= np.datetime64(f"{year}-01-01", "D")
+        pos = paid["_pos"].to_numpy()
+        out["disbursed_year_vnd"] = np.bincount(pos[this_year], weights=amounts[this_year],
+                                                minlength=n)
+        out["disbursed_total_vnd"] = np.bincount(pos, weights=amounts, minlength=n)
+        over = this_year & paid["flags"].fillna("").astype(str).str.contains("over_plan") \
+            .to_numpy()
+        out["over_plan_events"] = np.bincount(pos[over], minlength=n)
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = out["disbursed_year_vnd"] / out["plan_year_vnd"] * 100
         out["disbursed_year_pct"] = pct.where(out["plan_year_vnd"] > 0).round(1)
 
-        ms = self.milestones("project", day, PROJECT_MILESTONES)
-        ms = ms[ms["subject_id"].isin(out.index)]
-        now = pd.Timestamp(day)
-        planned = _dates(ms["planned_date"])
-        late = ms["reached_date"].isna() & (planned < now)
-        ms = ms.assign(days_late=np.where(late, (now - planned).dt.days, 0))
-        out["milestones_late"] = ms[late].groupby("subject_id").size().reindex(out.index) \
-            .fillna(0).astype(int)
-        out["max_days_late"] = ms.groupby("subject_id")["days_late"].max().reindex(out.index) \
-            .fillna(0).astype(int)
-        reached = ms.dropna(subset=["reached_date"])
-        order = {m: i for i, m in enumerate(PROJECT_MILESTONES)}
-        reached = reached.assign(rank=reached["milestone"].map(order)).sort_values("rank")
-        out["last_milestone"] = reached.groupby("subject_id")["milestone"].last() \
-            .reindex(out.index)
-        pending = ms[ms["reached_date"].isna()].sort_values("planned_date")
-        nxt = pending.groupby("subject_id").head(1).set_index("subject_id")
-        out["next_milestone"] = nxt["milestone"].reindex(out.index)
-        out["next_milestone_date"] = nxt["planned_date"].reindex(out.index)
-        out.insert(0, "as_of", day)
-        return out.reset_index()
+        # milestones: the latest plan and the latest reaching of each
+        plan = ev[ev["kind"].isin(("milestone_planned", "milestone_replanned")).to_numpy()]
+        plan = plan.drop_duplicates(["_pos", "milestone"], keep="last")
+        got = of("milestone_reached").drop_duplicates(["_pos", "milestone"], keep="last")
+        late_n = np.zeros(n, dtype=np.int64)
+        worst = np.zeros(n, dtype=np.int64)
+        last_rank = np.full(n, -1)
+        next_day, next_rank = np.full(n, np.datetime64("NaT", "D")), np.full(n, -1)
+        for rank, m in enumerate(PROJECT_MILESTONES):
+            rows = plan[plan["milestone"].to_numpy() == m]
+            due = np.full(n, np.datetime64("NaT", "D"))
+            due[rows["_pos"].to_numpy()] = as_days(rows["_planned"])
+            done = np.zeros(n, dtype=bool)
+            done[got.loc[got["milestone"].to_numpy() == m, "_pos"].to_numpy()] = True
+            late = ~done & (due < now)
+            late_n += late
+            worst = np.where(late, np.maximum(worst, (now - due).astype(np.int64)), worst)
+            last_rank = np.where(done, rank, last_rank)
+            sooner = ~done & ~np.isnat(due) & (np.isnat(next_day) | (due < next_day))
+            next_day = np.where(sooner, due, next_day)
+            next_rank = np.where(sooner, rank, next_rank)
+        codes = np.array([None, *PROJECT_MILESTONES], dtype=object)
+        out["milestones_late"] = late_n
+        out["max_days_late"] = worst
+        out["last_milestone"] = codes[last_rank + 1]
+        out["next_milestone"] = codes[next_rank + 1]
+        out["next_milestone_date"] = iso(next_day)
+        if zone:
+            out = out[(reg["zone_code"] == zone).to_numpy()]
+        return out.reset_index(drop=True)
 
     def project_milestones(self, project_code: str, as_of=None) -> list[dict]:
         day = as_of_date(as_of)
@@ -210,165 +251,74 @@ class ProgressBook:
 
     # ------------------------------------------------------------- investments
 
-    def _due_dates(self, reg: pd.DataFrame, day: str) -> tuple[dict, dict, dict]:
-        """Per milestone: committed due, current due (after extensions), reached (Series by
-        investment id, datetime64)."""
-        ms = self.milestones("investment", day, INVESTMENT_MILESTONES)
-        ids = reg["investment_id"]
-        committed, due, reached = {}, {}, {}
-        for m in INVESTMENT_MILESTONES:
-            base = _dates(reg[f"{m}_due"]).set_axis(ids)
-            rows = ms[ms["milestone"] == m].set_index("subject_id")
-            moved = _dates(rows["planned_date"]).reindex(ids)
-            committed[m] = base
-            due[m] = moved.fillna(base)
-            reached[m] = _dates(rows["reached_date"]).reindex(ids)
-        return committed, due, reached
-
     def investments(self, as_of=None, *, zone: str | None = None) -> pd.DataFrame:
         """One row per investment registered by ``as_of``: its milestones, capital contributed,
         its state (``on_schedule``, ``behind``, ``revocable``, ``revoked``), days behind, and
         the rules that fired (``flags``: ids; ``flag_details``: list of dicts with the
-        article each cites)."""
-        day = as_of_date(as_of)
-        now = pd.Timestamp(day)
-        reg = self.investments_register
-        reg = reg[reg["certificate_date"].astype("string").str[:10] <= day]
-        if zone:
-            reg = reg[reg["zone_code"] == zone]
-        reg = reg.reset_index(drop=True)
-        ids = reg["investment_id"]
-        out = reg[["investment_id", "investor", "project_name", "zone_code", "plot_codes",
-                   "parcel_ids", "leased_area_m2", "committed_capital_vnd", "certificate_no",
-                   "certificate_date", "approval_kind", "source"]].copy().set_index(
-            "investment_id")
+        article each cites, the ``milestone``, ``since`` (the date the months count from) and
+        ``days``: for ``late`` and ``unused`` rules the days since the limit passed, for
+        ``extended`` ones how many days the due date lies beyond the cap).
 
-        contributed = self.active(day, "investment", "capital_contributed")
-        sums = contributed.groupby("subject_id")["amount_vnd"].sum()
-        out["capital_contributed_vnd"] = sums.reindex(ids).fillna(0).to_numpy()
-        committed, due, reached = self._due_dates(reg, day)
-        # capital is reached once the contributions add up to the committed capital
-        cap = pd.to_numeric(out["committed_capital_vnd"], errors="coerce").to_numpy()
-        full = (cap > 0) & (out["capital_contributed_vnd"].to_numpy() >= np.nan_to_num(cap, nan=np.inf))
-        last_paid = _dates(contributed.groupby("subject_id")["effective_date"].max()
-                           .reindex(ids))
-        reached["capital"] = reached["capital"].where(~(full & reached["capital"].isna()),
-                                                      last_paid)
-        for m in INVESTMENT_MILESTONES:
-            out[f"{m}_due"] = [_iso(v) for v in due[m]]
-            out[f"{m}_reached"] = [_iso(v) for v in reached[m]]
-
-        # days behind: the most overdue milestone not reached
-        behind = np.zeros(len(reg), dtype=np.int64)
-        for m in INVESTMENT_MILESTONES:
-            late = (reached[m].isna() & (due[m] < now)).to_numpy()
-            days = (now - due[m]).dt.days.fillna(0).to_numpy().astype(np.int64)
-            behind = np.where(late & (days > behind), days, behind)
-        out["days_behind"] = behind
-
-        fired: list[list[dict]] = [[] for _ in range(len(reg))]
-        approval = reg["approval_kind"].to_numpy()
-        for rule in self.rules:
-            applies = np.ones(len(reg), dtype=bool)
-            if rule.approval_kind:
-                applies &= approval == rule.approval_kind
-            if rule.after:
-                applies &= reached[rule.after].notna().to_numpy()
-            for m in rule.milestones:
-                if rule.condition == "late":
-                    limit = due[m] + pd.DateOffset(months=rule.months)
-                    hit = reached[m].isna() & (limit < now)
-                    since = due[m]
-                elif rule.condition == "unused":
-                    start = reached[rule.after]
-                    limit = start + pd.DateOffset(months=rule.months)
-                    hit = reached[m].isna() & (limit < now)
-                    since = start
-                else:  # extended
-                    limit = committed[m] + pd.DateOffset(months=rule.months)
-                    hit = due[m] > limit
-                    since = committed[m]
-                hit = hit.to_numpy() & applies
-                for i in np.flatnonzero(hit):
-                    fired[i].append({**rule.as_dict(), "milestone": m,
-                                     "since": _iso(since.iloc[i]),
-                                     "days": int((now - limit.iloc[i]).days)})
-        revoked = self._latest(self.active(day, "investment", "revocation"), ["subject_id"]) \
-            .set_index("subject_id")
-        states = []
-        for i, inv in enumerate(ids):
-            if inv in revoked.index:
-                states.append("revoked")
-            else:
-                states.append(max((f["state"] for f in fired[i]), key=_STATE_RANK.get,
-                                  default="on_schedule"))
-        out["state"] = states
-        out["state_label_vi"] = [SCHEDULE_STATE.label(s) for s in states]
-        out["revoked_date"] = revoked["effective_date"].reindex(ids).to_numpy()
-        out["flags"] = [";".join(dict.fromkeys(f["rule_id"] for f in fs)) for fs in fired]
-        out["flag_details"] = fired
-
-        for kind, column in (("violation", "violations"), ("inspection", "inspections")):
-            n = self.active(day, "investment", kind).groupby("subject_id").size()
-            out[column] = n.reindex(ids).fillna(0).astype(int).to_numpy()
-        reports = self._latest(self.active(day, "investment", "progress_report"),
-                               ["subject_id"]).set_index("subject_id")
-        out["last_report_date"] = reports["effective_date"].reindex(ids).to_numpy()
-        out["last_report_note"] = reports["note"].reindex(ids).to_numpy()
-        out.insert(0, "as_of", day)
-        return out.reset_index()
+        The capital milestone is reached the day the contributions add up to the committed
+        capital (or on a ``milestone_reached`` event, whichever the ledger has)."""
+        return investments_table(self._investments, self._investment_events, self.rules,
+                                 as_of_date(as_of), zone)
 
     # ---------------------------------------------------------------- auctions
 
     def auctions(self, as_of=None, *, zone: str | None = None) -> pd.DataFrame:
         """One row per auction lot: the result as of ``as_of`` (date, starting and winning
-        price, winner), what was due by then, collected, outstanding and overdue."""
+        price, winner), the payments scheduled and due by then, collected, outstanding and
+        overdue (never negative: a lot paid over owes nothing)."""
         day = as_of_date(as_of)
         reg = self.lots_register
-        if zone:
-            reg = reg[reg["zone_code"] == zone]
-        ids = reg["lot_code"]
+        n = len(reg)
+        ev, of = self._of("lot", day)
         out = reg[["lot_code", "zone_code", "name_vi", "parcel_ids", "area_m2",
-                   "funds_project_code", "source"]].copy().set_index("lot_code")
+                   "funds_project_code", "source"]].copy()
+        out.insert(1, "as_of", day)
         out["parcels"] = [len(_split(v)) for v in reg["parcel_ids"]]
-        result = self._latest(self.active(day, "lot", "auction_result"), ["subject_id"]) \
-            .set_index("subject_id")
-        out["auction_date"] = result["effective_date"].reindex(ids).to_numpy()
-        out["result"] = result["result"].reindex(ids).to_numpy()
-        out["starting_price_vnd"] = result["base_vnd"].reindex(ids).to_numpy()
+        result = of("auction_result")
+        out["auction_date"] = iso(latest(result, n, "_day"))
+        out["result"] = latest(result, n, "result")
+        out["starting_price_vnd"] = latest(result, n, "base_vnd").astype(float)
         sold = (out["result"] == "sold").to_numpy()
-        price = result["amount_vnd"].reindex(ids).to_numpy()
+        price = latest(result, n, "amount_vnd").astype(float)
         out["winning_price_vnd"] = np.where(sold, price, np.nan)
-        out["winner"] = np.where(sold, result["party"].reindex(ids).to_numpy(), None)
+        out["winner"] = np.where(sold, latest(result, n, "party"), None)
         out["won_vnd"] = np.where(sold, np.nan_to_num(price), 0)
-        dues = self.active("9999-12-31", "lot", "payment_due")
-        due_now = dues[dues["planned_date"] <= day]
-        out["scheduled_vnd"] = dues.groupby("subject_id")["amount_vnd"].sum().reindex(ids) \
-            .fillna(0).to_numpy()
-        out["due_vnd"] = due_now.groupby("subject_id")["amount_vnd"].sum().reindex(ids) \
-            .fillna(0).to_numpy()
-        paid = self.active(day, "lot", "payment")
-        out["collected_vnd"] = paid.groupby("subject_id")["amount_vnd"].sum().reindex(ids) \
-            .fillna(0).to_numpy()
+        dues = of("payment_due")  # a schedule known by the date
+        pos, amounts = dues["_pos"].to_numpy(), dues["amount_vnd"].fillna(0).to_numpy(float)
+        now = dues["_planned"].to_numpy() <= np.datetime64(day, "D")
+        out["scheduled_vnd"] = np.bincount(pos, weights=amounts, minlength=n)
+        out["due_vnd"] = np.bincount(pos[now], weights=amounts[now], minlength=n)
+        paid = of("payment")
+        out["collected_vnd"] = np.bincount(paid["_pos"].to_numpy(), weights=paid[
+            "amount_vnd"].fillna(0).to_numpy(float), minlength=n)
         out["outstanding_vnd"] = (out["won_vnd"] - out["collected_vnd"]).clip(lower=0)
         out["overdue_vnd"] = (out["due_vnd"] - out["collected_vnd"]).clip(lower=0)
-        out.insert(0, "as_of", day)
-        return out.reset_index()
+        if zone:
+            out = out[(reg["zone_code"] == zone).to_numpy()]
+        return out.reset_index(drop=True)
 
     def revenue(self, as_of=None, *, zone: str | None = None) -> tuple[pd.DataFrame,
                                                                         pd.DataFrame]:
         """Auction revenue as of ``as_of``: by zone (lots sold, won, collected, outstanding,
         overdue) and by the project it funds (won, collected)."""
-        lots = self.auctions(as_of, zone=zone)
-        money = ["won_vnd", "collected_vnd", "outstanding_vnd", "overdue_vnd"]
-        lots = lots.assign(sold=(lots["result"] == "sold").astype(int))
-        by_zone = lots.groupby("zone_code", as_index=False)[["sold"] + money].sum() \
-            .rename(columns={"sold": "lots_sold"})
-        funded = lots.assign(funds_project_code=lots["funds_project_code"].fillna(""))
-        by_project = funded.groupby("funds_project_code", as_index=False)[
-            ["won_vnd", "collected_vnd"]].sum()
-        by_project = by_project[by_project["won_vnd"] > 0].reset_index(drop=True)
-        return by_zone, by_project
+        return revenue_of(self.auctions(as_of, zone=zone))
+
+
+def revenue_of(lots: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:meth:`ProgressBook.revenue` from a table of :meth:`ProgressBook.auctions`."""
+    money = ["won_vnd", "collected_vnd", "outstanding_vnd", "overdue_vnd"]
+    lots = lots.assign(sold=(lots["result"] == "sold").astype(int))
+    by_zone = lots.groupby("zone_code", as_index=False)[["sold"] + money].sum() \
+        .rename(columns={"sold": "lots_sold"})
+    funded = lots.assign(funds_project_code=lots["funds_project_code"].fillna(""))
+    by_project = funded.groupby("funds_project_code", as_index=False)[
+        ["won_vnd", "collected_vnd"]].sum()
+    by_project = by_project[by_project["won_vnd"] > 0].reset_index(drop=True)
+    return by_zone, by_project
 
 
 def _milestone_rows(ms: pd.DataFrame, day: str, codes) -> list[dict]:

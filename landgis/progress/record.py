@@ -4,12 +4,14 @@
 the ledger (the import report lists them all); :func:`record_progress` checks, stamps the
 events (id, who, when), derives the parcels' ``auction_status`` events from auction results,
 and appends both in one transaction of the store, or raises :class:`ProgressError` and writes
-nothing.
+nothing. Values written by people are read first (:mod:`landgis.progress.values`: dates day
+first, amounts such as ``1.234.567.890`` or ``1,2 tỷ``, labels for codes).
 
 What is refused (each message names the row, the subject and what is wrong):
 
+- a value that cannot be read (``abc`` for an amount, ``31/02/2020`` for a date);
 - an unknown subject (a payment for a lot the register does not hold) or an event kind the
-  subject cannot have;
+  subject cannot have; an event id already in the ledger or given twice;
 - a date in the future (``effective_date``: the day it happened; plans take ``planned_date``),
   before ``min_date``, or before the decision it depends on (a disbursement before the approval
   of the total investment, an investor's event before its certificate, a payment before the
@@ -17,7 +19,13 @@ What is refused (each message names the row, the subject and what is wrong):
 - a milestone reached that was never planned, or reached before the day it was planned;
 - a disbursement that takes the year's total above the year's capital plan, unless the row is
   flagged ``over_plan``: then it is recorded and reported;
-- missing amounts, dates, milestones or results, and corrections naming no event of the subject.
+- missing amounts, dates, milestones, results, document numbers; a lot sold without its winner
+  or price, or below its starting price; amounts not positive (a capital plan may be 0);
+- a correction naming no event of the same subject, or an auction result corrected by another
+  kind of event (the parcels' status follows the result: correct it with a result).
+
+A correction voids the event it names (see :mod:`landgis.progress.book`); the correction of an
+auction result also corrects the parcels' status events that result wrote.
 """
 
 from __future__ import annotations
@@ -31,13 +39,13 @@ import pandas as pd
 
 from landgis import contract
 from landgis.contract import Problem
-from landgis.dates import display_date, today_vn
+from landgis.dates import display_date, iso_date, today_vn
 from landgis.money import format_vnd
-from landgis.progress.book import EVENT_COLUMNS, ProgressBook, _split
+from landgis.progress.book import ProgressBook
+from landgis.progress.parcel_status import status_corrected, status_events_for
+from landgis.progress.values import LAYER, blank, read_events, row_name
 from landgis.store.base import Batch
 from landgis.vocabularies import (
-    AUCTION_RESULT,
-    CAPITAL_SOURCE,
     INVESTMENT_MILESTONES,
     MILESTONE,
     PROGRESS_KIND,
@@ -46,7 +54,7 @@ from landgis.vocabularies import (
     PROJECT_MILESTONES,
 )
 
-LAYER = contract.PROGRESS_EVENTS.name
+_blank = blank  # the name registers.py and others import
 _NEEDS = {
     "investment_approved": ("amount_vnd",),
     "capital_plan": ("year", "source", "amount_vnd"),
@@ -61,8 +69,12 @@ _NEEDS = {
     "payment": ("amount_vnd",),
 }
 _FIELD_VI = {"amount_vnd": "số tiền", "year": "năm kế hoạch", "source": "nguồn vốn",
-             "milestone": "mốc", "planned_date": "ngày kế hoạch", "result": "kết quả",
-             "party": "người trúng đấu giá", "document_no": "số văn bản"}
+             "milestone": "mốc", "planned_date": "ngày kế hoạch", "result": "kết quả"}
+_FIELD_EN = {"amount_vnd": "an amount", "year": "a plan year", "source": "a capital source",
+             "milestone": "a milestone", "planned_date": "a planned date", "result": "a result"}
+_REGISTER = {"project": contract.PROJECTS.name, "investment": contract.INVESTMENTS.name,
+             "lot": contract.AUCTION_LOTS.name}
+_OVER_PLAN = "over_plan"
 
 
 class ProgressError(ValueError):
@@ -74,8 +86,9 @@ class ProgressError(ValueError):
         head = f"{source}: " if source else ""
         shown = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = len(self.problems) - 50
-        tail = f"\n  … {more} more" if more > 0 else ""
-        super().__init__(f"{head}{len(self.problems)} problem(s), nothing recorded:\n"
+        tail = f"\n  … {more} lỗi nữa / more" if more > 0 else ""
+        n = len(self.problems)
+        super().__init__(f"{head}{n} lỗi, không ghi gì / {n} problem(s), nothing recorded:\n"
                          f"{shown}{tail}")
 
 
@@ -93,34 +106,25 @@ class RecordResult:
         return self.events["kind"].value_counts().to_dict() if len(self.events) else {}
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or \
-        (isinstance(value, str) and not value.strip()) or value is pd.NA or value is pd.NaT
-
-
-def _row_name(row, i) -> str:
-    label = row.get("source_row")
-    return f"row {label}" if not _blank(label) else f"event {i + 1}"
-
-
 def normalise(events: pd.DataFrame) -> pd.DataFrame:
-    """The contract's columns, in order (plus ``source_row`` when given), codes as text."""
-    df = pd.DataFrame(events).copy().reset_index(drop=True)
-    for c in EVENT_COLUMNS:
-        if c not in df.columns:
-            df[c] = None
-    for c in ("amount_vnd", "base_vnd", "year"):
-        df[c] = df[c].astype(object).where(df[c].notna(), None)
-    keep = list(EVENT_COLUMNS) + (["source_row"] if "source_row" in df.columns else [])
-    return df[keep]
+    """The contract's columns, in order (plus ``source_row`` when given), values read
+    (:func:`~landgis.progress.values.read_events`; what cannot be read is left as it was)."""
+    return read_events(events)[0]
 
 
-def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | None = None,
-                   min_date: str | None = None) -> tuple[list[Problem], list[str]]:
-    """Problems of new ``events`` (normalised) against ``book``; and the warnings (over-plan
-    disbursements flagged on purpose) that recording them would report."""
-    today = today or today_vn().isoformat()
-    problems: list[Problem] = []
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def check_progress(events: pd.DataFrame, book: ProgressBook, *, today=None,
+                   min_date=None) -> tuple[list[Problem], list[str]]:
+    """Problems of new ``events`` against ``book``; and the warnings (over-plan disbursements
+    flagged on purpose) that recording them would report."""
+    events, problems = read_events(events)
+    today = iso_date(today, "today") if today is not None else today_vn().isoformat()
+    min_date = iso_date(min_date, "min_date", required=False)
+    unread = {row_name(r, i) for i, r in events.iterrows()
+              if any(p.message.startswith(f"{row_name(r, i)}: ") for p in problems)}
     warnings: list[str] = []
     registers = {
         "project": set(book.projects_register["project_code"].astype(str)),
@@ -128,217 +132,270 @@ def check_progress(events: pd.DataFrame, book: ProgressBook, *, today: str | Non
         "lot": set(book.lots_register["lot_code"].astype(str)),
     }
     inv = book.investments_register.set_index("investment_id")
+    # the ledger events named by the new ones (ids given, corrections), and those of the new
+    # events' subjects: the context of every check (a check is about one subject)
+    named = {str(v) for c in ("event_id", "corrects_event_id") for v in events[c] if not blank(v)}
+    ids = book.events["event_id"].astype(str)
+    known = book.events[ids.isin(named)].set_index(ids[ids.isin(named)])
+    voided = {str(r["corrects_event_id"]) for _, r in events.iterrows()
+              if not blank(r["corrects_event_id"]) and _correction_problem(r, known) is None}
     old = book._active
-    new = events.drop(columns="source_row", errors="ignore").astype(object)
+    old = old[old["subject_id"].astype(str).isin({str(v) for v in events["subject_id"]})
+              & ~old["event_id"].astype(str).isin(voided)]
+    old = old.assign(_new=-1)
+    new = events.drop(columns="source_row", errors="ignore").assign(_new=np.arange(len(events)))
     combined = pd.concat([old.astype(object), new] if len(old) else [new], ignore_index=True)
-    combined = combined.sort_values(["effective_date"], kind="stable")
-    seen_ids = set(book.events["event_id"].astype(str))
+    combined = combined.sort_values(["effective_date"], kind="stable").reset_index(drop=True)
+    subjects = combined.groupby(["subject_kind", "subject_id"], sort=False, dropna=False).indices
     new_ids: set[str] = set()
 
     def add(i, row, message, column=None):
-        problems.append(Problem(LAYER, f"{_row_name(row, i)}: {message}", column=column,
+        problems.append(Problem(LAYER, f"{row_name(row, i)}: {message}", column=column,
                                 row=row.get("subject_id")))
 
-    def plan_of(kind_subject, subject, kinds, milestone):
-        ev = combined[(combined["subject_kind"] == kind_subject)
-                      & (combined["subject_id"] == subject) & combined["kind"].isin(kinds)
-                      & (combined["milestone"] == milestone)]
+    def of(subject_kind, subject, kinds):
+        mine = combined.iloc[subjects.get((subject_kind, subject), [])]
+        return mine[mine["kind"].isin(kinds)]
+
+    def plan_of(subject_kind, subject, kinds, milestone):
+        ev = of(subject_kind, subject, kinds)
+        ev = ev[ev["milestone"] == milestone]
         return ev["effective_date"].dropna().min() if len(ev) else None
 
     for i, row in events.iterrows():
+        if row_name(row, i) in unread:
+            continue  # a value could not be read: said once, other checks would only guess
         subject_kind, subject, kind = row["subject_kind"], row["subject_id"], row["kind"]
         eid = row["event_id"]
-        if not _blank(eid):
-            if str(eid) in seen_ids or str(eid) in new_ids:
-                add(i, row, f"event id {eid!r} is already in the ledger", "event_id")
+        if not blank(eid):
+            if str(eid) in known.index or str(eid) in new_ids:
+                add(i, row, f"mã sự kiện {eid!r} đã có trong sổ hoặc bị trùng / event id "
+                            f"{eid!r} is already in the ledger", "event_id")
             new_ids.add(str(eid))
         if subject_kind not in PROGRESS_SUBJECT:
-            add(i, row, f"{subject_kind!r} is not a subject ({', '.join(PROGRESS_SUBJECT.codes)})",
-                "subject_kind")
+            add(i, row, f"{subject_kind!r} không phải loại đối tượng / {subject_kind!r} is not "
+                        f"a subject ({', '.join(PROGRESS_SUBJECT.codes)})", "subject_kind")
             continue
-        what = PROGRESS_SUBJECT.label(subject_kind)
-        if _blank(subject) or str(subject) not in registers[subject_kind]:
-            add(i, row, f"{what} {subject!r} is not in the register "
-                        f"({contract.INVESTMENTS.name if subject_kind == 'investment' else contract.AUCTION_LOTS.name if subject_kind == 'lot' else contract.PROJECTS.name})",
-                "subject_id")
+        what_vi, what_en = (PROGRESS_SUBJECT.label(subject_kind, lang) for lang in ("vi", "en"))
+        if blank(subject) or str(subject) not in registers[subject_kind]:
+            add(i, row, f"{what_vi} {subject!r} không có trong danh mục / {what_en} {subject!r} "
+                        f"is not in the register ({_REGISTER[subject_kind]})", "subject_id")
             continue
         if kind not in PROGRESS_KIND or kind not in PROGRESS_KINDS_OF[subject_kind]:
-            allowed = ", ".join(PROGRESS_KINDS_OF[subject_kind])
-            add(i, row, f"{kind!r} is not an event of a {PROGRESS_SUBJECT.label(subject_kind, 'en')}"
-                        f" ({allowed})", "kind")
+            add(i, row, f"{kind!r} không phải sự kiện của {what_vi} / {kind!r} is not an event "
+                        f"of {_a(what_en)} ({', '.join(PROGRESS_KINDS_OF[subject_kind])})", "kind")
             continue
+        kind_vi, kind_en = PROGRESS_KIND.label(kind), PROGRESS_KIND.label(kind, "en")
         day = row["effective_date"]
-        if _blank(day):
-            add(i, row, "no date", "effective_date")
+        if blank(day):
+            add(i, row, "thiếu ngày / no date", "effective_date")
             continue
+        shown = display_date(day)
         if day > today:
-            add(i, row, f"the date {display_date(day)} is in the future (today is "
-                        f"{display_date(today)}); plans take a planned date", "effective_date")
+            add(i, row, f"ngày {shown} ở tương lai (hôm nay {display_date(today)}) / the date "
+                        f"{shown} is in the future (today is {display_date(today)}); a plan "
+                        "takes a planned date", "effective_date")
         if min_date and day < min_date:
-            add(i, row, f"the date {display_date(day)} is before {display_date(min_date)}",
-                "effective_date")
-        if _blank(row["document_no"]):
-            add(i, row, "no document number (số văn bản)", "document_no")
+            add(i, row, f"ngày {shown} trước {display_date(min_date)} / the date {shown} is "
+                        f"before {display_date(min_date)}", "effective_date")
+        if blank(row["document_no"]):
+            add(i, row, "thiếu số văn bản / no document number (số văn bản)", "document_no")
         for column in _NEEDS.get(kind, ()):
-            if _blank(row[column]):
-                add(i, row, f"a {PROGRESS_KIND.label(kind, 'en')} needs "
-                            f"{_FIELD_VI.get(column, column)} ({column})", column)
+            if blank(row[column]):
+                add(i, row, f"{kind_vi} cần {_FIELD_VI[column]} / {_a(kind_en)} needs "
+                            f"{_FIELD_EN[column]} ({column})", column)
         amount = row["amount_vnd"]
-        if not _blank(amount) and int(amount) <= 0 and kind != "capital_plan":
-            add(i, row, f"the amount {format_vnd(amount)} đồng is not positive", "amount_vnd")
+        if not blank(amount) and int(amount) <= 0 and kind != "capital_plan":
+            add(i, row, f"số tiền {format_vnd(amount)} đồng không dương / the amount "
+                        f"{format_vnd(amount)} đồng is not positive", "amount_vnd")
         milestone = row["milestone"]
-        if not _blank(milestone):
+        if not blank(milestone):
             allowed = PROJECT_MILESTONES if subject_kind == "project" else INVESTMENT_MILESTONES
             if milestone not in allowed:
-                add(i, row, f"{milestone!r} is not a milestone of a "
-                            f"{PROGRESS_SUBJECT.label(subject_kind, 'en')} "
-                            f"({', '.join(allowed)})", "milestone")
+                add(i, row, f"{milestone!r} không phải mốc của {what_vi} / {milestone!r} is not "
+                            f"a milestone of {_a(what_en)} ({', '.join(allowed)})", "milestone")
                 continue
-        if not _blank(row["source"]) and row["source"] not in CAPITAL_SOURCE:
-            add(i, row, f"{row['source']!r} is not a capital source "
-                        f"({', '.join(CAPITAL_SOURCE.codes)})", "source")
-        if not _blank(row["result"]) and row["result"] not in AUCTION_RESULT:
-            add(i, row, f"{row['result']!r} is not an auction result (sold, unsold)", "result")
-        target = row["corrects_event_id"]
-        if not _blank(target):
-            mine = book.events[(book.events["event_id"].astype(str) == str(target))]
-            if mine.empty or mine["subject_id"].iloc[0] != subject:
-                add(i, row, f"corrects event {target!r}, which is not an event of {subject}",
-                    "corrects_event_id")
+        if not blank(row["source"]) and row["source"] not in contract.CAPITAL_SOURCE:
+            add(i, row, f"{row['source']!r} không phải nguồn vốn / {row['source']!r} is not a "
+                        f"capital source ({', '.join(contract.CAPITAL_SOURCE.codes)})", "source")
+        if not blank(row["result"]) and row["result"] not in contract.AUCTION_RESULT:
+            add(i, row, f"{row['result']!r} không phải kết quả đấu giá / {row['result']!r} is "
+                        "not an auction result (sold, unsold)", "result")
+        if not blank(row["corrects_event_id"]):
+            wrong = _correction_problem(row, known)
+            if wrong:
+                add(i, row, wrong[0], wrong[1])
 
         # the decision an event depends on
         if subject_kind == "project" and kind in ("disbursement", "milestone_reached") \
                 and milestone not in ("policy", "feasibility"):
-            approvals = combined[(combined["subject_kind"] == "project")
-                                 & (combined["subject_id"] == subject)
-                                 & (combined["kind"] == "investment_approved")]
+            approvals = of("project", subject, ["investment_approved"])
             if kind == "disbursement" and approvals.empty:
-                add(i, row, f"project {subject} has no approved total investment "
+                add(i, row, f"dự án {subject} chưa có quyết định phê duyệt tổng mức đầu tư để "
+                            f"giải ngân / project {subject} has no approved total investment "
                             "(investment_approved) to disburse against", "kind")
             elif len(approvals) and day < approvals["effective_date"].min():
                 first = approvals.iloc[0]
-                add(i, row, f"the date {display_date(day)} is before the decision approving "
-                            f"project {subject} ({first['document_no']}, "
-                            f"{display_date(first['effective_date'])})", "effective_date")
+                decision = f"{first['document_no']}, {display_date(first['effective_date'])}"
+                add(i, row, f"ngày {shown} trước quyết định phê duyệt dự án {subject} "
+                            f"({decision}) / the date {shown} is before the decision approving "
+                            f"project {subject} ({decision})", "effective_date")
         if subject_kind == "investment":
             cert = str(inv.loc[subject, "certificate_date"])[:10]
             if day < cert:
-                add(i, row, f"the date {display_date(day)} is before the certificate of "
-                            f"investment {subject} ({inv.loc[subject, 'certificate_no']}, "
-                            f"{display_date(cert)})", "effective_date")
+                doc = f"{inv.loc[subject, 'certificate_no']}, {display_date(cert)}"
+                add(i, row, f"ngày {shown} trước văn bản chấp thuận/giấy chứng nhận của dự án "
+                            f"{subject} ({doc}) / the date {shown} is before the certificate of "
+                            f"investment {subject} ({doc})", "effective_date")
         if subject_kind == "lot" and kind in ("payment", "payment_due"):
-            results = combined[(combined["subject_kind"] == "lot")
-                               & (combined["subject_id"] == subject)
-                               & (combined["kind"] == "auction_result")]
+            results = of("lot", subject, ["auction_result"])
             sold = results[results["result"] == "sold"]
             if sold.empty:
-                add(i, row, f"lot {subject} has no auction won to be paid for", "subject_id")
-            else:
-                when = sold["effective_date"].min()
-                if kind == "payment" and day < when:
-                    add(i, row, f"the payment of {display_date(day)} is before the auction of "
-                                f"lot {subject} ({display_date(when)})", "effective_date")
+                add(i, row, f"lô {subject} chưa có người trúng đấu giá để nộp tiền / lot "
+                            f"{subject} has no auction won to be paid for", "subject_id")
+            elif kind == "payment" and day < sold["effective_date"].min():
+                when = display_date(sold["effective_date"].min())
+                add(i, row, f"khoản nộp ngày {shown} trước phiên đấu giá lô {subject} ({when}) "
+                            f"/ the payment of {shown} is before the auction of lot {subject} "
+                            f"({when})", "effective_date")
         if kind == "auction_result" and row["result"] == "sold":
-            if _blank(row["party"]):
-                add(i, row, "a lot sold needs its winner (party)", "party")
-            if _blank(amount):
-                add(i, row, "a lot sold needs its winning price (amount_vnd)", "amount_vnd")
+            if blank(row["party"]):
+                add(i, row, "lô đã bán cần người trúng đấu giá / a lot sold needs its winner "
+                            "(party)", "party")
+            if blank(amount):
+                add(i, row, "lô đã bán cần giá trúng đấu giá / a lot sold needs its winning "
+                            "price (amount_vnd)", "amount_vnd")
             base = row["base_vnd"]
-            if not _blank(base) and not _blank(amount) and int(amount) < int(base):
-                add(i, row, f"the winning price {format_vnd(amount)} is below the starting "
-                            f"price {format_vnd(base)}", "amount_vnd")
+            if not blank(base) and not blank(amount) and int(amount) < int(base):
+                price, start = format_vnd(amount), format_vnd(base)
+                add(i, row, f"giá trúng {price} thấp hơn giá khởi điểm {start} / the winning "
+                            f"price {price} is below the starting price {start}", "amount_vnd")
 
         # milestones reached: planned first
-        if kind == "milestone_reached" and not _blank(milestone):
+        if kind == "milestone_reached" and not blank(milestone):
             if subject_kind == "project":
                 planned_on = plan_of("project", subject,
                                      ("milestone_planned", "milestone_replanned"), milestone)
             else:
                 committed = inv.loc[subject, f"{milestone}_due"]
                 planned_on = str(inv.loc[subject, "certificate_date"])[:10] \
-                    if not _blank(committed) else plan_of("investment", subject, ("extension",),
-                                                          milestone)
-            label = MILESTONE.label(milestone)
+                    if not blank(committed) else plan_of("investment", subject, ("extension",),
+                                                         milestone)
+            vi, en = MILESTONE.label(milestone), MILESTONE.label(milestone, "en")
             if planned_on is None:
-                add(i, row, f"milestone {milestone!r} ({label}) of {subject} was never planned",
-                    "milestone")
+                add(i, row, f"mốc {vi} của {subject} chưa từng được lập kế hoạch / milestone "
+                            f"{milestone!r} ({en}) of {subject} was never planned", "milestone")
             elif day < planned_on:
-                add(i, row, f"milestone {milestone!r} ({label}) of {subject} is reached on "
-                            f"{display_date(day)}, before it was planned on "
+                add(i, row, f"mốc {vi} của {subject} đạt ngày {shown}, trước ngày lập kế hoạch "
+                            f"{display_date(planned_on)} / milestone {milestone!r} ({en}) of "
+                            f"{subject} is reached on {shown}, before it was planned on "
                             f"{display_date(planned_on)}", "effective_date")
-
-    # disbursements above the year's plan: in date order, the one that takes the year's total
-    # above the plan and every later one need the flag (every new one of the year, if the
-    # total went above it at a recorded disbursement that is not flagged)
-    new_pay = events[(events["kind"] == "disbursement") & (events["subject_kind"] == "project")]
-    if len(new_pay):
-        offset = len(old)  # the new events' labels in ``combined``
-        pays = combined[(combined["subject_kind"] == "project")
-                        & (combined["kind"] == "disbursement")]
-        plans = combined[(combined["subject_kind"] == "project")
-                         & (combined["kind"] == "capital_plan")]
-        plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
-        for (subject, year), rows in new_pay.groupby(
-                [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
-            mine_pays = pays[(pays["subject_id"] == subject)
-                             & (pays["effective_date"].astype(str).str[:4] == year)]
-            cum = pd.to_numeric(mine_pays["amount_vnd"], errors="coerce").fillna(0).cumsum()
-            mine = plans[(plans["subject_id"] == subject)
-                         & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
-            plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"],
-                                 errors="coerce").sum()
-            over = (cum > plan).to_numpy()
-            if not over.any():
-                continue
-            paid = cum.iloc[-1]
-            first = int(np.argmax(over))
-            labels = mine_pays.index.to_numpy()
-            new_labels = set(rows.index + offset)
-            marked = mine_pays["flags"].fillna("").astype(str).str.contains("over_plan")
-            recorded_over = any(lb not in new_labels and not m
-                                for lb, m in zip(labels[first:], marked.to_numpy()[first:]))
-            need = rows.loc[[lb - offset for lb in (labels if recorded_over else labels[first:])
-                             if lb in new_labels]]
-            if need.empty:
-                continue
-            flagged = need["flags"].fillna("").astype(str).str.contains("over_plan")
-            names = ", ".join(_row_name(r, i) for i, r in need[~flagged].iterrows())
-            text = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
-                    f"year's capital plan of {format_vnd(plan)} đồng")
-            if (~flagged).any():
-                problems.append(Problem(LAYER, f"{names}: {text}; flag the disbursement "
-                                               "over_plan (vượt kế hoạch) to record it anyway",
-                                        column="amount_vnd", row=subject))
-            else:
-                warnings.append(f"{text} (recorded as flagged over_plan)")
+    problems += _over_plan(events, combined, warnings, unread)
     return problems, warnings
 
 
-def status_events_for(events: pd.DataFrame, book: ProgressBook, *, user: str,
-                      recorded_at: str) -> pd.DataFrame:
-    """The ``auction_status`` events (sold / unsold) of the parcels of every lot whose auction
-    result is among ``events``: same date and document, pointing at the progress event and
-    carrying its note."""
-    lots = book.lots_register.set_index("lot_code")
-    rows = []
-    for _, ev in events[events["kind"] == "auction_result"].iterrows():
-        for parcel in _split(lots.loc[ev["subject_id"], "parcel_ids"]):
-            rows.append({
-                "event_id": f"{ev['event_id']}:{parcel}", "parcel_id": parcel,
-                "field": "auction_status", "value": ev["result"],
-                "effective_date": ev["effective_date"], "document_no": ev["document_no"],
-                "document_date": ev["document_date"],
-                "note": f"lô {ev['subject_id']} (progress event {ev['event_id']})"
-                        + ("" if _blank(ev["note"]) else f": {ev['note']}"),
-                "recorded_by": user, "recorded_at": recorded_at,
-            })
-    return pd.DataFrame(rows, columns=[c for c in contract.STATUS_EVENTS.column_names
-                                       if c != "corrects_event_id"])
+def _correction_problem(row, known: pd.DataFrame) -> tuple[str, str] | None:
+    """Why the event a new one corrects cannot be corrected by it (message, column)."""
+    target, subject = str(row["corrects_event_id"]), row["subject_id"]
+    if target not in known.index or known.at[target, "subject_id"] != subject or \
+            known.at[target, "subject_kind"] != row["subject_kind"]:
+        return (f"sự kiện được đính chính {target!r} không phải của {subject} / corrects event "
+                f"{target!r}, which is not an event of {subject}", "corrects_event_id")
+    if known.at[target, "kind"] == "auction_result" and row["kind"] != "auction_result":
+        return (f"kết quả đấu giá {target!r} chỉ được đính chính bằng một kết quả đấu giá / the "
+                f"auction result {target!r} is corrected by another auction result (the "
+                "parcels' status follows it)", "kind")
+    return None
+
+
+def _over_plan(events, combined, warnings, unread) -> list[Problem]:
+    """Disbursements taking a year above its capital plan (the latest plan of each source).
+
+    In date order, the disbursement that takes the year's running total above the plan and
+    every later one need the ``over_plan`` flag; every new one of the year does when the total
+    went above it at a recorded disbursement that is not flagged (a new one dated earlier
+    pushed it over)."""
+    problems = []
+    new_pay = events[(events["kind"] == "disbursement") & (events["subject_kind"] == "project")
+                     & events["effective_date"].notna()]
+    new_pay = new_pay[[row_name(r, i) not in unread for i, r in new_pay.iterrows()]]
+    if not len(new_pay):
+        return problems
+    pays = combined[(combined["subject_kind"] == "project")
+                    & (combined["kind"] == "disbursement")]
+    plans = combined[(combined["subject_kind"] == "project")
+                     & (combined["kind"] == "capital_plan")]
+    plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
+    for (subject, year), rows in new_pay.groupby(
+            [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
+        mine_pays = pays[(pays["subject_id"] == subject)
+                         & (pays["effective_date"].astype(str).str[:4] == year)]
+        running = pd.to_numeric(mine_pays["amount_vnd"], errors="coerce").fillna(0).cumsum()
+        mine = plans[(plans["subject_id"] == subject)
+                     & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
+        plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"], errors="coerce").sum()
+        over = (running > plan).to_numpy()
+        if not over.any():
+            continue
+        first = int(np.argmax(over))
+        new_at = mine_pays["_new"].to_numpy()  # the new event's row, -1 for a recorded one
+        marked = mine_pays["flags"].fillna("").astype(str).str.contains(_OVER_PLAN).to_numpy()
+        recorded_over = any(n < 0 and not m for n, m in zip(new_at[first:], marked[first:]))
+        need = rows.loc[[n for n in (new_at if recorded_over else new_at[first:])
+                         if n >= 0 and n in rows.index]]
+        if need.empty:
+            continue
+        paid = running.iloc[-1]
+        flagged = need["flags"].fillna("").astype(str).str.contains(_OVER_PLAN)
+        names = ", ".join(row_name(r, i) for i, r in need[~flagged].iterrows())
+        vi = (f"dự án {subject}: giải ngân {format_vnd(paid)} đồng năm {year}, vượt kế hoạch vốn "
+              f"năm {format_vnd(plan)} đồng")
+        en = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
+              f"year's capital plan of {format_vnd(plan)} đồng")
+        if (~flagged).any():
+            problems.append(Problem(LAYER, f"{names}: {vi}; đánh dấu {_OVER_PLAN} (vượt kế "
+                                           f"hoạch) để vẫn ghi / {en}; flag the disbursement "
+                                           f"{_OVER_PLAN} to record it anyway",
+                                    column="amount_vnd", row=subject))
+        else:
+            warnings.append(f"{vi} (ghi với đánh dấu {_OVER_PLAN}) / {en} (recorded as flagged "
+                            f"{_OVER_PLAN})")
+    return problems
+    pays = combined[(combined["subject_kind"] == "project")
+                    & (combined["kind"] == "disbursement")]
+    plans = combined[(combined["subject_kind"] == "project")
+                     & (combined["kind"] == "capital_plan")]
+    plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
+    for (subject, year), rows in new_pay.groupby(
+            [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
+        paid = pd.to_numeric(pays[(pays["subject_id"] == subject)
+                                  & (pays["effective_date"].astype(str).str[:4] == year)]
+                             ["amount_vnd"], errors="coerce").sum()
+        mine = plans[(plans["subject_id"] == subject)
+                     & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
+        plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"], errors="coerce").sum()
+        if paid <= plan:
+            continue
+        flagged = rows["flags"].fillna("").astype(str).str.contains(_OVER_PLAN)
+        names = ", ".join(row_name(r, i) for i, r in rows[~flagged].iterrows())
+        vi = (f"dự án {subject}: giải ngân {format_vnd(paid)} đồng năm {year}, vượt kế hoạch vốn "
+              f"năm {format_vnd(plan)} đồng")
+        en = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
+              f"year's capital plan of {format_vnd(plan)} đồng")
+        if (~flagged).any():
+            problems.append(Problem(LAYER, f"{names}: {vi}; đánh dấu {_OVER_PLAN} (vượt kế "
+                                           f"hoạch) để vẫn ghi / {en}; flag the disbursement "
+                                           f"{_OVER_PLAN} to record it anyway",
+                                    column="amount_vnd", row=subject))
+        else:
+            warnings.append(f"{vi} (ghi với đánh dấu {_OVER_PLAN}) / {en} (recorded as flagged "
+                            f"{_OVER_PLAN})")
+    return problems
 
 
 def record_progress(store, events: pd.DataFrame, *, user: str, book: ProgressBook | None = None,
-                    source_name: str | None = None, expect=None, today: str | None = None,
-                    min_date: str | None = None, dry_run: bool = False) -> RecordResult:
+                    source_name: str | None = None, expect=None, today=None,
+                    min_date=None, dry_run: bool = False) -> RecordResult:
     """Check ``events`` and append them (and the status events of auction results) to the
     store in one transaction; :class:`ProgressError` listing every problem otherwise.
 
@@ -353,11 +410,12 @@ def record_progress(store, events: pd.DataFrame, *, user: str, book: ProgressBoo
     if problems:
         raise ProgressError(problems, source_name)
     now = dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
-    df["event_id"] = [e if not _blank(e) else f"pe-{uuid.uuid4().hex[:20]}"
+    df["event_id"] = [e if not blank(e) else f"pe-{uuid.uuid4().hex[:20]}"
                       for e in df["event_id"]]
     df["recorded_by"] = user
     df["recorded_at"] = now
-    status = status_events_for(df, book, user=user, recorded_at=now)
+    status = status_events_for(df, book, user=user, recorded_at=now,
+                               recorded_ids=status_corrected(store, df, book))
     df = df.drop(columns="source_row", errors="ignore")
     result = RecordResult(df, status, warnings)
     if dry_run:

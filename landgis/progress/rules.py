@@ -14,6 +14,14 @@ setting, same columns), so that a change in the law is a change of data:
 ``state``
     ``behind`` or ``revocable``: the state an investment takes when the rule fires (the worst
     fired rule wins).
+``months``
+    Counted as the Civil Code 2015 counts a time limit (art. 147-148): from the day after the
+    date it counts from, ending at the end of the same day of the last month (the last day of
+    that month if it has no such day). A rule therefore fires the day after the anniversary:
+    land handed over on 15/04/2018 and unused is behind (12 months) from 16/04/2019, a
+    milestone due on 30/06/2019 is 24 months late from 01/07/2021; a 0-month ``late`` rule
+    fires the day after the due date. ``extended`` fires when the due date lies past the
+    anniversary (committed 01/01/2020: moved to 01/01/2022 is within 24 months, 02/01/2022 not).
 ``approval_kind``
     Empty for every investment, or the approval kind it applies to (the 24-month cap of
     art. 41(4) binds projects with an investment policy approval only).
@@ -63,38 +71,45 @@ class Rule:
 
 def _rule(row: dict, where: str) -> Rule:
     def bad(column, why):
-        return RulesError(f"{where}, column {column!r}: {why}")
+        return RulesError(f"{where}, cột / column {column!r}: {why}")
 
     missing = [c for c in COLUMNS if c not in row]
     if missing:
-        raise RulesError(f"{where}: no column {missing[0]!r}; the columns are {', '.join(COLUMNS)}")
+        raise RulesError(f"{where}: thiếu cột / no column {missing[0]!r}; các cột / the columns "
+                         f"are {', '.join(COLUMNS)}")
     values = {k: (row[k] or "").strip() for k in COLUMNS}
     if not values["rule_id"]:
-        raise bad("rule_id", "empty")
+        raise bad("rule_id", "trống / empty")
     if values["condition"] not in CONDITIONS:
-        raise bad("condition", f"{values['condition']!r} is not one of {', '.join(CONDITIONS)}")
+        raise bad("condition", f"{values['condition']!r} không phải một trong / "
+                               f"{values['condition']!r} is not one of {', '.join(CONDITIONS)}")
     for column in ("milestone", "after"):
         code = values[column]
         if code and code != "*" and code not in INVESTMENT_MILESTONES:
-            raise bad(column, f"{code!r} is not an investor milestone "
-                              f"({', '.join(INVESTMENT_MILESTONES)})")
+            raise bad(column, f"{code!r} không phải mốc của nhà đầu tư / {code!r} is not an "
+                              f"investor milestone ({', '.join(INVESTMENT_MILESTONES)})")
     if not values["milestone"]:
-        raise bad("milestone", "empty")
+        raise bad("milestone", "trống / empty")
     if values["condition"] == "unused" and not values["after"]:
-        raise bad("after", "an 'unused' rule needs the milestone its months count from")
+        raise bad("after", "quy tắc 'unused' cần mốc bắt đầu tính tháng / an 'unused' rule needs "
+                           "the milestone its months count from")
     try:
         months = int(values["months"])
     except ValueError:
-        raise bad("months", f"{values['months']!r} is not a whole number") from None
+        raise bad("months", f"{values['months']!r} không phải số nguyên / "
+                            f"{values['months']!r} is not a whole number") from None
     if months < 0:
-        raise bad("months", "negative")
+        raise bad("months", "số âm / negative")
     if values["state"] not in ("behind", "revocable"):
-        raise bad("state", f"{values['state']!r} is not 'behind' or 'revocable'")
+        raise bad("state", f"{values['state']!r} không phải 'behind' hay 'revocable' / "
+                           f"{values['state']!r} is not 'behind' or 'revocable'")
     if values["approval_kind"] and values["approval_kind"] not in APPROVAL_KIND:
-        raise bad("approval_kind", f"{values['approval_kind']!r} is not one of "
+        raise bad("approval_kind", f"{values['approval_kind']!r} không phải một trong / "
+                                   f"{values['approval_kind']!r} is not one of "
                                    f"{', '.join(APPROVAL_KIND.codes)}")
     if not values["basis_vi"]:
-        raise bad("basis_vi", "every rule cites the article it comes from")
+        raise bad("basis_vi", "mỗi quy tắc phải dẫn điều luật / every rule cites the article it "
+                              "comes from")
     return Rule(values["rule_id"], values["condition"], values["milestone"],
                 values["after"] or None, months, values["state"],
                 values["approval_kind"] or None, values["label_vi"], values["label_en"],
@@ -107,15 +122,21 @@ def _load(path: str, stamp: float) -> tuple[Rule, ...]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             for n, row in enumerate(csv.DictReader(fh), start=2):
-                rules.append(_rule(row, f"{path}, row {n}"))
+                rules.append(_rule(row, f"{path}, dòng / row {n}"))
     except OSError as exc:
-        raise RulesError(f"{path}: cannot read the schedule rules: {exc.strerror}") from None
+        raise RulesError(f"{path}: không đọc được bảng quy tắc / cannot read the schedule rules: "
+                         f"{exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"{path}: bảng quy tắc không phải UTF-8 / the schedule rules are not "
+                         "UTF-8 text (save the CSV as UTF-8)") from None
+    except csv.Error as exc:
+        raise RulesError(f"{path}: không đọc được CSV / not a readable CSV: {exc}") from None
     ids = [r.rule_id for r in rules]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise RulesError(f"{path}: rule {dup[0]!r} is given twice")
+        raise RulesError(f"{path}: quy tắc {dup[0]!r} có hai lần / rule {dup[0]!r} is given twice")
     if not rules:
-        raise RulesError(f"{path}: no rules")
+        raise RulesError(f"{path}: không có quy tắc nào / no rules")
     return tuple(rules)
 
 
@@ -125,7 +146,8 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
     try:
         stamp = path.stat().st_mtime
     except OSError:
-        raise RulesError(f"{path}: no such schedule rules file") from None
+        raise RulesError(f"{path}: không có tệp quy tắc này / no such schedule rules file") \
+            from None
     return _load(str(path), stamp)
 
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from landgis.progress.book import ProgressBook, as_of_date
+from landgis.progress.book import ProgressBook, as_of_date, revenue_of
 
 MONEY_SUFFIX = "_vnd"
 
@@ -22,11 +22,12 @@ def progress_tables(book: ProgressBook, *, as_of=None, zone: str | None = None
     """``projects``, ``investments``, ``auctions``, ``revenue_by_zone`` and
     ``revenue_by_project`` as of ``as_of`` (default today), optionally of one zone."""
     day = as_of_date(as_of)
-    by_zone, by_project = book.revenue(day, zone=zone)
+    lots = book.auctions(day, zone=zone)
+    by_zone, by_project = revenue_of(lots)
     return {
         "projects": book.projects(day, zone=zone),
         "investments": book.investments(day, zone=zone),
-        "auctions": book.auctions(day, zone=zone),
+        "auctions": lots,
         "revenue_by_zone": by_zone,
         "revenue_by_project": by_project,
     }
