@@ -32,7 +32,12 @@ VN_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 
 
 class OutputError(ValueError):
-    """The output folder cannot be written (it exists, its parent does not)."""
+    """The output folder cannot be written (it exists, its parent does not); ``option`` names
+    the setting that would allow it (``force``), where one would."""
+
+    def __init__(self, message: str, option: str | None = None):
+        super().__init__(message)
+        self.option = option
 
 
 def check_output(out, *, force: bool = False) -> Path:
@@ -42,8 +47,9 @@ def check_output(out, *, force: bool = False) -> Path:
         if not out.is_dir():
             raise OutputError(f"{out}: đã có tệp cùng tên / a file of that name exists")
         if not force:
-            raise OutputError(f"{out}: thư mục đã có, ghi đè thì cho phép ghi đè / the folder "
-                              "exists; allow overwriting to replace it")
+            raise OutputError(f"{out}: thư mục đã có, chỉ ghi đè khi được phép / the folder "
+                              "already exists; it is replaced only when overwriting is allowed",
+                              option="force")
         if any(out.iterdir()) and not (out / "manifest.json").is_file():
             raise OutputError(f"{out}: thư mục không trống và không phải báo cáo / the folder "
                               "is not empty and holds no earlier report (manifest.json)")
