@@ -64,6 +64,12 @@ def check_pdf_tools() -> tuple[str, str]:
     return find_converter(), vietnamese_font()
 
 
+def _options(name: str, *values: str) -> list[str]:
+    """One of LibreOffice's own command-line options (argv of the converter, never a message
+    to the user: the core's messages name no flag)."""
+    return ["-" * 2 + name, *values]
+
+
 def docx_to_pdf(docx, pdf, *, timeout: float = TIMEOUT_S, converter: str | None = None) -> Path:
     """Convert ``docx`` into ``pdf`` (a file path); :class:`PdfError` on any failure."""
     converter = converter or find_converter()
@@ -73,8 +79,9 @@ def docx_to_pdf(docx, pdf, *, timeout: float = TIMEOUT_S, converter: str | None 
         profile = Path(tmp) / "profile"
         outdir = Path(tmp) / "out"
         outdir.mkdir()
-        cmd = [converter, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-               "--norestore", "--convert-to", "pdf", "--outdir", str(outdir), str(docx)]
+        cmd = [converter, f"-env:UserInstallation={profile.as_uri()}", *_options("headless"),
+               *_options("norestore"), *_options("convert-to", "pdf"),
+               *_options("outdir", str(outdir)), str(docx)]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                                   stdin=subprocess.DEVNULL)
