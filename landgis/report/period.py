@@ -16,9 +16,10 @@ unknown form, an end before the start, a period that ends after today in Viet Na
 are not known yet).
 
 :func:`previous_period` is the period of the same length just before: the half, quarter or
-year before; for a range of whole months, as many months before; for a range from the start
-of a half-year to a day inside it (:func:`period_to`, the page's date), the previous half-year
-to the same day; otherwise as many days before.
+year before; for a range from the start of a half-year to a day inside it (:func:`period_to`,
+the page's date), the previous half-year to the same day (a month's last day to the month's
+last day); for another range of whole months, as many months before; otherwise as many days
+before.
 """
 
 from __future__ import annotations
@@ -161,11 +162,14 @@ def previous_period(period: Period) -> Period:
         return year_period(int(key) - 1)
     start, end = period.start, period.end
     before = start - dt.timedelta(days=1)
+    if (start.month, start.day) in ((1, 1), (7, 1)) and end < _shift_months(start, 6):
+        end_before = _shift_months(end, -6)
+        if end == _month_end(end.year, end.month):  # 31/08 -> 28/02, not 28/02 -> 28/08
+            end_before = _month_end(end_before.year, end_before.month)
+        return date_range(_shift_months(start, -6), end_before)
     if start.day == 1 and end == _month_end(end.year, end.month):
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         return date_range(_shift_months(start, -months), before)
-    if (start.month, start.day) in ((1, 1), (7, 1)) and end < _shift_months(start, 6):
-        return date_range(_shift_months(start, -6), _shift_months(end, -6))
     length = (end - start).days + 1
     return date_range(start - dt.timedelta(days=length), before)
 
