@@ -65,15 +65,20 @@ class Sources:
         self._funds: dict = {}
         self._lots: dict = {}
 
-    def fund_at(self, day: dt.date):
-        if day not in self._funds:
-            fund = self.fund.at(self.ledger, day.isoformat())
-            self._funds[day] = fund.filtered(zone=self.zone) if self.zone else fund
-        return self._funds[day]
+    def fund_at(self, day: dt.date, *, keep: bool = True):
+        """The land fund on ``day``, kept for the next question when ``keep`` (the chart's
+        month ends are asked once: not kept, 100,000 parcels' statuses each)."""
+        if day in self._funds:
+            return self._funds[day]
+        fund = self.fund.at(self.ledger, day.isoformat())
+        fund = fund.filtered(zone=self.zone) if self.zone else fund
+        if keep:
+            self._funds[day] = fund
+        return fund
 
-    def handed_over(self, day: dt.date) -> pd.Series:
+    def handed_over(self, day: dt.date, *, keep: bool = True) -> pd.Series:
         """Hectares handed over per zone on ``day``."""
-        t = self.fund_at(day).by_status("clearance_status")
+        t = self.fund_at(day, keep=keep).by_status("clearance_status")
         return t[t["status"] == "handed_over"].set_index("zone_code")["area_ha"]
 
     def lots(self, day: dt.date) -> pd.DataFrame:
@@ -95,11 +100,23 @@ class Sources:
         return dt.date.fromisoformat(min(days)) if days else None
 
 
-def known_zones(store, sources: Sources) -> dict[str, str]:
+def zone_names(store) -> dict[str, tuple[str, str, str]]:
+    """Zone code -> (kind, Vietnamese name, English name) of the zones layer."""
+    zones = store.read_table("zones")
+    out = {}
+    for row in zones.to_dict("records"):
+        kind, vi, en = (row.get(k) for k in ("kind", "name_vi", "name_en"))
+        code = str(row["zone_code"])
+        out[code] = (kind if isinstance(kind, str) else "", vi if isinstance(vi, str) else code,
+                     en if isinstance(en, str) else code)
+    return out
+
+
+def known_zones(store, sources: Sources, names=None) -> dict[str, str]:
     """Zone code -> kind (kkt, kcn, ccn) of the zones layer, and the zones the parcels and the
     registers name (kind empty)."""
-    zones = store.read_table("zones", columns=["zone_code", "kind"])
-    out = dict(zip(zones["zone_code"].astype(str), zones["kind"].fillna("").astype(str)))
+    names = zone_names(store) if names is None else names
+    out = {code: kind for code, (kind, _vi, _en) in names.items()}
     more = set(sources.fund.parcels["zone_code"].cat.categories)
     for df in (sources.book.projects_register, sources.book.investments_register,
                sources.book.lots_register):
@@ -126,7 +143,8 @@ def clearance_section(src: Sources, period: Period, prev: Period, zones: list[st
     at = {d: src.handed_over(d) for d in (period.end, prev.end, prev.start - DAY)}
     handed = T.handed_over_table(zones, at[period.end], at[prev.end], at[prev.start - DAY])
     points = T.series_days(prev.start, period.end)
-    series = T.series_table(points, {d: float(src.handed_over(d).sum()) for d in points})
+    series = T.series_table(points, {d: float(src.handed_over(d, keep=False).sum())
+                                            for d in points})
     charts = [
         Chart("clearance_by_zone", "Diện tích theo tình trạng giải phóng mặt bằng, theo khu",
               "Hectares by clearance status per zone", "stacked_bar", status.name, "zone_code",
@@ -214,7 +232,8 @@ def build_report(store, period, *, zone: str | None = None, views=None,
     period = parse_period(period, today=today)
     prev = previous_period(period)
     src = Sources(store, None, views)
-    zones_kind = known_zones(store, src)
+    names = zone_names(store)
+    zones_kind = known_zones(store, src, names)
     zone = _check_zone(zone, zones_kind)
     src.zone = zone
     zones = [zone] if zone else list(zones_kind)
@@ -223,9 +242,11 @@ def build_report(store, period, *, zone: str | None = None, views=None,
     report = Report(period=period, previous=prev, zone=zone, data_version=str(src.version),
                     sections=sections, empty=first is None or period.end < first)
     parks = [zone] if zone else [z for z, kind in zones_kind.items() if kind == "kcn"]
-    report.maps = [MapFigure(z, f"Sơ đồ hiện trạng {z}", f"Map of {z}") for z in parks]
+    report.maps = [MapFigure(z, f"Sơ đồ hiện trạng {names.get(z, ('', z, z))[1]} ({z})",
+                             f"{names.get(z, ('', z, z))[2]} ({z}): current state")
+                   for z in parks]
     write_sentences(report)
     return report
 
 
-__all__ = ["BUILDERS", "SECTIONS", "Sources", "build_report", "known_zones"]
+__all__ = ["BUILDERS", "SECTIONS", "Sources", "build_report", "known_zones", "zone_names"]
