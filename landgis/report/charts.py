@@ -47,11 +47,9 @@ def chart_png(report: Report, chart: Chart, path, lang: str = "vi") -> Path:
     _style()
     table = report.table(chart.table)
     columns = {c.key: c for c in table.columns}
-    rows = [r for r in table.rows]
-    if table.total and chart.kind != "line" and len(rows) > 1:
-        rows = rows[:-1]  # the total row is not a category
+    rows = table.body() if chart.kind != "line" else list(table.rows)  # a total: no category
     cat_unit = columns[chart.category].unit if chart.category in columns else "text"
-    cats = [_category_text(r.get(chart.category), cat_unit) for r in rows]
+    cats = [_category_text(table.cell(r, chart.category, lang), cat_unit) for r in rows]
     div, unit_key, decimals = _scale(chart.unit)
 
     def values(key):

@@ -13,6 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -145,13 +146,36 @@ def _heading(doc, report: Report, lang, t, *, province, place, issued: dt.date):
                         {"italic": True, "size": 14})])
 
 
+def _orient(doc, landscape: bool) -> None:
+    """A new page in landscape (a wide table) or back in portrait; the page numbers go on."""
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long_side, short_side = Cm(29.7), Cm(21.0)
+    sec.page_width, sec.page_height = ((long_side, short_side) if landscape
+                                       else (short_side, long_side))
+
+
+def _wide(table) -> bool:
+    """A table that does not fit a portrait page: many columns, or several of text."""
+    texts = sum(1 for c in table.columns if c.unit == "text")
+    return len(table.columns) > 7 or texts >= 3
+
+
 def _table(doc, table, lang, number, t):
+    wide = _wide(table)
+    if wide:
+        _orient(doc, True)
     cap = _para(doc, f"{t['table']} {number}. {table.title(lang)}", bold=True,
                 align=WD_ALIGN_PARAGRAPH.CENTER, space_after=3)
     cap.paragraph_format.keep_with_next = True
     out = doc.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     out.style = "Table Grid"
     out.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # text columns wider than figures, across the page's text width
+    weights = [3.0 if c.unit == "text" else 3.2 if c.unit == "vnd" else 1.6
+               for c in table.columns]
+    page = 25.2 if wide else 16.5
+    _widths(out, [page * w / sum(weights) for w in weights])
     for j, col in enumerate(table.columns):
         _cell_text(out.rows[0].cells[j], [(col.label(lang), {"bold": True})])
     last = len(table.rows) - 1
@@ -160,13 +184,15 @@ def _table(doc, table, lang, number, t):
         for j, col in enumerate(table.columns):
             align = (WD_ALIGN_PARAGRAPH.RIGHT if fmt.is_numeric(col.unit)
                      else WD_ALIGN_PARAGRAPH.LEFT)
-            _cell_text(out.rows[i + 1].cells[j],
-                       [(fmt.cell(row.get(col.key), col.unit, lang), {"bold": bold,
-                                                                      "align": align})])
+            text = fmt.cell(table.cell(row, col.key, lang), col.unit, lang)
+            _cell_text(out.rows[i + 1].cells[j], [(text, {"bold": bold, "align": align})])
     note = table.note_vi if lang == "vi" else table.note_en
     if note:
         _para(doc, note, italic=True, space_after=6)
-    _para(doc, "", space_after=0)
+    if wide:
+        _orient(doc, False)
+    else:
+        _para(doc, "", space_after=0)
 
 
 def _figure(doc, image, caption):

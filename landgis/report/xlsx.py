@@ -71,7 +71,7 @@ def _table(wb, ws, table: Table, lang: str, styles: dict) -> None:
         r = HEAD_ROW + 1 + i
         total = table.total and i == last
         for j, col in enumerate(table.columns):
-            value = row.get(col.key)
+            value = table.cell(row, col.key, lang)
             key = (col.unit, total)
             if fmt.missing(value):
                 ws.write_blank(r, j, None, styles.get(key))
