@@ -16,6 +16,7 @@ is refused unless --force; the PDF needs LibreOffice and a font with the Vietnam
 
 from __future__ import annotations
 
+from landgis.dates import display_date
 from landgis.report.write import LANGS, write_report
 from landgis.store import open_store
 from landgis_scripts import _cli
@@ -40,7 +41,7 @@ def main() -> int:
                             out_dir=args.out, force=args.force, settings=settings)
     print(f"Báo cáo / report {manifest['period']['label']}"
           + (f", khu / zone {args.zone}" if args.zone else "")
-          + f", số liệu đến ngày / as of {manifest['as_of']}")
+          + f", số liệu đến ngày / as of {display_date(manifest['as_of'])}")
     for entry in manifest["files"]:
         print(f"đã ghi / written: {args.out}/{entry['path']}")
     print(f"đã ghi / written: {args.out}/manifest.json")
