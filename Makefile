@@ -15,7 +15,7 @@ ifeq ($(CI),true)
 export LANDGIS_REQUIRE_ALL := 1
 endif
 
-.PHONY: run test bench layers venv assets postgres clean
+.PHONY: run test bench layers venv assets postgres report-tools clean
 
 venv: $(STAMP)
 
@@ -42,7 +42,7 @@ layers: $(DB)
 # own bounds, LANDGIS_MAX_REQUEST_BYTES, LANDGIS_MAX_UPLOAD_BYTES and the survey upload's
 # LANDGIS_MAX_SURVEY_UPLOAD_MB (50 MB), answer JSON below it)
 MAX_BODY ?= 67108864
-run: $(STAMP) $(ASSETS) $(DB)
+run: $(STAMP) $(ASSETS) $(DB) report-tools
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	@echo "landgis: http://$(HOST):$(PORT)/"
@@ -58,14 +58,23 @@ postgres: $(STAMP)
 		test "$(LANDGIS_REQUIRE_ALL)" != 1
 	$(BIN)/python scripts/ensure_postgres.py
 
-test: $(STAMP) $(ASSETS) $(DB) postgres
+# The review report's PDF (scripts/report.py, the page's downloads): LibreOffice converts the
+# Word document; Liberation Serif draws its Times New Roman with the Vietnamese letters
+# (when missing: about 20 s and 200 MB on the dev machine)
+report-tools:
+	command -v soffice >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui)
+	test -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf || \
+		(apt-get update -qq && apt-get install -y -qq fonts-liberation2)
+
+test: $(STAMP) $(ASSETS) $(DB) postgres report-tools
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) $(ASSETS) $(DB)
+bench: $(STAMP) $(ASSETS) $(DB) report-tools
 	command -v ogr2ogr >/dev/null || (apt-get update -qq && apt-get install -y -qq gdal-bin)
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)

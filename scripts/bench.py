@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import bench_progress
+import bench_report
 import pyogrio
 
 from landgis.ingest.importer import commit_import, prepare_import
@@ -437,6 +438,7 @@ def dossier(path: Path, repeat: int, runs: int):
 
 
 case(bench_progress.progress_asof)  # the progress ledger's case, in a module of its own
+case(bench_report.report)  # the review report's files against its tables alone
 #: cases that make their own data and need no parcels file
 OWN_DATA = {"progress_asof"}
 

@@ -1,0 +1,51 @@
+"""The review of the demo data (build_report) written as Word and Excel and read back: every
+table of the document and of the workbook shows the Report's figures, in both languages; every
+chart is in the document and in its sheet; one map per park."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from docx import Document
+
+from landgis.config import DEFAULT_DATABASE
+from landgis.report import fmt
+from landgis.report.figures import build_report
+from landgis.report.write import render_files
+from landgis.store import open_store
+from tests.conftest import need
+from tests.core.test_report_documents import _tables_equal
+
+
+@pytest.fixture(scope="module")
+def demo_report():
+    need(DEFAULT_DATABASE.exists(), f"{DEFAULT_DATABASE} is missing: run `make layers`")
+    store = open_store(DEFAULT_DATABASE)
+    yield store, build_report(store, "2019-H1")
+    store.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_table_of_the_review_in_word_and_excel(demo_report, tmp_path, lang):
+    store, report = demo_report
+    files = render_files(report, tmp_path, store=store, lang=lang, pdf=False,
+                         basemap=str(DEFAULT_DATABASE.parent / "hillshade.tif"))
+    tables = [t for s in report.sections for t in s.tables]
+    charts = [c for s in report.sections for c in s.charts]
+    assert len(tables) >= 10 and len(charts) >= 5 and report.maps
+    doc = Document(str(tmp_path / "bao_cao.docx"))
+    assert len(doc.tables) == len(tables) + 2  # the heading and Nơi nhận around them
+    for doc_table, table in zip(doc.tables[1:], tables):
+        _tables_equal(doc_table, table, lang)
+    assert len(doc.inline_shapes) == len(charts) + len(report.maps)
+    assert {f"charts/ban_do_{m.zone_code}.png" for m in report.maps} <= set(files)
+    wb = openpyxl.load_workbook(tmp_path / "bao_cao.xlsx")
+    for table in tables:
+        ws = wb[table.name[:31]]
+        for i, row in enumerate(table.rows):
+            for j, col in enumerate(table.columns):
+                value, cell = table.cell(row, col.key, lang), ws.cell(4 + i, 1 + j)
+                if fmt.is_numeric(col.unit) and value is not None:
+                    assert cell.data_type == "n" and cell.value == pytest.approx(value), \
+                        (table.name, col.key)
+        assert len(ws._charts) == sum(c.table == table.name for c in charts), table.name
