@@ -155,6 +155,29 @@ def _orient(doc, landscape: bool) -> None:
                                        else (short_side, long_side))
 
 
+TABLE_SIZE_WIDE = 10
+
+
+def _text_weight(table, column) -> float:
+    """A text column's share of a wide table: by the mean length of its cells (a code column
+    narrow, a column of articles wide)."""
+    cells = [str(r.get(column.key) or "") for r in table.rows] or [""]
+    mean = sum(len(c) for c in cells) / len(cells)
+    return min(12.0, max(1.8, mean / 8))
+
+
+def _narrow_margins(table, cm: float = 0.1) -> None:
+    """Cell margins of ``cm`` left and right (Word's default is 0.19 cm)."""
+    props = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(cm / 2.54 * 1440)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    props.append(mar)
+
+
 def _wide(table) -> bool:
     """A table that does not fit a portrait page: many columns, or several of text."""
     texts = sum(1 for c in table.columns if c.unit == "text")
@@ -172,12 +195,20 @@ def _table(doc, table, lang, number, t):
     out.style = "Table Grid"
     out.alignment = WD_TABLE_ALIGNMENT.CENTER
     # text columns wider than figures, across the page's text width
-    weights = [3.0 if c.unit == "text" else 3.2 if c.unit == "vnd" else 1.6
-               for c in table.columns]
+    # (a wide table is set in 10 pt, as appendix tables are, so that whole đồng such as
+    # 148.500.000.000 fit their column instead of breaking inside the number)
+    weights = ([_text_weight(table, c) if c.unit == "text" else 4.2 if c.unit == "vnd"
+                else 1.7 if c.unit in ("pct", "ha") else 1.3
+                for c in table.columns] if wide else
+               [3.0 if c.unit == "text" else 3.2 if c.unit == "vnd" else 1.6
+                for c in table.columns])
     page = 25.2 if wide else 16.5
+    size = {"size": TABLE_SIZE_WIDE} if wide else {}
+    if wide:
+        _narrow_margins(out)
     _widths(out, [page * w / sum(weights) for w in weights])
     for j, col in enumerate(table.columns):
-        _cell_text(out.rows[0].cells[j], [(col.label(lang), {"bold": True})])
+        _cell_text(out.rows[0].cells[j], [(col.label(lang), {"bold": True, **size})])
     last = len(table.rows) - 1
     for i, row in enumerate(table.rows):
         bold = table.total and i == last
@@ -185,7 +216,8 @@ def _table(doc, table, lang, number, t):
             align = (WD_ALIGN_PARAGRAPH.RIGHT if fmt.is_numeric(col.unit)
                      else WD_ALIGN_PARAGRAPH.LEFT)
             text = fmt.cell(table.cell(row, col.key, lang), col.unit, lang)
-            _cell_text(out.rows[i + 1].cells[j], [(text, {"bold": bold, "align": align})])
+            _cell_text(out.rows[i + 1].cells[j], [(text, {"bold": bold, "align": align,
+                                                           **size})])
     note = table.note_vi if lang == "vi" else table.note_en
     if note:
         _para(doc, note, italic=True, space_after=6)

@@ -321,8 +321,14 @@ def flagged_table(now: pd.DataFrame) -> Table:
         details = r.flag_details if isinstance(r.flag_details, list) else []
 
         def text(lang):
-            return "; ".join(f"{d[f'label_{lang}']} ({d[f'basis_{lang}']}; "
-                             f"{MILESTONE.label(d['milestone'], lang)})" for d in details)
+            # one entry per rule: its milestones, then the article it cites (once)
+            by_rule: dict[str, list[dict]] = {}
+            for d in details:
+                by_rule.setdefault(d["rule_id"], []).append(d)
+            return "; ".join(
+                f"{ds[0][f'label_{lang}']} "
+                f"({', '.join(MILESTONE.label(d['milestone'], lang) for d in ds)}; "
+                f"{ds[0][f'basis_{lang}']})" for ds in by_rule.values())
 
         rows.append({"investment_id": r.investment_id, "investor": r.investor,
                      "zone_code": r.zone_code, "state": SCHEDULE_STATE.label(r.state),

@@ -49,3 +49,32 @@ def test_every_table_of_the_review_in_word_and_excel(demo_report, tmp_path, lang
                     assert cell.data_type == "n" and cell.value == pytest.approx(value), \
                         (table.name, col.key)
         assert len(ws._charts) == sum(c.table == table.name for c in charts), table.name
+
+
+def test_whole_dong_are_not_broken_across_lines_in_the_pdf(demo_report, tmp_path):
+    """The projects table has six money columns: in the PDF each figure reads whole (an
+    11-digit amount once wrapped as '148.500.000.00' over '0')."""
+    import shutil
+    import subprocess
+
+    need(shutil.which("soffice") or shutil.which("libreoffice"), "LibreOffice is missing")
+    store, _ = demo_report
+    report = build_report(store, "2025-H2")
+    render_files(report, tmp_path, store=store, lang="vi", pdf=True,
+                 basemap=str(DEFAULT_DATABASE.parent / "hillshade.tif"))
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "bao_cao.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    projects = report.table("projects")
+    amounts = {fmt.cell(r[c.key], "vnd", "vi") for r in projects.rows for c in projects.columns
+               if c.unit == "vnd" and r[c.key] and r[c.key] >= 10**9}
+    assert amounts
+    missing = sorted(a for a in amounts if a not in text)
+    assert not missing, f"broken in the PDF: {missing}"
+
+
+def test_a_rule_is_cited_once_per_investor(demo_report):
+    store, _ = demo_report
+    flagged = build_report(store, "2025-H2").table("investors_flagged")
+    assert flagged.rows
+    for row in flagged.rows:
+        assert row["rules"].count("Mốc tiến độ đã quá hạn mà chưa đạt") <= 1, row["investment_id"]
