@@ -105,6 +105,8 @@ def create_app(config: dict | None = None) -> Flask:
     from webmap import progress, progress_page
     app.register_blueprint(progress.bp)
     app.register_blueprint(progress_page.bp)
+    from webmap import dashboard
+    app.register_blueprint(dashboard.bp)
     guards.init_app(app)  # first: the CSRF check of auth reads bodies
     auth.init_app(app)
     from webmap import layer_upload
