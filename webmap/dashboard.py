@@ -129,8 +129,6 @@ def _files(manifest_dir: Path, fmt: str) -> tuple[bytes, str]:
 def download():
     """The report of ``period`` (``2019-H1`` …) written by the same core as the script, one
     file (docx, xlsx, pdf) or all of them with the manifest (zip)."""
-    from landgis.report.write import write_report
-
     view = current_view()
     _, zone = query(view)
     lang = _lang()
@@ -149,6 +147,8 @@ def download():
         response.headers["Retry-After"] = "30"
         return response
     try:
+        from landgis.report.write import write_report  # the report's files (issue 14)
+
         with tempfile.TemporaryDirectory(prefix="landgis-report-") as tmp:
             out = Path(tmp) / "bao_cao"
             try:
