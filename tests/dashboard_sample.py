@@ -19,7 +19,7 @@ def sample_report(zone: str | None = None, *, handed_over: float = 12.5) -> Repo
         [Column("zone_code", "Khu", "Zone"),
          Column("handed_over", "Đã bàn giao", "Handed over", "ha"),
          Column("compensated", "Đã chi trả", "Compensated", "ha")],
-        [{"zone_code": "KCN-HB1", "handed_over": handed_over - 2.5, "compensated": 3.0},
+        [{"zone_code": "KCN-T1", "handed_over": handed_over - 2.5, "compensated": 3.0},
          {"zone_code": "<b>KCN-X</b>", "handed_over": 2.5, "compensated": 1.0},
          {"zone_code": "Tổng / Total", "handed_over": handed_over, "compensated": 4.0}],
         source="landfund.by_status", total=True)
