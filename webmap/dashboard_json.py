@@ -16,17 +16,17 @@ from landgis.vocabularies import AUCTION_STATUS, CLEARANCE_STATUS
 #: a second cell is shown "of" the first (collected of won, disbursed of plan).
 CARDS = (
     ("handed_over", "Diện tích đã bàn giao", "Area handed over",
-     ("clearance_by_zone", "handed_over"), None, "ha"),
+     ("handed_over", "handed_over_ha"), None, "ha"),
     ("clean_fund", "Quỹ đất sạch còn lại", "Clean land fund left",
-     ("land_fund", "clean_fund_ha"), None, "ha"),
+     ("clean_fund", "area_ha"), None, "ha"),
     ("revenue", "Tiền đấu giá đã thu / trúng", "Auction revenue collected / won",
-     ("revenue_by_quarter", "collected_vnd"), ("revenue_by_quarter", "won_vnd"), "vnd"),
+     ("revenue_by_zone", "collected_vnd"), ("revenue_by_zone", "won_vnd"), "vnd"),
     ("disbursed", "Giải ngân / kế hoạch năm", "Disbursed / plan of the year",
-     ("disbursement", "disbursed_year_vnd"), ("disbursement", "plan_year_vnd"), "vnd"),
+     ("projects", "disbursed_year_vnd"), ("projects", "plan_year_vnd"), "vnd"),
     ("investors_behind", "Nhà đầu tư chậm tiến độ", "Investors behind schedule",
-     ("investors_by_state", "behind"), None, "count"),
+     ("investor_states", "behind"), None, "count"),
     ("investors_revocable", "Nhà đầu tư có thể bị thu hồi", "Investors liable to revocation",
-     ("investors_by_state", "revocable"), None, "count"),
+     ("investor_states", "revocable"), None, "count"),
 )
 
 #: Columns whose values are zone codes: a chart drawn along one opens the map on the zone.
