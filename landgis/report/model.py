@@ -8,6 +8,8 @@ sentences, which are templates filled from the same rows.
 Values in table rows are plain: ``int`` for counts and whole đồng, ``float`` for hectares and
 percentages, ``str`` for text and ISO dates, ``None`` for nothing. A column's ``unit`` tells a
 renderer how to show it (``ha``, ``m2``, ``vnd``, ``count``, ``pct``, ``date``, ``text``).
+A text cell that reads differently in English (a total row's "Tổng cộng", a status label) keeps
+its English in the row under ``<key>_en``: :meth:`Table.cell` picks the language's value.
 """
 
 from __future__ import annotations
@@ -62,6 +64,19 @@ class Table:
 
     def title(self, lang: str = "vi") -> str:
         return self.title_vi if lang == "vi" else self.title_en
+
+    def note(self, lang: str = "vi") -> str:
+        return self.note_vi if lang == "vi" else self.note_en
+
+    def cell(self, row: dict, key: str, lang: str = "vi"):
+        """The value of column ``key`` in ``row`` as shown in ``lang`` (see the module)."""
+        if lang != "vi" and f"{key}_en" in row:
+            return row[f"{key}_en"]
+        return row.get(key)
+
+    def body(self) -> list[dict]:
+        """The rows without the total row (what a chart draws)."""
+        return self.rows[:-1] if self.total and self.rows else list(self.rows)
 
 
 @dataclass

@@ -68,6 +68,18 @@ def test_investments_show_their_state_and_the_article_of_each_flag(client):
     assert "đúng tiến độ" in fine and "Căn cứ" not in fine
 
 
+def test_a_rule_fired_by_several_milestones_is_listed_once(client):
+    """NDT-1 is late on three milestones: one 'overdue' item naming them all, one article."""
+    html = client.get("/progress").get_data(as_text=True)
+    late = row_of(html, "progress-investments", "NDT-1")
+    items = re.findall(r'<li class="flag[^"]*"><b>([^<]*)</b>', late)
+    assert items.count("Mốc tiến độ đã quá hạn mà chưa đạt") == 1
+    assert len(items) == len(set(items))
+    overdue = late.split("Mốc tiến độ đã quá hạn mà chưa đạt", 1)[1].split("</li>", 1)[0]
+    assert "khởi công" in overdue and "đi vào hoạt động" in overdue
+    assert overdue.count("Căn cứ / Basis") == 1
+
+
 def test_imported_names_are_escaped(client):
     for path in ("/progress", "/progress/history/investment/NDT-1",
                  "/progress/history/lot/LOT-1"):
