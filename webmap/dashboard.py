@@ -56,35 +56,25 @@ def _lang() -> str:
     return lang
 
 
-def _core_error(exc: Exception) -> BadRequest:
-    """The report core's refusal of a period or zone (its own message), as a 400."""
-    return BadRequest(str(exc))
-
-
 def report_of(view, day: str, zone: str | None):
-    """The report of the half-year holding ``day``, cut at it, built once per version."""
+    """The report of the half-year holding ``day``, cut at it, built once per version
+    (a date the core refuses: :class:`~landgis.report.period.PeriodError`, a 400)."""
     from landgis.report.figures import build_report
     from landgis.report.period import period_to
 
-    def build():
-        try:
-            period = period_to(day)
-        except ValueError as exc:
-            raise _core_error(exc) from None
-        return build_report(view.store, period, zone=zone, views=get_views())
-
-    return view.derived(f"report|{rules_file()}|{day}|{zone}", build)
+    return view.derived(f"report|{rules_file()}|{day}|{zone}",
+                        lambda: build_report(view.store, period_to(day), zone=zone,
+                                             views=get_views()))
 
 
 def first_event(view) -> str:
     """The first effective date of the status ledger and the progress ledger (the slider's
     first month); today when both are empty."""
+    from landgis.report.figures import Sources
+
     def build():
-        dates = []
-        for frame in (view.ledger(), book_of(view).events):
-            if frame is not None and len(frame) and "effective_date" in frame:
-                dates.append(str(frame["effective_date"].astype(str).str[:10].min()))
-        return min(dates) if dates else today_vn().isoformat()
+        first = Sources(view.store, None, get_views()).first_event()
+        return (first or today_vn()).isoformat()
     return view.derived("dashboard_first_event", build)
 
 
@@ -151,10 +141,7 @@ def download():
 
         with tempfile.TemporaryDirectory(prefix="landgis-report-") as tmp:
             out = Path(tmp) / "bao_cao"
-            try:
-                write_report(view.store, period, zone=zone, lang=lang, out_dir=out, force=True)
-            except ValueError as exc:
-                raise _core_error(exc) from None
+            write_report(view.store, period, zone=zone, lang=lang, out_dir=out, force=True)
             data, name = _files(out, fmt)
     finally:
         _WRITING.release()

@@ -1,14 +1,16 @@
 """The dashboard's answer, laid out from a :class:`landgis.report.model.Report` (issue 14).
 
 Nothing here computes a figure: the cards pick cells of the report's tables and the charts
-carry the columns of the table each is drawn from, so the page shows the numbers the Word and
+carry the columns of the table each is drawn from (the report itself as
+:func:`landgis.report.answer.report_json` writes it), so the page shows the numbers the Word and
 Excel report print for the same date. :func:`dashboard_answer` is what
 ``GET /api/dashboard`` sends (:mod:`webmap.dashboard`).
 """
 
 from __future__ import annotations
 
-from landgis.report.model import Chart, Report, Table
+from landgis.report.answer import report_json
+from landgis.report.model import Report, Table
 from landgis.vocabularies import AUCTION_STATUS, CLEARANCE_STATUS
 
 #: The indicator cards: key, labels, then the cells they show as (table, column) picked from
@@ -70,11 +72,10 @@ def cards(report: Report, lang: str) -> list[dict]:
     return out
 
 
-def _series_label(table: Table, key: str, lang: str) -> str:
-    for column in table.columns:
-        if column.key == key:
-            return column.label(lang)
-    return key
+def _body(table: dict) -> list[dict]:
+    """A JSON table's rows without its total row (what a chart draws)."""
+    rows = table["rows"]
+    return rows[:-1] if table["total"] and rows else rows
 
 
 def _status_field(series: list[str]) -> str | None:
@@ -84,50 +85,34 @@ def _status_field(series: list[str]) -> str | None:
     return None
 
 
-def chart_json(chart: Chart, table: Table, lang: str) -> dict:
-    """A chart as the page draws it: its categories, one dataset per series (the cells of its
-    table, the total row left out) and what a click on a bar opens on the map."""
-    rows = table.rows[:-1] if table.total else table.rows
-    category_label = _series_label(table, chart.category, lang)
+def chart_data(chart: dict, table: dict) -> dict:
+    """What the page draws of a chart of :func:`landgis.report.answer.report_json`: its
+    categories and one dataset per series (the cells of its table, the total row left out),
+    and what a click on a bar opens on the map (a zone, a status)."""
+    labels = {c["key"]: c["label"] for c in table["columns"]}
+    rows = _body(table)
     return {
-        "name": chart.name, "title": chart.title(lang), "kind": chart.kind, "unit": chart.unit,
-        "table": table.name, "category": chart.category, "category_label": category_label,
-        "labels": ["" if r.get(chart.category) is None else str(r.get(chart.category))
+        "category_label": labels.get(chart["category"], chart["category"]),
+        "labels": ["" if r.get(chart["category"]) is None else str(r.get(chart["category"]))
                    for r in rows],
-        "datasets": [{"key": s, "label": _series_label(table, s, lang),
-                      "data": [r.get(s) for r in rows]} for s in chart.series],
-        "link": {"zone": chart.category in ZONE_COLUMNS,
-                 "field": _status_field(chart.series)},
+        "datasets": [{"key": s, "label": labels.get(s, s), "data": [r.get(s) for r in rows]}
+                     for s in chart["series"]],
+        "link": {"zone": chart["category"] in ZONE_COLUMNS,
+                 "field": _status_field(chart["series"])},
     }
 
 
-def _table_json(table: Table, lang: str) -> dict:
-    return {"name": table.name, "title": table.title(lang), "total": table.total,
-            "columns": [{"key": c.key, "label": c.label(lang), "unit": c.unit}
-                        for c in table.columns],
-            "rows": table.rows, "note": table.note_vi if lang == "vi" else table.note_en}
-
-
-def report_json(report: Report, lang: str) -> dict:
-    """The report's period, sections (sentences, tables, charts) in ``lang``."""
-    def period(p):
-        return {"key": p.key, "start": p.start.isoformat(), "end": p.end.isoformat(),
-                "label": p.label(lang)}
-
-    sections = []
-    for s in report.sections:
-        tables = {t.name: t for t in s.tables}
-        sections.append({
-            "key": s.key, "title": s.title(lang), "sentences": s.sentences(lang),
-            "tables": [_table_json(t, lang) for t in s.tables],
-            "charts": [chart_json(c, tables.get(c.table) or report.table(c.table), lang)
-                       for c in s.charts]})
-    return {"period": period(report.period), "previous": period(report.previous),
-            "zone": report.zone, "as_of": report.as_of, "data_version": report.data_version,
-            "empty": report.empty, "sections": sections}
-
-
 def dashboard_answer(report: Report, *, as_of: str, lang: str) -> dict:
-    """``GET /api/dashboard``: the date asked, the cards and the report in ``lang``."""
+    """``GET /api/dashboard``: the date asked, the cards, and the report in ``lang`` as
+    :func:`~landgis.report.answer.report_json` gives it, each chart with its data."""
+    body = report_json(report, lang)
+    for section in body["sections"]:
+        tables = {t["name"]: t for t in section["tables"]}
+        for chart in section["charts"]:
+            table = tables.get(chart["table"])
+            if table is None:  # a chart of another section's table
+                table = next(t for s in body["sections"] for t in s["tables"]
+                             if t["name"] == chart["table"])
+            chart.update(chart_data(chart, table))
     return {"as_of": as_of, "zone": report.zone, "lang": lang,
-            "cards": cards(report, lang), "report": report_json(report, lang)}
+            "cards": cards(report, lang), "report": body}
