@@ -1,7 +1,7 @@
 /* landgis: the review dashboard (webmap/templates/dashboard.html, webmap/dashboard.py).
  * Asks /api/dashboard for the date of the slider (a month from the ledgers' first event to
  * today) and the zone chosen, and draws the indicator cards, each section's sentences and its
- * charts (Chart.js, served from /vendor) with a table of the same numbers under each chart for
+ * charts (the Chart library, served from /vendor) with a table of the same numbers under each chart for
  * screen readers and for reading. A click on a chart's bar opens the map on that zone and/or
  * status. Every value from the data is put in with textContent, never as HTML. */
 var landgisDashboard = (function () {
