@@ -141,7 +141,8 @@ def download():
 
         with tempfile.TemporaryDirectory(prefix="landgis-report-") as tmp:
             out = Path(tmp) / "bao_cao"
-            write_report(view.store, period, zone=zone, lang=lang, out_dir=out, force=True)
+            write_report(view.store, period, zone=zone, lang=lang, out_dir=out, force=True,
+                         settings=current_app.config["LANDGIS"])
             data, name = _files(out, fmt)
     finally:
         _WRITING.release()

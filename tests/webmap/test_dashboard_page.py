@@ -113,3 +113,30 @@ def test_english_labels_the_same_figures():
     assert en["cards"][0]["label"] == "Area handed over"
     assert en["report"]["period"]["label"] == "first half of 2019"
     assert vi["report"]["sections"][0]["title"] == "Giải phóng mặt bằng"
+
+
+@pytest.mark.backends("gpkg")  # the files, not the store, are under test here
+def test_the_report_downloaded_is_the_script_s(client):
+    pytest.importorskip("landgis.report.write", reason="the report's files (issue 14, R2)")
+    import io
+    import json
+    import zipfile
+
+    import docx
+    import openpyxl
+
+    resp = client.get("/report/download?period=2019-H2&zone=KCN-T1&lang=vi&format=zip")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    assert resp.headers["Content-Disposition"].startswith("attachment")
+    assert "bao_cao_2019-H2_KCN-T1_vi.zip" in resp.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(resp.data)) as zf:
+        names = set(zf.namelist())
+        assert {"bao_cao.docx", "bao_cao.xlsx", "bao_cao.pdf", "manifest.json"} <= names
+        manifest = json.loads(zf.read("manifest.json"))
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(zf.read("bao_cao.docx")))
+                         .paragraphs)
+        sheets = openpyxl.load_workbook(io.BytesIO(zf.read("bao_cao.xlsx"))).sheetnames
+    assert "KCN-T1" in json.dumps(manifest, ensure_ascii=False)
+    assert "6 tháng cuối năm 2019" in text and sheets
+    pdf = client.get("/report/download?period=2019-H2&format=pdf")
+    assert pdf.status_code == 200 and pdf.data[:5] == b"%PDF-"
