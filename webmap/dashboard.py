@@ -78,15 +78,28 @@ def first_event(view) -> str:
     return view.derived("dashboard_first_event", build)
 
 
+def answer_of(view, day: str, zone: str | None, lang: str) -> dict:
+    """``GET /api/dashboard``'s answer, built once per version, date, zone and language."""
+    return view.derived(f"dashboard|{rules_file()}|{day}|{zone}|{lang}",
+                        lambda: dashboard_answer(report_of(view, day, zone), as_of=day,
+                                                 lang=lang))
+
+
+def warm(store) -> None:
+    """What the dashboard's first visitor asks, built ahead (in the app's context, by the
+    warm-up thread after a data change): today's figures for every zone, in Vietnamese, and
+    the slider's first month."""
+    view = get_views().current(store)
+    first_event(view)
+    answer_of(view, today_vn().isoformat(), None, "vi")
+
+
 @bp.get("/api/dashboard")
 def api_dashboard():
     view = current_view()
     day, zone = query(view)
     lang = _lang()
-    return _revalidated(view, lambda: view.derived(
-        f"dashboard|{rules_file()}|{day}|{zone}|{lang}",
-        lambda: dashboard_answer(report_of(view, day, zone), as_of=day, lang=lang)),
-        day, zone, lang)
+    return _revalidated(view, lambda: answer_of(view, day, zone, lang), day, zone, lang)
 
 
 @bp.get("/dashboard")

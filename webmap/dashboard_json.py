@@ -90,9 +90,11 @@ def chart_data(chart: dict, table: dict) -> dict:
     categories and one dataset per series (the cells of its table, the total row left out),
     and what a click on a bar opens on the map (a zone, a status)."""
     labels = {c["key"]: c["label"] for c in table["columns"]}
+    units = {c["key"]: c["unit"] for c in table["columns"]}
     rows = _body(table)
     return {
         "category_label": labels.get(chart["category"], chart["category"]),
+        "category_unit": units.get(chart["category"], "text"),
         "labels": ["" if r.get(chart["category"]) is None else str(r.get(chart["category"]))
                    for r in rows],
         "datasets": [{"key": s, "label": labels.get(s, s), "data": [r.get(s) for r in rows]}

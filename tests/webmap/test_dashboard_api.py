@@ -72,3 +72,21 @@ def test_a_date_in_the_future_is_refused(client, store, zones_gdf):
     seed(store, zones_gdf)
     resp = client.get("/api/dashboard?as_of=01/01/2999")
     assert resp.status_code == 400 and "2999" in resp.get_json()["error"]
+
+
+def test_the_warm_start_builds_today_s_answer_before_anyone_asks(store, zones_gdf, tmp_path):
+    import webmap
+    from landgis.dates import today_vn
+    from webmap import create_app
+    from webmap.data import get_views
+
+    seed(store, zones_gdf)
+    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "w"),
+                      "TESTING": True, "tiles_build": "off"})
+    view = get_views(app).current(store)
+    key = f"dashboard|None|{today_vn().isoformat()}|None|vi"
+    assert view.peek(key) is None
+    webmap._prepare(app)
+    kept = view.peek(key)
+    assert kept is not None
+    assert kept == app.test_client().get("/api/dashboard").get_json()

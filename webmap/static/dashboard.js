@@ -146,7 +146,7 @@ var landgisDashboard = (function () {
     var stacked = chart.kind === "stacked_bar", pie = chart.kind === "pie";
     var config = {
       type: pie ? "pie" : chart.kind === "line" ? "line" : "bar",
-      data: { labels: chart.labels, datasets: chart.datasets.map(function (d, i) {
+      data: { labels: chart.category_unit === "date" ? chart.labels.map(dmy) : chart.labels, datasets: chart.datasets.map(function (d, i) {
         return { label: d.label, data: d.data, backgroundColor: pie ? COLOURS : COLOURS[i % COLOURS.length],
           borderColor: COLOURS[i % COLOURS.length] };
       }) },
@@ -170,7 +170,7 @@ var landgisDashboard = (function () {
     var canvas = el("canvas", { role: "img", "aria-label": chart.title + (linked ? ". " + t("open") : ""),
       "aria-describedby": id + "-table" });
     figure.appendChild(el("div", { class: "db-canvas" }, [canvas]));
-    var columns = [{ key: "c", label: chart.category_label, unit: "text" }].concat(
+    var columns = [{ key: "c", label: chart.category_label, unit: chart.category_unit === "date" ? "date" : "text" }].concat(
       chart.datasets.map(function (d, i) { return { key: "s" + i, label: d.label, unit: chart.unit }; }));
     var rows = chart.labels.map(function (label, j) {
       var r = { c: label };
