@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_dashboard
 import bench_progress
 import bench_report
 import pyogrio
@@ -439,6 +440,7 @@ def dossier(path: Path, repeat: int, runs: int):
 
 case(bench_progress.progress_asof)  # the progress ledger's case, in a module of its own
 case(bench_report.report)  # the review report's files against its tables alone
+case(bench_dashboard.dashboard_page)  # the review dashboard's first render (issue 14)
 #: cases that make their own data and need no parcels file
 OWN_DATA = {"progress_asof"}
 

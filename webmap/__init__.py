@@ -105,6 +105,8 @@ def create_app(config: dict | None = None) -> Flask:
     from webmap import progress, progress_page
     app.register_blueprint(progress.bp)
     app.register_blueprint(progress_page.bp)
+    from webmap import dashboard
+    app.register_blueprint(dashboard.bp)
     guards.init_app(app)  # first: the CSRF check of auth reads bodies
     auth.init_app(app)
     from webmap import layer_upload
@@ -124,10 +126,11 @@ WATCH_SECONDS = 5.0
 
 def _prepare(app: Flask) -> str:
     """The data's views (land fund, parcels' and layers' indexes, status snapshot:
-    :meth:`landgis.dataview.DataViews.warm`), the page and (in a child process) the tile
-    pyramid of the store's current data; returns the store version they are for."""
+    :meth:`landgis.dataview.DataViews.warm`), the page, (in a child process) the tile
+    pyramid and the dashboard's figures of today for the store's current data; returns the
+    store version they are for."""
     from landgis.store import open_store
-    from webmap import mapview, tiles
+    from webmap import dashboard, mapview, tiles
     from webmap.data import get_views
 
     store = open_store(app.config["LANDGIS"].database_url)
@@ -136,6 +139,7 @@ def _prepare(app: Flask) -> str:
         mapview.page(app, store)
         with app.app_context():  # the tile service is the app's, made on first use
             tiles.tile_service().pyramid(store)
+            dashboard.warm(store)  # today's review figures, the dashboard's first answer
     finally:
         store.close()
     return version

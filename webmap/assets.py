@@ -6,7 +6,8 @@ office network with no internet such a page draws nothing. :func:`offline` point
 a map and of its plugins at the app's ``/vendor/`` URLs, and refuses (``KeyError``) an asset it
 does not know, so that no CDN address can slip into the page. The page's own scripts add pbf
 (the protobuf reader the parcel tiles are decoded with), fflate (which inflates them) and
-proj4. The packages are pinned in ``webmap/package.json`` and installed by ``make`` into
+proj4; the dashboard's charts are drawn with Chart.js. The packages are pinned in
+``webmap/package.json`` and installed by ``make`` into
 ``webmap/node_modules`` (not in git).
 """
 
@@ -29,7 +30,7 @@ UNUSED = set(_TABLE["unused"])
 #: the packages whose files may be served
 PACKAGES = ("leaflet", "jquery", "bootstrap", "@fortawesome", "leaflet.awesome-markers",
             "leaflet-draw", "leaflet.fullscreen", "leaflet-minimap",
-            "pbf", "fflate", "proj4")
+            "pbf", "fflate", "proj4", "chart.js")
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 

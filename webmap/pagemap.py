@@ -225,6 +225,11 @@ def build_map(layers: dict, config: dict) -> folium.Map:
         '<a id="landgis-progress-link" class="landgis-box" href="/progress" '
         'style="position:absolute;z-index:1000;left:54px;top:10px;text-decoration:none">'
         'Tiến độ dự án / Progress</a>'))
+    # the review dashboard (webmap/dashboard.py); its charts link back here with a filter
+    m.get_root().html.add_child(folium.Element(
+        '<a id="landgis-dashboard-link" class="landgis-box" href="/dashboard" '
+        'style="position:absolute;z-index:1000;left:54px;top:44px;text-decoration:none">'
+        'Sơ kết / Dashboard</a>'))
 
     root = m.get_root()
     root.header.add_child(folium.CssLink("/static/landgis.css"))
@@ -237,6 +242,7 @@ def build_map(layers: dict, config: dict) -> folium.Map:
     root.header.add_child(folium.JavascriptLink("/static/landgis.js"))
     root.header.add_child(folium.CssLink("/static/layer-upload.css"))  # editors' import
     root.html.add_child(folium.JavascriptLink("/static/layer-upload.js"))
+    root.html.add_child(folium.JavascriptLink("/static/map-filter.js"))  # ?zone=&status=
     m.add_child(PageScript(parcels, f"drawnItems_{draw.get_name()}", config))
     offline(m)
     return m
