@@ -64,7 +64,7 @@ def report_of(view, day: str, zone: str | None):
 
     return view.derived(f"report|{rules_file()}|{day}|{zone}",
                         lambda: build_report(view.store, period_to(day), zone=zone,
-                                             views=get_views()))
+                                             views=get_views(), rules_file=rules_file()))
 
 
 def first_event(view) -> str:

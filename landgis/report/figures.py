@@ -56,11 +56,11 @@ SECTIONS = {
 class Sources:
     """The core's answers the report reads, each asked once per date."""
 
-    def __init__(self, store, zone: str | None, views=None):
+    def __init__(self, store, zone: str | None, views=None, rules_file: str | None = None):
         view = views_of(views).current(store)
         self.version = view.version
         self.fund, self.ledger = view.land_fund_and_ledger()
-        self.book = view.progress_book()
+        self.book = view.progress_book(rules_file)
         self.zone = zone
         self._funds: dict = {}
         self._lots: dict = {}
@@ -221,9 +221,10 @@ BUILDERS = (clearance_section, land_fund_section, auctions_section, projects_sec
 
 
 def build_report(store, period, *, zone: str | None = None, views=None,
-                 today: dt.date | None = None) -> Report:
+                 today: dt.date | None = None, rules_file: str | None = None) -> Report:
     """The review of ``period`` (a :class:`Period` or text :func:`parse_period` reads) as of
-    its last day, for every zone or one; the figures as described in this module.
+    its last day, for every zone or one; the figures as described in this module. The
+    investors are judged by the schedule rules of ``rules_file`` (none: the table shipped).
 
     :class:`~landgis.params.BadRequest` (:class:`~landgis.report.period.PeriodError`) for a
     period that cannot be reported on or a zone the data do not hold. A period that ends before
@@ -231,7 +232,7 @@ def build_report(store, period, *, zone: str | None = None, views=None,
     saying so)."""
     period = parse_period(period, today=today)
     prev = previous_period(period)
-    src = Sources(store, None, views)
+    src = Sources(store, None, views, rules_file)
     names = zone_names(store)
     zones_kind = known_zones(store, src, names)
     zone = _check_zone(zone, zones_kind)

@@ -159,6 +159,7 @@ def write_report(store, period, *, zone: str | None = None, lang: str = "vi", ou
     check_pdf_tools()
     if basemap is None and settings is not None:
         basemap = settings.basemap_raster or None
-    report = build_report(store, period, zone=zone)
+    report = build_report(store, period, zone=zone,
+                          rules_file=settings.schedule_rules if settings is not None else None)
     return render_report(report, out_dir, store=store, lang=lang, force=force,
                          basemap=basemap, now=now)

@@ -78,3 +78,31 @@ def test_a_rule_is_cited_once_per_investor(demo_report):
     assert flagged.rows
     for row in flagged.rows:
         assert row["rules"].count("Mốc tiến độ đã quá hạn mà chưa đạt") <= 1, row["investment_id"]
+
+
+def test_the_investors_are_judged_by_the_rules_table_of_the_setting(demo_report, tmp_path):
+    """A rules table in which any overdue milestone makes an investment revocable: the review
+    counts more revocable investors than with the table shipped, and as many as the book
+    under that table says."""
+    import csv
+
+    from landgis.progress import load_book
+    from landgis.progress.rules import DEFAULT_RULES_FILE
+
+    store, _ = demo_report
+    with open(DEFAULT_RULES_FILE, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    strict = tmp_path / "strict.csv"
+    with open(strict, "w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerow({**rows[0], "state": "revocable"})
+
+    def revocable(report):
+        return next(r["count"] for r in report.table("investor_states_change").rows
+                    if r.get("code") == "revocable")
+
+    shipped = revocable(build_report(store, "2025-H2"))
+    judged = revocable(build_report(store, "2025-H2", rules_file=str(strict)))
+    book = load_book(store, rules_file=str(strict)).investments("2025-12-31")
+    assert judged == int((book["state"] == "revocable").sum()) > shipped
