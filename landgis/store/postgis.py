@@ -68,6 +68,7 @@ from landgis.store.base import (
     dates_as_text,
     normalise_where,
 )
+from landgis.store import pg_views
 from landgis.store.pg_ledger import LedgerAndBatches
 from landgis.store.pg_schema import (  # noqa: F401 - the backend's public names, here as before
     BATCHES,
@@ -324,6 +325,7 @@ class PostGISStore(LedgerAndBatches, Store):
         if name == EVENTS and existed:
             raise LedgerError(f"{mask(self.url)}: the status ledger is append-only and already "
                               "exists; record changes with append_events")
+        grants = pg_views.drop_views(conn, self.schema)  # a view would follow the old table
         tmp = f"{name}__new"
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(tmp)))
         conn.execute(sql.SQL("CREATE TABLE {} ({} bigint NOT NULL{})").format(
@@ -355,6 +357,7 @@ class PostGISStore(LedgerAndBatches, Store):
         conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
             self._t(tmp), sql.Identifier(name)))
         self._rename_indexes(conn, self.schema, name, tmp, name)
+        pg_views.create_views(conn, self.schema, grants)
         conn.execute(sql.SQL(
             "INSERT INTO {} (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
             "value = EXCLUDED.value").format(self._t(META)), (f"layer:{name}", version))
