@@ -151,3 +151,31 @@ def test_no_role_is_made_without_parcels_and_ledger(postgis_url):
     assert empty._connection().execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
                                        (role,)).fetchone() is None
     empty.close()
+
+
+def test_investments_current_gives_each_investments_latest_uncorrected_event(store):
+    from tests.progress_ledger_data import event as pev
+    from tests.progress_ledger_data import events, investment, register
+
+    store.write_layer("investments", register(
+        [investment("NDT-1"), investment("NDT-2")], "investments"))
+    assert "investments_current" not in set(view_names(store))  # no progress ledger yet
+    store.append_progress(events(
+        pev(1, "investment", "NDT-1", "milestone_reached", "2020-03-01",
+            milestone="land_handover"),
+        pev(2, "investment", "NDT-1", "inspection", "2021-05-01"),
+    ))
+    store.append_progress(events(  # the inspection was recorded by mistake: corrected
+        pev(3, "investment", "NDT-1", "progress_report", "2020-04-01", corrects_event_id="e2")))
+    rows = view_rows(store, "investments_current").set_index("investment_id")
+    assert rows.loc["NDT-1", "last_event_kind"] == "progress_report"
+    assert rows.loc["NDT-1", "last_event_date"] == "2020-04-01"
+    assert rows.loc["NDT-1", "events"] == 2
+    assert rows.loc["NDT-2", "events"] == 0 and rows.loc["NDT-2", "last_event_kind"] is None
+    assert rows.loc["NDT-2", "investor"] == "Công ty NDT-2"
+
+
+def view_names(store):
+    return [r[0] for r in store._connection().execute(
+        "SELECT table_name FROM information_schema.views WHERE table_schema = %s",
+        (store.schema,)).fetchall()]
