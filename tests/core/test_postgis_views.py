@@ -122,6 +122,7 @@ def test_reader_role_reads_the_views_and_nothing_else(store, postgis_url, postgr
         with reader(postgres_database, role, "pw-reader") as conn:
             count = conn.execute(f"SELECT count(*) FROM {s}.parcels_status").fetchone()[0]
             assert count == 4
+            assert conn.execute("SHOW jit").fetchone()[0] == "off"  # see grant_reader
             for statement in (
                 f"SELECT * FROM {s}.landgis_users",
                 f"SELECT * FROM {s}.status_events",
