@@ -24,6 +24,7 @@ only the PostGIS side is timed.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -80,14 +81,17 @@ def _features(gpkg: Path) -> int:
 
 def _ogr2ogr(args: list[str], out: Path) -> int:
     out.unlink(missing_ok=True)
+    env = {**os.environ, "PGOPTIONS": "-c jit=off"}  # as grant_reader sets for its role
     subprocess.run(["ogr2ogr", "-f", "GPKG", str(out), *args], check=True,
-                   capture_output=True, text=True)
+                   capture_output=True, text=True, env=env)
     return _features(out)
 
 
 def page_geojson(conn, schema: str, offset: int, limit: int = PAGE) -> str:
-    """``limit`` parcels of the view from ``offset`` (in feature order) as a GeoJSON
-    FeatureCollection in CRS84, built by PostGIS."""
+    """``limit`` parcels of the view after the first ``offset`` (in feature order: the store
+    numbers ``fid`` 1…n as it writes) as a GeoJSON FeatureCollection in CRS84, built by PostGIS.
+    Keyset paging (``fid > offset``): with OFFSET PostgreSQL would compute the statuses of
+    every parcel skipped."""
     cols = ", ".join(f'"{c}"' for (c,) in conn.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND "
         "table_name = 'parcels_status' AND column_name <> 'geom' ORDER BY ordinal_position",
@@ -96,7 +100,7 @@ def page_geojson(conn, schema: str, offset: int, limit: int = PAGE) -> str:
         "SELECT json_build_object('type', 'FeatureCollection', 'features', "
         f"json_agg(ST_AsGeoJSON(t.*, 'geom', 7)::json))::text FROM (SELECT {cols}, "
         f"ST_Transform(geom, 4326) AS geom FROM {schema}.parcels_status "
-        "ORDER BY fid LIMIT %s OFFSET %s) t", (limit, offset)).fetchone()[0]
+        "WHERE fid > %s ORDER BY fid LIMIT %s) t", (offset, limit)).fetchone()[0]
 
 
 def ogc(path: Path, repeat: int, runs: int):
@@ -115,7 +119,9 @@ def ogc(path: Path, repeat: int, runs: int):
     try:
         with _postgis.connect(autocommit=True) as conn:
             conn.execute("SET jit = off")  # as grant_reader sets it for QGIS's role
-            n = conn.execute(f"SELECT count(*) FROM {schema}.parcels").fetchone()[0]
+            n, top = conn.execute(f"SELECT count(*), max(fid) FROM {schema}.parcels").fetchone()
+            if top != n:
+                raise SystemExit(f"{schema}.parcels: fid not 1…{n:,}; reload the store")
             offset = max(0, n // 2 - PAGE // 2)
             theirs = json.loads(page_geojson(conn, schema, offset))
             ref_page = _median(runs, lambda: page_geojson(conn, schema, offset)) * 1000
