@@ -300,8 +300,8 @@ class PostGISStore(LedgerAndBatches, Store):
     def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
                     batch: Batch | None = None) -> int | None:
         check_identifier(name)
-        if name in INTERNAL:
-            raise StoreError(f"{name!r} is the store's own table, not a layer")
+        if name in INTERNAL or name in pg_views.VIEWS:
+            raise StoreError(f"{name!r} is the store's own table or view, not a layer")
         if len(name) > MAX_LAYER_NAME:
             raise StoreError(f"layer name {name!r}: at most {MAX_LAYER_NAME} characters")
         layer = contract.LAYERS.get(name)

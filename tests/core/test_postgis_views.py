@@ -180,3 +180,11 @@ def view_names(store):
     return [r[0] for r in store._connection().execute(
         "SELECT table_name FROM information_schema.views WHERE table_schema = %s",
         (store.schema,)).fetchall()]
+
+
+def test_a_layer_cannot_take_a_views_name(store, parcels_gdf):
+    from landgis.store.base import StoreError
+
+    with pytest.raises(StoreError, match="own table or view"):
+        store.write_layer("parcels_status", parcels_gdf[["parcel_id", "geometry"]])
+    assert len(view_rows(store)) == 4
