@@ -328,16 +328,26 @@ def _over_plan(events, combined, warnings, unread) -> list[Problem]:
     plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
     for (subject, year), rows in new_pay.groupby(
             [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
-        paid = pd.to_numeric(pays[(pays["subject_id"] == subject)
-                                  & (pays["effective_date"].astype(str).str[:4] == year)]
-                             ["amount_vnd"], errors="coerce").sum()
+        mine_pays = pays[(pays["subject_id"] == subject)
+                         & (pays["effective_date"].astype(str).str[:4] == year)]
+        running = pd.to_numeric(mine_pays["amount_vnd"], errors="coerce").fillna(0).cumsum()
         mine = plans[(plans["subject_id"] == subject)
                      & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
         plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"], errors="coerce").sum()
-        if paid <= plan:
+        over = (running > plan).to_numpy()
+        if not over.any():
             continue
-        flagged = rows["flags"].fillna("").astype(str).str.contains(_OVER_PLAN)
-        names = ", ".join(row_name(r, i) for i, r in rows[~flagged].iterrows())
+        first = int(np.argmax(over))
+        new_at = mine_pays["_new"].to_numpy()  # the new event's row, -1 for a recorded one
+        marked = mine_pays["flags"].fillna("").astype(str).str.contains(_OVER_PLAN).to_numpy()
+        recorded_over = any(n < 0 and not m for n, m in zip(new_at[first:], marked[first:]))
+        need = rows.loc[[n for n in (new_at if recorded_over else new_at[first:])
+                         if n >= 0 and n in rows.index]]
+        if need.empty:
+            continue
+        paid = running.iloc[-1]
+        flagged = need["flags"].fillna("").astype(str).str.contains(_OVER_PLAN)
+        names = ", ".join(row_name(r, i) for i, r in need[~flagged].iterrows())
         vi = (f"dự án {subject}: giải ngân {format_vnd(paid)} đồng năm {year}, vượt kế hoạch vốn "
               f"năm {format_vnd(plan)} đồng")
         en = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
