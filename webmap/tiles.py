@@ -168,7 +168,8 @@ def style():
     store = get_store()
     present = store.layers()
     urls = {name: f"{_root()}/tiles/{name}.json" for name in tiles.LAYERS if name in present}
+    raster = current_app.config["LANDGIS"].basemap_raster
     basemap = f"{_root()}/tiles/basemap/{{z}}/{{x}}/{{y}}.png" \
-        if current_app.config["LANDGIS"].basemap_raster else None
+        if raster and Path(raster).is_file() else None
     doc = mapbox_style(urls, PALETTE, basemap_url=basemap)
     return _json(doc, tiles.data_version(store))
