@@ -53,18 +53,16 @@ def tilejson(store, layer: str, tiles_url: str, *, name: str | None = None,
     spec = LAYERS.get(layer)
     if spec is None:
         raise UnknownLayer(f"no tiled layer {layer!r}; layers: {', '.join(LAYERS)}")
-    index = views_of(views).current(store).layer_index(layer) \
-        if layer in store.layers() else None
-    fields = {}
+    index = views_of(views).current(store).layer_index(layer)  # None: no such layer
     bounds = list(WORLD_BOUNDS)
-    if index is not None:
+    if index is None:
+        fields = {c: _FIELD_TEXT.get(c, "String") for c in spec.tile_columns}
+    else:
         fields = {c: _FIELD_TEXT.get(c, _field_type(index.columns[c]))
                   for c in spec.tile_columns}
         if len(index):
             minx, miny, maxx, maxy = shapely.total_bounds(index.geoms)
             bounds = [round(v, 6) for v in (*_lonlat(minx, miny), *_lonlat(maxx, maxy))]
-    else:
-        fields = {c: _FIELD_TEXT.get(c, "String") for c in spec.tile_columns}
     maxzoom = max(PYRAMID_MAX_ZOOM, spec.minzoom)
     center = [round((bounds[0] + bounds[2]) / 2, 6), round((bounds[1] + bounds[3]) / 2, 6),
               spec.minzoom]

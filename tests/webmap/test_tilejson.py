@@ -49,6 +49,13 @@ def test_an_unknown_layer_has_no_tilejson(client):
     assert resp.status_code == 404 and "owners" in resp.get_json()["error"]
 
 
+def test_a_tiled_layer_the_store_lacks_has_a_tilejson_over_the_world(client):
+    doc = client.get("/tiles/zoning_plots.json").get_json()  # the fixture has no zoning plots
+    assert doc["bounds"][0] == -180 and doc["bounds"][2] == 180
+    assert set(doc["vector_layers"][0]["fields"]) == {"plot_code", "zone_code", "function",
+                                                      "lease_status"}
+
+
 def test_the_style_draws_each_tiled_layer_in_the_pages_colours(client):
     style = client.get("/tiles/style.json", base_url="https://gis.example.vn").get_json()
     assert style["version"] == 8
