@@ -113,6 +113,12 @@ def collection(name):
     return _answer(doc, "collection", title=doc["title"])
 
 
+@bp.get("/collections/<name>/schema")
+def schema(name):
+    doc = features.schema(_view(), name, _base())
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/schema+json")
+
+
 def _links(name: str, page: dict) -> list:
     url = f"{_base()}/collections/{name}/items"
     args = {k: v for k, v in request.args.items() if k not in ("offset", "f", "api_key")}

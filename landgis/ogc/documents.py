@@ -44,6 +44,8 @@ def collection(view, base: str, name: str) -> dict:
                {"href": f"{url}?f=html", "rel": "alternate", "type": HTML, "title": "HTML"},
                {"href": f"{url}/items", "rel": "items", "type": GEOJSON, "title": "GeoJSON"},
                {"href": f"{url}/items?f=html", "rel": "items", "type": HTML, "title": "HTML"},
+               {"href": f"{url}/schema", "rel": "describedby", "type": "application/schema+json",
+                "title": "JSON Schema of the properties"},
            ]}
     if fr.extent:
         doc["extent"] = {"spatial": {"bbox": [fr.extent], "crs": CRS84}}

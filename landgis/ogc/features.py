@@ -261,3 +261,29 @@ def item(view, name: str, fid: str, args: dict, rules_file=None) -> dict:
     feature = _feature(fr, i, _geometries(fr, np.array([i]), crs_uri)[0])
     feature["_page"] = {"crs": crs_uri}
     return feature
+
+
+def _json_type(values: np.ndarray) -> str:
+    seen = {type(v) for v in values.tolist() if v is not None}
+    if seen and seen <= {int, bool} and bool not in seen:
+        return "integer"
+    if seen and seen <= {int, float}:
+        return "number"
+    return "string"
+
+
+def schema(view, name: str, base: str) -> dict:
+    """A JSON Schema of the collection's properties (the ``describedby`` link): GDAL and QGIS
+    take field types from it instead of guessing them from the first page (GDAL 3.6 does not:
+    it guesses from the first page, and read the parcel id ``23296-1-1`` as a date unless
+    given ``--config OGR_GEOJSON_DATE_AS_STRING YES``)."""
+    fr = frame(view, name)
+    props = {c: {"type": _json_type(v), "title": c} for c, v in fr.props.items()}
+    if name == "parcels":
+        for field in STATUS_FIELDS:
+            props[field] = {"type": "string", "title": field,
+                            "enum": list(STATUS_FIELDS[field].codes)}
+    return {"$schema": "https://json-schema.org/draft/2019-09/schema",
+            "$id": f"{base}/collections/{name}/schema", "type": "object",
+            "title": COLLECTIONS[name][2], "properties": props}
+

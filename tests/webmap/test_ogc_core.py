@@ -214,3 +214,13 @@ def test_html_pages_escape(client, store, zones_gdf):
     r = client.get("/ogc/collections", headers={"Accept": "text/html"})
     assert r.headers["Content-Type"].startswith("text/html")
     get(client, "/ogc/collections?f=xml", 400)
+
+
+def test_schema_of_the_properties(client):
+    """The collection's describedby link gives a JSON Schema typing each property (the parcel
+    id a string, sheet numbers integers, the statuses with their codes)."""
+    links = rels(get(client, "/ogc/collections/parcels").get_json())
+    doc = get(client, links["describedby"]["href"].replace("http://localhost", "")).get_json()
+    props = doc["properties"]
+    assert props["parcel_id"]["type"] == "string" and props["sheet_no"]["type"] == "integer"
+    assert "compensated" in props["clearance_status"]["enum"]
