@@ -16,6 +16,9 @@ _EPSG = re.compile(r"^(?:https?://www\.opengis\.net/def/crs/EPSG/0/|EPSG:|\[EPSG
                    r"urn:ogc:def:crs:EPSG::)(\d{4,6})\]?$", re.I)
 _CRS84 = {CRS84.lower(), "crs84", "ogc:crs84", "[ogc:crs84]", "urn:ogc:def:crs:ogc:1.3:crs84",
           "https://www.opengis.net/def/crs/ogc/1.3/crs84"}
+#: where a box is cut before it is put on the plane: far outside Vietnam the projections give
+#: nonsense (a world box would wrap), and nothing of ours lies there
+CLIP = {"deg": (95.0, 0.0, 120.0, 30.0), "m": (-500_000.0, 0.0, 1_500_000.0, 3_500_000.0)}
 #: decimals written: degrees to 1e-8 (about 1 mm), metres to the millimetre
 DECIMALS = {"deg": 8, "m": 3}
 
@@ -114,6 +117,10 @@ def parse_bbox(text: str | None, bbox_crs: str | None):
         raise BadRequest(f"bbox {text[:200]!r}: min lớn hơn max / a minimum above its maximum")
     if is_degrees(uri) and not (-180 <= a0 <= a1 <= 180 and -90 <= b0 <= b1 <= 90):
         raise BadRequest(f"bbox {text[:200]!r}: ngoài phạm vi / not degrees in {uri}")
+    c0, d0, c1, d1 = CLIP["deg" if is_degrees(uri) else "m"]
+    a0, b0, a1, b1 = max(a0, c0), max(b0, d0), min(a1, c1), min(b1, d1)
+    if a0 > a1 or b0 > b1:
+        return shapely.Polygon()  # nothing of ours lies there
     # densified, so that the curved edges of a degree box on the plane are followed
     ring = shapely.segmentize(shapely.box(a0, b0, a1, b1), max(a1 - a0, b1 - b0, 1e-9) / 16)
     if uri == EPSG_URI.format(9216):

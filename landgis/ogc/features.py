@@ -152,7 +152,13 @@ def frame(view, name: str, day: str | None = None, rules_file=None) -> Frame:
         day = as_of_date(day)
         return view.derived(f"ogc:investments:{day}:{rules_file}",
                             lambda: _investments_frame(view, day, rules_file))
-    base = view.derived(f"ogc:{name}", lambda: _layer_frame(view, name))
+    from landgis.tiles.layers import LAYERS
+
+    if name in LAYERS:  # kept while the layer is unchanged: a status edit re-reads nothing
+        base = view.cache.get_or_build((view.url, view.token, "ogc", name),
+                                       lambda: _layer_frame(view, name))
+    else:
+        base = view.derived(f"ogc:{name}", lambda: _layer_frame(view, name))
     if name != "parcels":
         return base
 

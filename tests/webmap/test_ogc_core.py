@@ -145,6 +145,11 @@ def test_items_bbox(client):
     assert [f["id"] for f in doc["features"]] == ["23296-1-1"]
     far = get(client, "/ogc/collections/parcels/items?bbox=100,10,100.1,10.1").get_json()
     assert far["numberMatched"] == 0
+    # boxes far from Vietnam do not wrap round the projection onto the parcels
+    assert get(client, "/ogc/collections/parcels/items?bbox=-10,-10,10,10").get_json()[
+        "numberMatched"] == 0
+    assert get(client, "/ogc/collections/parcels/items?bbox=-180,-90,180,90").get_json()[
+        "numberMatched"] == 4
     for bad in ("1,2,3", "1,2,3,4,5", "a,b,c,d", "2,2,1,1"):
         assert "bbox" in get(client, f"/ogc/collections/parcels/items?bbox={bad}",
                              400).get_json()["error"]
@@ -224,3 +229,18 @@ def test_schema_of_the_properties(client):
     props = doc["properties"]
     assert props["parcel_id"]["type"] == "string" and props["sheet_no"]["type"] == "integer"
     assert "compensated" in props["clearance_status"]["enum"]
+
+
+def test_a_status_recorded_shows_at_once(client, store):
+    """The parcels' statuses follow the ledger: an event appended is in the next answer."""
+    import pandas as pd
+
+    from tests.conftest import event
+
+    url = "/ogc/collections/parcels/items/23296-1-4"
+    assert get(client, url).get_json()["properties"]["clearance_status"] == "not_started"
+    store.append_events(pd.DataFrame([event("23296-1-4", "clearance_status", "inventoried",
+                                            "2020-01-01", 9)]))
+    assert get(client, url).get_json()["properties"]["clearance_status"] == "inventoried"
+    assert get(client, url + "?as_of=31/12/2019").get_json()["properties"][
+        "clearance_status"] == "not_started"
