@@ -72,6 +72,7 @@ report-tools:
 # and 85 MB on the dev machine)
 test: $(STAMP) $(ASSETS) $(DB) postgres report-tools
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v ogr2ogr >/dev/null || (apt-get update -qq && apt-get install -y -qq gdal-bin)
 	command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 	dpkg -s python3-qgis qgis-providers >/dev/null 2>&1 || \
 		(apt-get update -qq && apt-get install -y -qq python3-qgis qgis-providers)
