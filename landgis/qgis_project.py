@@ -33,6 +33,9 @@ API_KEY_PARAM = "api_key"
 #: Parcel numbers are labelled from this scale (1:N) inwards, as the web map shows them only
 #: when zoomed in.
 LABEL_SCALE = 5000
+#: The outline of a public project's land, as static/progress-layers.js draws it (a script's
+#: constant, which Python cannot import).
+PROJECT_OUTLINE = "#6a1b9a"
 #: The QGIS version whose project format is written.
 QGIS_VERSION = "3.22.16-Białowieża"
 #: The file name of the project inside the ``.qgz`` archive.
@@ -62,6 +65,7 @@ class ProjectLayer:
     categories: list = field(default_factory=list)  # [(value, label, fill, outline, width)]
     fill_alpha: int = 255
     label_field: str | None = None
+    single: tuple | None = None  # (fill, outline, width) when not categorised
 
 
 def _rgba(hex_colour: str, alpha: int = 255) -> str:
@@ -90,12 +94,12 @@ def project_layers(colours: MapColours) -> list[ProjectLayer]:
                      label_field="parcel_no", fill_alpha=217, categories=[
                          (s, _label(CLEARANCE_STATUS, s), colours.clearance_status[s],
                           "#ffffff", 0.1) for s in CLEARANCE_STATUS.codes]),
-        ProjectLayer("projects", "Dự án đầu tư công / Public projects",
-                     geometry="Unknown geometry"),
+        ProjectLayer("projects", "Dự án đầu tư công / Public projects", fill_alpha=13,
+                     single=(PROJECT_OUTLINE, PROJECT_OUTLINE, 0.5)),
         ProjectLayer("investments", "Dự án nhà đầu tư / Investor projects", attr="state",
-                     fill_alpha=102, categories=[
+                     fill_alpha=140, categories=[
                          (s, _label(SCHEDULE_STATE, s), colours.schedule_state[s],
-                          colours.schedule_state[s], 0.6) for s in SCHEDULE_STATE.codes]),
+                          colours.schedule_state[s], 0.8) for s in SCHEDULE_STATE.codes]),
     ]
 
 
@@ -141,7 +145,11 @@ def _fill_symbol(parent, name, fill: str | None, alpha: int, outline: str, width
 
 
 def _renderer(maplayer, spec: ProjectLayer, colours: MapColours):
-    if spec.attr is None:  # points or polygons: QGIS's default style for the geometry
+    if spec.attr is None:
+        renderer = _sub(maplayer, "renderer-v2", type="singleSymbol", symbollevels="0",
+                        enableorderby="0", forceraster="0", referencescale="-1")
+        _fill_symbol(_sub(renderer, "symbols"), "0", spec.single[0], spec.fill_alpha,
+                     *spec.single[1:])
         return
     renderer = _sub(maplayer, "renderer-v2", type="categorizedSymbol", attr=spec.attr,
                     symbollevels="0", enableorderby="0", forceraster="0",
@@ -259,6 +267,8 @@ def project_qgs(base_url: str, colours: MapColours, *, extent=None,
         _srs(_sub(canvas, "destinationsrs"), storage)
     properties = _sub(root, "properties")
     _sub(_sub(properties, "Measurement"), "DistanceUnits", "meters", type="QString")
+    # without it QGIS 3.22 ignores projectCrs and opens the project with no CRS
+    _sub(_sub(properties, "SpatialRefSys"), "ProjectionsEnabled", "1", type="int")
     ET.indent(root)
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
             + ET.tostring(root, encoding="unicode"))
