@@ -76,7 +76,6 @@ test: $(STAMP) $(ASSETS) $(DB) postgres report-tools
 	command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
 	dpkg -s python3-qgis qgis-providers >/dev/null 2>&1 || \
 		(apt-get update -qq && apt-get install -y -qq python3-qgis qgis-providers)
-	command -v ogr2ogr >/dev/null || (apt-get update -qq && apt-get install -y -qq gdal-bin)
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	$(BIN)/python -m pytest
