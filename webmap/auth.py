@@ -32,13 +32,13 @@ csrf = CSRFProtect()
 PUBLIC = ("/auth/", "/static/", "/vendor/", "/healthz")
 #: paths a read-only API key (header ``X-API-Key`` or ``?api_key=``) opens when reading is
 #: closed: the OGC API and the tiles, for desktop clients; a key never opens editing
-KEY_PATHS = ("/ogc", "/tiles/")
+KEY_PATHS = ("/ogc", "/tiles/", "/qgis/")
 
 
 def api_key_valid() -> bool:
     """Whether this GET/HEAD/OPTIONS request to :data:`KEY_PATHS` carries an active key."""
     if request.method not in ("GET", "HEAD", "OPTIONS") or not (
-            request.path == "/ogc" or request.path.startswith(("/ogc/", "/tiles/"))):
+            request.path == "/ogc" or request.path.startswith(("/ogc/",) + KEY_PATHS[1:])):
         return False
     key = request.headers.get("X-API-Key") or request.args.get("api_key")
     return bool(key) and accounts().key_name(key) is not None

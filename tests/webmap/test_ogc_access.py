@@ -53,6 +53,23 @@ def test_a_key_opens_only_reading_ogc_and_tiles(store, tmp_path):
     assert client.post("/ogc/collections/parcels/items", headers=headers).status_code == 401
 
 
+def test_a_key_downloads_the_qgis_project_whose_layers_carry_it(store, tmp_path):
+    """On a server closed to reading, a desktop user with a key gets the project, and its
+    layers' addresses carry the key (QGIS reads them with no login)."""
+    app = closed_app(store, tmp_path)
+    client = app.test_client()
+    assert client.get("/qgis/landgis.qgz").status_code == 401
+    key = make_key(store, tmp_path)
+    r = client.get(f"/qgis/landgis.qgz?api_key={key}")
+    assert r.status_code == 200
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(r.data)) as z:
+        qgs = z.read(next(n for n in z.namelist() if n.endswith(".qgs"))).decode()
+    assert f"api_key={key}" in qgs
+
+
 def test_key_list_and_revoke(store, tmp_path):
     from tests.scripts.conftest import run_script as script
 
