@@ -67,9 +67,15 @@ report-tools:
 	test -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-liberation2)
 
+# The desktop clients of the OGC API and the vector tiles (tests/qgis_harness.py): QGIS 3.22
+# headless under Debian's /usr/bin/python3, GDAL's ogrinfo/ogr2ogr (when missing: about 50 s
+# and 85 MB on the dev machine)
 test: $(STAMP) $(ASSETS) $(DB) postgres report-tools
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	command -v ogr2ogr >/dev/null || (apt-get update -qq && apt-get install -y -qq gdal-bin)
 	command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
+	dpkg -s python3-qgis qgis-providers >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq python3-qgis qgis-providers)
 	test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
 		(apt-get update -qq && apt-get install -y -qq fonts-dejavu-core)
 	$(BIN)/python -m pytest

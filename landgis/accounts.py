@@ -69,6 +69,16 @@ sessions = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
 )
+#: read-only keys for desktop clients (QGIS, GDAL): the SHA-256 of the key, never the key
+api_keys = sa.Table(
+    "landgis_api_keys", _metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+)
+#: what a key starts with, so that a leaked one is recognised
+KEY_PREFIX = "lgk_"
 
 
 class AccountError(ValueError):
@@ -327,6 +337,43 @@ class Accounts:
         if active:
             self.unlock(username)
         return self.get(username)
+
+    # ------------------------------------------------------------ read-only keys
+
+    def add_key(self, name: str) -> str:
+        """A new read-only key named ``name``; the key is returned once and stored hashed."""
+        self._check(username=name)
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        try:
+            with self.engine.begin() as con:
+                con.execute(api_keys.insert().values(name=name, key_hash=_token_hash(key),
+                                                     created_at=now, active=True))
+        except sa.exc.IntegrityError:
+            raise AccountError(f"đã có khóa / the key {name!r} exists") from None
+        return key
+
+    def list_keys(self) -> list[tuple[str, str, bool]]:
+        """``(name, created_at, active)`` of every key."""
+        with self.engine.connect() as con:
+            rows = con.execute(sa.select(api_keys).order_by(api_keys.c.name)).all()
+        return [(r.name, r.created_at, bool(r.active)) for r in rows]
+
+    def revoke_key(self, name: str) -> None:
+        with self.engine.begin() as con:
+            done = con.execute(api_keys.update().where(api_keys.c.name == name)
+                               .values(active=False)).rowcount
+        if not done:
+            raise AccountError(f"không có khóa / no key {name!r}")
+
+    def key_name(self, key: str) -> str | None:
+        """The name of the active key ``key``, None for an unknown or revoked one."""
+        if not key or len(key) > 200:
+            return None
+        with self.engine.connect() as con:
+            row = con.execute(sa.select(api_keys.c.name).where(
+                api_keys.c.key_hash == _token_hash(key), api_keys.c.active)).first()
+        return None if row is None else row.name
 
     def list(self) -> list[Account]:
         with self.engine.connect() as con:

@@ -7,6 +7,11 @@
     python scripts/manage_users.py disable lan
     python scripts/manage_users.py unlock lan                 # after too many failed logins
     python scripts/manage_users.py unlock --address 10.0.0.7
+    python scripts/manage_users.py key-add qgis-phong-dia-chinh   # prints the key, once
+    python scripts/manage_users.py key-list
+    python scripts/manage_users.py key-revoke qgis-phong-dia-chinh
+
+A key reads /ogc and the tiles (header X-API-Key or ?api_key=) and nothing else: no editing.
 
 A new password or disabling an account logs every session of it out; enabling it also lifts a
 lock left by failed logins.
@@ -54,6 +59,10 @@ def main() -> int:
                             help="lift the lock left by failed logins of a name or an address")
     unlock.add_argument("username", nargs="?")
     unlock.add_argument("--address", help="a client address locked by failed logins")
+    sub.add_parser("key-add", parents=[common],
+                   help="a read-only key for /ogc and the tiles (QGIS, GDAL)").add_argument("name")
+    sub.add_parser("key-list", parents=[common], help="list the read-only keys")
+    sub.add_parser("key-revoke", parents=[common], help="revoke a key").add_argument("name")
     args = p.parse_args()
     settings = _cli.settings(args)
     accounts = open_accounts(settings.database_url, settings.instance_dir)
@@ -73,6 +82,15 @@ def main() -> int:
     elif args.command == "role":
         accounts.update(args.username, role=args.role)
         print(f"{args.username}: {args.role}")
+    elif args.command == "key-add":
+        key = accounts.add_key(args.name)
+        print(f"khóa chỉ đọc / read-only key {args.name} (shown once, keep it): {key}")
+    elif args.command == "key-list":
+        for name, created, active in accounts.list_keys():
+            print(f"{name:<32}{created:<28}{'' if active else '(thu hồi / revoked)'}")
+    elif args.command == "key-revoke":
+        accounts.revoke_key(args.name)
+        print(f"đã thu hồi / revoked: {args.name}")
     elif args.command == "unlock":
         if not (args.username or args.address):
             p.error("unlock: a user name or --address")

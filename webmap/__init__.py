@@ -102,11 +102,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(edit.bp)
     from webmap import export
     app.register_blueprint(export.bp)
+    from webmap import qgis
+    app.register_blueprint(qgis.bp)  # the QGIS project (issue 15)
     from webmap import progress, progress_page
     app.register_blueprint(progress.bp)
     app.register_blueprint(progress_page.bp)
     from webmap import dashboard
     app.register_blueprint(dashboard.bp)
+    from webmap import ogc
+    app.register_blueprint(ogc.bp)
     guards.init_app(app)  # first: the CSRF check of auth reads bodies
     auth.init_app(app)
     from webmap import layer_upload

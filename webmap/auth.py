@@ -30,6 +30,18 @@ csrf = CSRFProtect()
 
 #: paths anyone may reach even when reading is closed
 PUBLIC = ("/auth/", "/static/", "/vendor/", "/healthz")
+#: paths a read-only API key (header ``X-API-Key`` or ``?api_key=``) opens when reading is
+#: closed: the OGC API and the tiles, for desktop clients; a key never opens editing
+KEY_PATHS = ("/ogc", "/tiles/", "/qgis/")
+
+
+def api_key_valid() -> bool:
+    """Whether this GET/HEAD/OPTIONS request to :data:`KEY_PATHS` carries an active key."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") or not (
+            request.path == "/ogc" or request.path.startswith(("/ogc/",) + KEY_PATHS[1:])):
+        return False
+    key = request.headers.get("X-API-Key") or request.args.get("api_key")
+    return bool(key) and accounts().key_name(key) is not None
 
 
 class User(UserMixin):
@@ -160,7 +172,9 @@ def init_app(app) -> None:
         if settings.read_open or request.path.startswith(PUBLIC):
             return None
         if not current_user.is_authenticated:
-            if _wants_json() or request.path.startswith("/tiles/"):
+            if api_key_valid():
+                return None
+            if _wants_json() or request.path.startswith(KEY_PATHS):
                 return jsonify(error="cần đăng nhập / login required"), 401
             return redirect(url_for("auth.login", next=request.full_path))
         return None

@@ -5,6 +5,9 @@ Vector Tiles on the EPSG:3857 XYZ grid, extent 4096. 204 for a tile with no feat
 an address outside the grid, 404 for an unknown layer (JSON errors). Tiles are sent gzip-encoded
 to clients that accept it. ``ETag`` is the data version of the tiled layers, so a browser
 revalidates after an import (304 while nothing changed) and a status edit changes nothing.
+For desktop clients (QGIS, MapLibre): ``GET /tiles/<layer>.json`` is the layer's TileJSON 3.0
+and ``GET /tiles/style.json`` a Mapbox GL style of every tiled layer, in the page's colours
+(:mod:`landgis.tiles.tilejson`); their addresses are absolute, on the host the client asked.
 What a tile holds and how it is made fast: :mod:`landgis.tiles`.
 
 ``GET /tiles/<layer>/<z>/batch?xy=x,y;x,y;…`` answers up to :data:`MAX_BATCH` tiles of one zoom
@@ -28,7 +31,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from landgis import tiles
+from landgis.tiles.tilejson import mapbox_style, tilejson
 from webmap.data import get_store, get_views
+from webmap.pagemap import FUNCTION_COLOURS, LAND_USE_GROUPS, ZONE_COLOURS
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
@@ -126,3 +131,45 @@ def batch(layer: str, z: int):
         parts += [struct.pack("<III", x, y, len(data)), data]
     return _cache_headers(Response(b"".join(parts), mimetype="application/x-landgis-tiles"),
                           version)
+
+
+# --------------------------------------------------------------------------- desktop clients
+
+#: The page's colours (webmap.pagemap; the parcels' outline and opacities as
+#: static/parcel-tiles.js and the zoning plots' as build_map draw them)
+PALETTE = {"zone_kind": ZONE_COLOURS, "zone_width": 2.5,
+           "function": FUNCTION_COLOURS, "plot_outline": "#555555", "plot_opacity": 0.35,
+           "land_use": LAND_USE_GROUPS, "parcel_outline": "#37474f", "parcel_opacity": 0.65,
+           "other": "#cccccc"}
+
+
+def _root() -> str:
+    """The app's absolute address as the client asked for it (host, port, script root)."""
+    return request.url_root.rstrip("/")
+
+
+def _json(doc: dict, version: str) -> Response:
+    return _cache_headers(jsonify(doc), version)
+
+
+@bp.get("/<layer>.json")
+def layer_tilejson(layer: str):
+    """The TileJSON 3.0 document of a tiled layer (404 for another name)."""
+    store = get_store()
+    doc = tilejson(store, layer, f"{_root()}/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf",
+                   views=get_views())
+    return _json(doc, tiles.data_version(store))
+
+
+@bp.get("/style.json")
+def style():
+    """A Mapbox GL style of the tiled layers the store holds, over the basemap when one is
+    configured."""
+    store = get_store()
+    present = store.layers()
+    urls = {name: f"{_root()}/tiles/{name}.json" for name in tiles.LAYERS if name in present}
+    raster = current_app.config["LANDGIS"].basemap_raster
+    basemap = f"{_root()}/tiles/basemap/{{z}}/{{x}}/{{y}}.png" \
+        if raster and Path(raster).is_file() else None
+    doc = mapbox_style(urls, PALETTE, basemap_url=basemap)
+    return _json(doc, tiles.data_version(store))

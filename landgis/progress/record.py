@@ -361,36 +361,6 @@ def _over_plan(events, combined, warnings, unread) -> list[Problem]:
             warnings.append(f"{vi} (ghi với đánh dấu {_OVER_PLAN}) / {en} (recorded as flagged "
                             f"{_OVER_PLAN})")
     return problems
-    pays = combined[(combined["subject_kind"] == "project")
-                    & (combined["kind"] == "disbursement")]
-    plans = combined[(combined["subject_kind"] == "project")
-                     & (combined["kind"] == "capital_plan")]
-    plans = plans.sort_values(["effective_date", "recorded_at"], na_position="last")
-    for (subject, year), rows in new_pay.groupby(
-            [new_pay["subject_id"], new_pay["effective_date"].astype(str).str[:4]]):
-        paid = pd.to_numeric(pays[(pays["subject_id"] == subject)
-                                  & (pays["effective_date"].astype(str).str[:4] == year)]
-                             ["amount_vnd"], errors="coerce").sum()
-        mine = plans[(plans["subject_id"] == subject)
-                     & (pd.to_numeric(plans["year"], errors="coerce") == int(year))]
-        plan = pd.to_numeric(mine.groupby("source").tail(1)["amount_vnd"], errors="coerce").sum()
-        if paid <= plan:
-            continue
-        flagged = rows["flags"].fillna("").astype(str).str.contains(_OVER_PLAN)
-        names = ", ".join(row_name(r, i) for i, r in rows[~flagged].iterrows())
-        vi = (f"dự án {subject}: giải ngân {format_vnd(paid)} đồng năm {year}, vượt kế hoạch vốn "
-              f"năm {format_vnd(plan)} đồng")
-        en = (f"project {subject}: disbursed {format_vnd(paid)} đồng in {year}, above the "
-              f"year's capital plan of {format_vnd(plan)} đồng")
-        if (~flagged).any():
-            problems.append(Problem(LAYER, f"{names}: {vi}; đánh dấu {_OVER_PLAN} (vượt kế "
-                                           f"hoạch) để vẫn ghi / {en}; flag the disbursement "
-                                           f"{_OVER_PLAN} to record it anyway",
-                                    column="amount_vnd", row=subject))
-        else:
-            warnings.append(f"{vi} (ghi với đánh dấu {_OVER_PLAN}) / {en} (recorded as flagged "
-                            f"{_OVER_PLAN})")
-    return problems
 
 
 def record_progress(store, events: pd.DataFrame, *, user: str, book: ProgressBook | None = None,

@@ -18,7 +18,7 @@ COMMANDS = {
     "landgis-versions": "layer_versions", "landgis-users": "manage_users",
     "landgis-init-db": "init_db", "landgis-demo": "make_demo_layers",
     "landgis-import-progress": "import_progress", "landgis-progress": "progress",
-    "landgis-report": "report",
+    "landgis-report": "report", "landgis-qgis": "export_qgis_project",
 }
 
 

@@ -41,8 +41,14 @@ def fill_colours(page) -> dict:
             p.getAttribute("fill")]))""")
 
 
+#: whether every progress layer (investors and public projects) has drawn the date asked for
+ALL_DRAWN = """(day) => landgisProgress.state.layers.every(
+    (l) => l.data && l.data.as_of === day && !l.loading)"""
+
+
 def show_as_of(page, day: str) -> dict:
     page.fill("#landgis-progress-date", day)
+    page.wait_for_function(ALL_DRAWN, arg=day)  # both layers: the projects' markers too
     page.wait_for_function(DRAWN, arg=day)
     return {i: (state, anchor) for i, state, anchor in page.evaluate(DRAWN, day)}
 
