@@ -2,13 +2,10 @@
 ``postgres`` provider as the read-only role: the layer is valid, MultiPolygon in EPSG:9216,
 holds every parcel, and a parcel's status is the ledger's (issue 15, item 5).
 
-One QGIS process runs every check (QGIS starts in about half a second)."""
+One QGIS process runs every check (tests/qgis_harness.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import uuid
 
 import pandas as pd
@@ -16,56 +13,34 @@ import pytest
 
 from landgis.ledger import current_status
 from landgis.store import pg_views
-from tests.conftest import event, need
+from tests.conftest import event
 from tests.core.test_postgis_views import drop_role
+from tests.qgis_harness import qgis  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.backends("postgis")
 
-QGIS_PYTHON = "/usr/bin/python3"
-
-# Run under Debian's python with QGIS; prints one JSON object (the layer as QGIS sees it).
+# Fills ``result`` with the layer as QGIS sees it (tests/qgis_harness.py runs it).
 SNIPPET = r"""
-import json, sys
-from qgis.core import QgsApplication, QgsFeatureRequest, QgsVectorLayer, QgsWkbTypes
-QgsApplication.setPrefixPath("/usr", True)
-app = QgsApplication([], False)
-app.initQgis()
-args = json.loads(sys.argv[1])
-layer = QgsVectorLayer(args["uri"], "parcels", "postgres")
-out = {"valid": layer.isValid()}
+import os
+layer = QgsVectorLayer(os.environ["LANDGIS_TEST_URI"], "parcels", "postgres")
+result["valid"] = layer.isValid()
 if layer.isValid():
-    out["count"] = layer.featureCount()
-    out["crs"] = layer.crs().authid()
-    out["geometry"] = QgsWkbTypes.displayString(layer.wkbType())
-    out["fields"] = [f.name() for f in layer.fields()]
+    result["count"] = layer.featureCount()
+    result["crs"] = layer.crs().authid()
+    result["geometry"] = QgsWkbTypes.displayString(layer.wkbType())
+    result["fields"] = [f.name() for f in layer.fields()]
     statuses, areas = {}, {}
     for f in layer.getFeatures():
         statuses[f["parcel_id"]] = [f["clearance_status"], f["auction_status"],
                                     f["clearance_status_document"] or None]
         areas[f["parcel_id"]] = f.geometry().area()
-    out["statuses"], out["areas"] = statuses, areas
+    result["statuses"], result["areas"] = statuses, areas
     expr = QgsFeatureRequest().setFilterExpression("\"clearance_status\" = 'compensated'")
-    out["compensated"] = sorted(f["parcel_id"] for f in layer.getFeatures(expr))
-print(json.dumps(out), flush=True)
-del layer
-app.exitQgis()
+    result["compensated"] = sorted(f["parcel_id"] for f in layer.getFeatures(expr))
 """
 
 
-def run_qgis(snippet: str, args: dict, runtime_dir) -> dict:
-    """Run ``snippet`` under Debian's python with QGIS headless; its JSON output."""
-    need(os.path.exists(QGIS_PYTHON) and subprocess.run(
-        [QGIS_PYTHON, "-c", "import qgis.core"], capture_output=True).returncode == 0,
-        "QGIS's python (apt install python3-qgis qgis-providers) is missing")
-    env = {"QT_QPA_PLATFORM": "offscreen", "PATH": os.environ.get("PATH", "/usr/bin"),
-           "HOME": os.environ.get("HOME", "/tmp"), "XDG_RUNTIME_DIR": str(runtime_dir)}
-    done = subprocess.run([QGIS_PYTHON, "-c", snippet, json.dumps(args)], capture_output=True,
-                          text=True, timeout=120, env=env, cwd="/tmp")
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def test_qgis_opens_the_status_view_as_the_reader(store, postgres_database, tmp_path):
+def test_qgis_opens_the_status_view_as_the_reader(store, postgres_database, qgis):
     from psycopg.conninfo import conninfo_to_dict
 
     from landgis.store.postgis import split_url
@@ -82,9 +57,7 @@ def test_qgis_opens_the_status_view_as_the_reader(store, postgres_database, tmp_
                f"user='{role}' password='qgis-pw' sslmode=disable key='parcel_id' srid=9216 "
                f"type=MultiPolygon checkPrimaryKeyUnicity='0' "
                f"table=\"{store.schema}\".\"parcels_status\" (geom)")
-        runtime = tmp_path / "xdg"
-        runtime.mkdir(mode=0o700)
-        got = run_qgis(SNIPPET, {"uri": uri}, runtime)
+        got = qgis(SNIPPET, env={"LANDGIS_TEST_URI": uri})
     finally:
         drop_role(store, role)
     assert got["valid"], "QGIS could not open the view as the reader"
