@@ -8,8 +8,14 @@ Creates what the store needs, each only when missing: the PostGIS extension, EPS
 spatial_ref_sys (Debian's PostGIS 3.3 lacks it; registered from pyproj's definition), the
 schema and its ``<schema>_history`` schema, the ``landgis_meta`` and ``import_batches`` tables.
 With ``--from`` every layer of the GeoPackage (the status ledger too, as the initial ledger) is
-checked against the contract and written, each as a batch, all or none. Exit code 0 when done,
-1 when the database or the data refuse (nothing loaded), 2 for bad arguments.
+checked against the contract and written, each as a batch, all or none.
+
+With ``--reader NAME`` a login role NAME is made (or its password changed) that may only read
+the views for desktop clients (``parcels_status``, ``investments_current``): no table, no
+writing. Its password is asked at the prompt (or read from LANDGIS_NEW_PASSWORD). Exit code 0
+when done, 1 when the database or the data refuse (nothing loaded), 2 for bad arguments.
+
+    python scripts/init_db.py --db postgresql:///landgis --reader qgis
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ from pathlib import Path
 
 from landgis.store import open_store
 from landgis.store.copy import copy_store
+from landgis.store.pg_views import grant_reader
 from landgis.store.postgis import PostGISStore, is_postgres_url, mask
 from landgis_scripts import _cli
+from landgis_scripts.manage_users import new_password
 
 
 def main() -> int:
@@ -28,6 +36,8 @@ def main() -> int:
     p.add_argument("--from", dest="source", metavar="FILE.gpkg",
                    help="a GeoPackage whose layers to load (all of them, the ledger included)")
     p.add_argument("--user", default=None, help="who loads (default: the login name)")
+    p.add_argument("--reader", metavar="ROLE",
+                   help="a login role that may only read the views (QGIS); password asked")
     args = p.parse_args()
     url = _cli.settings(args).database_url
     if not is_postgres_url(url):
@@ -39,16 +49,23 @@ def main() -> int:
     store = PostGISStore(url, create=True)
     print(f"sẵn sàng / ready: {mask(url)} (schema {store.schema}, history "
           f"{store.history_schema}; PostGIS, EPSG:9216)")
-    if source is None:
-        return 0
+    if source is not None:
+        load(store, source, args.user)
+    if args.reader:
+        views = grant_reader(store, args.reader, new_password())
+        print(f"vai trò chỉ đọc / read-only role {args.reader}: SELECT on "
+              f"{', '.join(f'{store.schema}.{v}' for v in views)} only")
+    return 0
 
-    copied = copy_store(open_store(source), store, user=args.user or getpass.getuser(),
+
+def load(store, source: Path, user: str | None) -> None:
+    """Every layer of the GeoPackage ``source`` into ``store``, all or none."""
+    copied = copy_store(open_store(source), store, user=user or getpass.getuser(),
                         note="init_db.py")
     digest, written = copied.source_sha256, copied.layers
     for name, count, batch in written:
         print(f"  {name:<16} {count:>9,} (batch {batch})")
     print(f"đã nạp / loaded {len(written)} layer(s) from {source} (sha256 {digest[:12]}…)")
-    return 0
 
 
 def cli() -> None:

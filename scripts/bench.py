@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import bench_dashboard
+import bench_ogc
 import bench_progress
 import bench_report
 import pyogrio
@@ -441,6 +442,7 @@ def dossier(path: Path, repeat: int, runs: int):
 case(bench_progress.progress_asof)  # the progress ledger's case, in a module of its own
 case(bench_report.report)  # the review report's files against its tables alone
 case(bench_dashboard.dashboard_page)  # the review dashboard's first render (issue 14)
+case(bench_ogc.ogc)  # ogr2ogr and a page through /ogc against PostGIS directly (issue 15)
 #: cases that make their own data and need no parcels file
 OWN_DATA = {"progress_asof"}
 
@@ -471,7 +473,7 @@ def main() -> int:
     print(f"{'case':<20} {'landgis':>11}  {'reference':<30} {'ref time':>11} {'ratio':>7}"
           f"  timing")
     for name, ours, ref_name, ref, how, unit in rows:
-        ratio = f"{ours / ref:>7.2f}" if ref else f"{'—':>7}"
+        ratio = f"{ours / ref:>7.2f}" if ref and ours is not None else f"{'—':>7}"
         print(f"{name:<20} {_value(ours, unit):>11}  {ref_name:<30} {_value(ref, unit):>11} "
               f"{ratio}  {how}")
     return 0

@@ -35,6 +35,7 @@ from landgis.store.pg_schema import (
     sql,
 )
 from landgis.store.pg_values import _prepare, _rows, _to_python
+from landgis.store.pg_views import refresh_views
 
 PROGRESS = contract.PROGRESS_EVENTS.name
 
@@ -147,10 +148,14 @@ class LedgerAndBatches:
         if not self._table_exists(conn, EVENTS):
             raise LedgerError(f"{mask(self.url)}: no status ledger; write the layers first")
         have = dict(self._columns(conn, EVENTS))
+        grew = False
         for column in contract.STATUS_EVENTS.column_names:
             if column in events.columns and column not in have:  # the contract grew
                 conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} text").format(
                     self._t(EVENTS), sql.Identifier(column)))
+                grew = True
+        if grew:  # e.g. corrects_event_id: the views read it from now on
+            refresh_views(conn, self.schema)
         existing = self._present(conn, EVENTS, "event_id", events.get("event_id"))
         targets = self._present(conn, EVENTS, "event_id", events.get("corrects_event_id"))
         parcels = (self._present(conn, PARCELS, "parcel_id", events.get("parcel_id"))
@@ -202,6 +207,7 @@ class LedgerAndBatches:
                         table, sql.Identifier(FID), cols))
                     conn.execute(sql.SQL("CREATE INDEX ON {} (subject_kind, subject_id)")
                                  .format(table))
+                    refresh_views(conn, self.schema)  # investments_current needs this table
                 existing = self._present(conn, PROGRESS, "event_id", events["event_id"])
                 ids = [str(v) for v in events["event_id"]]
                 if existing or len(set(ids)) < len(ids):

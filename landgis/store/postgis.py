@@ -68,6 +68,7 @@ from landgis.store.base import (
     dates_as_text,
     normalise_where,
 )
+from landgis.store import pg_views
 from landgis.store.pg_ledger import LedgerAndBatches
 from landgis.store.pg_schema import (  # noqa: F401 - the backend's public names, here as before
     BATCHES,
@@ -299,8 +300,8 @@ class PostGISStore(LedgerAndBatches, Store):
     def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
                     batch: Batch | None = None) -> int | None:
         check_identifier(name)
-        if name in INTERNAL:
-            raise StoreError(f"{name!r} is the store's own table, not a layer")
+        if name in INTERNAL or name in pg_views.VIEWS:
+            raise StoreError(f"{name!r} is the store's own table or view, not a layer")
         if len(name) > MAX_LAYER_NAME:
             raise StoreError(f"layer name {name!r}: at most {MAX_LAYER_NAME} characters")
         layer = contract.LAYERS.get(name)
@@ -324,6 +325,7 @@ class PostGISStore(LedgerAndBatches, Store):
         if name == EVENTS and existed:
             raise LedgerError(f"{mask(self.url)}: the status ledger is append-only and already "
                               "exists; record changes with append_events")
+        grants = pg_views.drop_views(conn, self.schema)  # a view would follow the old table
         tmp = f"{name}__new"
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._t(tmp)))
         conn.execute(sql.SQL("CREATE TABLE {} ({} bigint NOT NULL{})").format(
@@ -355,6 +357,7 @@ class PostGISStore(LedgerAndBatches, Store):
         conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(
             self._t(tmp), sql.Identifier(name)))
         self._rename_indexes(conn, self.schema, name, tmp, name)
+        pg_views.create_views(conn, self.schema, grants)
         conn.execute(sql.SQL(
             "INSERT INTO {} (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET "
             "value = EXCLUDED.value").format(self._t(META)), (f"layer:{name}", version))

@@ -90,7 +90,8 @@ def test_set_up_registers_epsg_9216_and_indexes_every_spatial_layer(store):
     schema = store.schema
     srids = dict(sql(store.url, "SELECT f_table_name, srid FROM geometry_columns "
                                 "WHERE f_table_schema = %s", (schema,)))
-    assert srids == {"zones": 9216, "parcels": 9216}
+    # the tables, and the read-only view for desktop clients (tests/core/test_postgis_views.py)
+    assert srids == {"zones": 9216, "parcels": 9216, "parcels_status": 9216}
     gist = {t for (t,) in sql(store.url, "SELECT tablename FROM pg_indexes WHERE schemaname = "
                                         "%s AND indexdef LIKE '%%USING gist (geom)%%'", (schema,))}
     assert gist == {"zones", "parcels"}

@@ -64,3 +64,30 @@ def test_the_demo_loads_and_both_backends_give_the_same_land_fund(script, postgi
         assert abs(sums[zone] - area) <= 0.01, zone
     again = script("init_db.py", "--db", postgis_url, "--from", DEFAULT_DATABASE)
     assert again.returncode == 1 and "already holds" in again.stderr
+
+
+@pytest.mark.backends("gpkg")  # the source of the load is the GeoPackage store
+def test_reader_role_made_with_the_load_reads_statuses(script, postgis_url, postgres_database,
+                                                       store):
+    import uuid
+
+    from tests.core.test_postgis_views import reader
+
+    role = f"landgis_reader_{uuid.uuid4().hex[:8]}"
+    out = script("init_db.py", "--db", postgis_url, "--from", store.url, "--reader", role,
+                 env={"LANDGIS_NEW_PASSWORD": "pw-from-script"})
+    try:
+        assert out.returncode == 0, out.stderr
+        assert "parcels_status" in out.stdout and "pw-from-script" not in out.stdout
+        schema = split_url(postgis_url)[1]
+        with reader(postgres_database, role, "pw-from-script") as conn:
+            rows = dict(conn.execute(f"SELECT parcel_id, clearance_status FROM "
+                                     f"{schema}.parcels_status").fetchall())
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT * FROM {schema}.parcels")
+        assert rows == {"23296-1-1": "compensated", "23296-1-2": "disputed",
+                        "23296-1-3": "not_started", "23296-1-4": "not_started"}
+    finally:
+        with psycopg.connect(split_url(postgis_url)[0], autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
