@@ -33,6 +33,7 @@ from landgis.ingest.importer import commit_import, prepare_import
 from landgis.landfund import load_land_fund
 from landgis.store import open_store
 from landgis_scripts import _cli
+from bench_timing import best_of, median_warm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {}
@@ -41,26 +42,6 @@ CASES = {}
 def case(fn):
     CASES[fn.__name__] = fn
     return fn
-
-
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-def median_warm(runs: int, fn) -> float:
-    """Median of ``runs`` timed runs after one untimed warm-up run."""
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def bench_data(n: int) -> Path:

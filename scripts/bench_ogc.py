@@ -28,9 +28,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.error
 from pathlib import Path
+from bench_timing import best_of, median_warm  # noqa: E402
 
 PAGE = 1000
 
@@ -124,13 +124,13 @@ def ogc(path: Path, repeat: int, runs: int):
                 raise SystemExit(f"{schema}.parcels: fid not 1…{n:,}; reload the store")
             offset = max(0, n // 2 - PAGE // 2)
             theirs = json.loads(page_geojson(conn, schema, offset))
-            ref_page = _median(runs, lambda: page_geojson(conn, schema, offset)) * 1000
+            ref_page = median_warm(runs, lambda: page_geojson(conn, schema, offset)) * 1000
 
         def direct():
             got = _ogr2ogr([pg, f"{schema}.parcels_status", "-nln", "parcels"],
                            work / "pg.gpkg")
             assert got == n, f"ogr2ogr PG: copied {got:,} of {n:,} parcels"
-        ref_copy = _best(repeat, direct)
+        ref_copy = best_of(repeat, direct)
 
         ours_copy = ours_page = None
         note = ""
@@ -144,7 +144,7 @@ def ogc(path: Path, repeat: int, runs: int):
                     got = _ogr2ogr([f"OAPIF:{srv.url}/ogc", "parcels", "-oo",
                                     f"PAGE_SIZE={PAGE}", "-nln", "parcels"], work / "ogc.gpkg")
                     assert got == n, f"ogr2ogr OAPIF copied {got:,} of {n:,} parcels"
-                ours_copy = _best(repeat, oapif)
+                ours_copy = best_of(repeat, oapif)
                 query = f"/ogc/collections/parcels/items?limit={PAGE}&offset={offset}&f=json"
                 timed = _browser.fetch([srv.url + query] * (runs + 1))
                 ours_page = statistics.median(t["ms"] for t in timed[1:])
@@ -163,22 +163,4 @@ def ogc(path: Path, repeat: int, runs: int):
              f"HTTP, 2nd process, median of {runs}", "ms")]
 
 
-def _best(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
-
-def _median(runs: int, fn) -> float:
-    import statistics
-
-    fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)

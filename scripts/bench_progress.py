@@ -30,6 +30,7 @@ from landgis.progress import load_book
 from landgis.progress.rules import load_rules
 from landgis.store import open_store
 from landgis.vocabularies import INVESTMENT_MILESTONES, PROJECT_MILESTONES
+from bench_timing import best_of  # noqa: E402
 
 AS_OF = ("2024-12-31", "2020-06-30")
 SCHEMA = "progress_bench"
@@ -292,13 +293,6 @@ def _query(conn, sql: str, params: dict) -> pd.DataFrame:
     return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
 
 
-def best_of(runs: int, fn) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def progress_asof(path, repeat: int, runs: int):

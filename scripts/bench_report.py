@@ -12,22 +12,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from landgis.config import DEFAULT_BASEMAP_RASTER
 from landgis.store import open_store
+from bench_timing import best_of  # noqa: E402
 
 PERIOD = "2019-H1"
 
 
-def _best(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def report(path: Path, repeat: int, runs: int):
@@ -40,7 +33,7 @@ def report(path: Path, repeat: int, runs: int):
     basemap = str(DEFAULT_BASEMAP_RASTER) if DEFAULT_BASEMAP_RASTER.is_file() else None
     work = Path(tempfile.mkdtemp(prefix="landgis-bench-report-"))
     try:
-        tables = _best(repeat, lambda: build_report(store, PERIOD))
+        tables = best_of(repeat, lambda: build_report(store, PERIOD))
         n = iter(range(10_000))
         manifest = {}
 
@@ -48,7 +41,7 @@ def report(path: Path, repeat: int, runs: int):
             manifest.update(write_report(store, PERIOD, out_dir=work / f"r{next(n)}",
                                          basemap=basemap))
 
-        files = _best(repeat, whole)
+        files = best_of(repeat, whole)
         size = sum(f["bytes"] for f in manifest["files"]) / 2**20
         count = len(manifest["files"])
     finally:

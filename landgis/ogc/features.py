@@ -281,8 +281,8 @@ def _json_type(values: np.ndarray) -> str:
 def schema(view, name: str, base: str) -> dict:
     """A JSON Schema of the collection's properties (the ``describedby`` link): GDAL and QGIS
     take field types from it instead of guessing them from the first page (GDAL 3.6 does not:
-    it guesses from the first page, and read the parcel id ``23296-1-1`` as a date unless
-    given ``--config OGR_GEOJSON_DATE_AS_STRING YES``)."""
+    it guesses from the first page, and read the parcel id ``23296-1-1`` as a date unless its
+    configuration option OGR_GEOJSON_DATE_AS_STRING is set)."""
     fr = frame(view, name)
     props = {c: {"type": _json_type(v), "title": c} for c, v in fr.props.items()}
     if name == "parcels":

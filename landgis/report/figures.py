@@ -4,9 +4,9 @@ Every figure of every table is a value of one of these answers, for the report's
 a date (the period's last day, or another end named below):
 
 - the land fund :meth:`LandFund.at(ledger, day) <landgis.landfund.LandFund.at>` (what
-  ``/api/summary`` and ``parcel_area.py --as-of`` give): ``by_status("clearance_status")``,
+  ``/api/summary`` and the land-fund tables of ``parcel_area.py`` give): ``by_status("clearance_status")``,
   ``by_zone``, ``occupancy``, ``clean_fund``;
-- the progress book (what ``progress.py --as-of`` and ``/api/projects`` … give):
+- the progress book (what ``progress.py`` and ``/api/projects`` … give as of a date):
   ``projects``, ``investments``, ``auctions``, and ``revenue_of`` of the auctions;
 
 or a difference of two of them, a sum of a column (the rows marked total), named in the
