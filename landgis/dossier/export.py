@@ -26,6 +26,7 @@ import pyogrio
 from landgis import __version__, crs as crsmod
 from landgis.dossier import coords, geojson, sheet
 from landgis.dossier.selection import DossierError, Lot, select_lot
+from landgis.folders import swap_in
 
 VN_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 FORMATS = ("shp", "kml")
@@ -222,16 +223,7 @@ def export_dossier(store, out, *, code, name=None, parcels=None, zones=None, sta
             zip_folder(folder, tmp_zip)
             os.replace(tmp_zip, out)
         else:
-            old = None
-            if out.exists():
-                old = work / "previous"
-                os.replace(out, old)
-            try:
-                os.replace(folder, out)
-            except OSError:
-                if old is not None:
-                    os.replace(old, out)
-                raise
+            swap_in(folder, out, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Dossier(out, files, manifest, lot)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from landgis import __version__
 from landgis.dossier.export import _sha256, _store_label
+from landgis.folders import swap_in
 from landgis.report import charts as chartsmod
 from landgis.report import maps as mapsmod
 from landgis.report.docx import write_docx
@@ -131,16 +132,7 @@ def render_report(report: Report, out_dir, *, store=None, lang: str = "vi",
         files = render_files(report, folder, store=store, lang=lang, basemap=basemap,
                              issued=now.date())
         manifest = _manifest(report, folder, files, store=store, lang=lang, now=now)
-        old = None
-        if out.exists():
-            old = work / "previous"
-            os.replace(out, old)
-        try:
-            os.replace(folder, out)
-        except OSError:
-            if old is not None:
-                os.replace(old, out)
-            raise
+        swap_in(folder, out, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return manifest
