@@ -71,6 +71,22 @@ HINTS = {
 }
 
 
+def recording_user(p: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """Who records what a command writes to the ledger: ``--user``, else the login name; a
+    usage error when neither gives a name."""
+    import getpass
+
+    user = args.user
+    if user is None:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name in this environment
+            p.error("không biết người dùng / cannot tell who you are: give --user NAME")
+    if not user.strip():
+        p.error("--user: thiếu tên / a name is required")
+    return user.strip()
+
+
 def run(main: Callable[[], int | None], hints: dict[str, str] | None = None) -> None:
     """Run ``main`` and turn the errors a user can act on into a message and an exit code.
 

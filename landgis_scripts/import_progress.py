@@ -17,7 +17,6 @@ larger than max_upload_bytes, is refused.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 from landgis.progress.importer import import_progress
@@ -31,18 +30,11 @@ def main() -> int:
     p.add_argument("--dry-run", action="store_true", help="print the report, write nothing")
     p.add_argument("--user", help="who records the events (default: the login name)")
     args = p.parse_args()
-    user = args.user
-    if user is None:
-        try:
-            user = getpass.getuser()
-        except Exception:  # no login name in this environment
-            p.error("không biết người dùng / cannot tell who you are: give --user NAME")
-    if not user.strip():
-        p.error("--user: thiếu tên / a name is required")
+    user = _cli.recording_user(p, args)
 
     settings = _cli.settings(args)
     result = import_progress(
-        open_store(settings.database_url), args.file, user=user.strip(), dry_run=args.dry_run,
+        open_store(settings.database_url), args.file, user=user, dry_run=args.dry_run,
         max_rows=settings.max_list_rows, max_bytes=settings.max_upload_bytes,
         min_date=settings.min_effective_date, rules_file=settings.schedule_rules)
     print(result.report())

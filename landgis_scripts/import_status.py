@@ -19,7 +19,6 @@ of more rows than the setting max_list_rows (default 50,000) is refused, nothing
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 from landgis.contract import STATUS_FIELDS
@@ -70,14 +69,7 @@ def main() -> int:
         field_map = parse_pairs(args.map, "--map")
     except ValueError as exc:
         p.error(str(exc))
-    user = args.user
-    if user is None:
-        try:
-            user = getpass.getuser()
-        except Exception:  # no login name in this environment
-            p.error("không biết người dùng / cannot tell who you are: give --user NAME")
-    if not user.strip():
-        p.error("--user: thiếu tên / a name is required")
+    user = _cli.recording_user(p, args)
 
     settings = _cli.settings(args)
     result = import_status_list(
