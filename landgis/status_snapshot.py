@@ -3,8 +3,8 @@
 Why one snapshot rather than statuses per visible box
 -----------------------------------------------------
 The parcel tiles never carry statuses (a status edit must not rebuild a tile); each parcel
-feature carries ``k``, its position in the parcels layer of the tiles' data version
-(:data:`landgis.tiles.ORDINAL`). The page colours the tiles from this snapshot: one byte per
+feature carries ``k``, its feature id in the store (:data:`landgis.tiles.ORDINAL`), which an
+import keeps for every parcel it does not cover. The page colours the tiles from this snapshot: one byte per
 parcel and field, an index into the field's codes. 100,000 parcels make 200 kB of bytes, about
 270 kB as base64 and a few kB gzip-compressed (statuses repeat), fetched once and then only
 revalidated (the ETag is the store's version, which moves with every ledger append). Asking the
@@ -17,8 +17,9 @@ document like the rest of the API:
 ``{"version": tiles data version, "count": n, "fields": {"clearance_status": {"codes": [null,
 "chua_kiem_ke", …], "data": base64}, "auction_status": {…}}}``
 
-``codes[0]`` is null (no status recorded); ``data`` decodes to ``count`` bytes, byte ``k``
-being the index in ``codes`` of parcel ``k``'s status.
+``codes[0]`` is null (no status recorded); ``data`` decodes to ``count`` bytes (the highest
+``k`` plus one), byte ``k`` being the index in ``codes`` of parcel ``k``'s status (0 for a
+``k`` no parcel has: feature ids left by removed parcels).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import json
 import numpy as np
 
 from landgis.contract import STATUS_FIELDS
+from landgis.tiles.layers import ORDINAL
 from landgis.store.base import mask_url
 
 
@@ -62,11 +64,15 @@ def _build(view) -> dict:
         return {"version": view.token, "count": 0,
                 "fields": {f: {"codes": [None], "data": ""} for f in STATUS_FIELDS}}
     along = view.statuses_along(index)
+    ks = np.asarray(index.columns[ORDINAL], dtype=np.int64)
+    count = int(ks.max()) + 1 if len(ks) else 0
     fields = {}
     for field, vocabulary in STATUS_FIELDS.items():
         codes, data = _codes(along[field], vocabulary)
-        fields[field] = {"codes": codes, "data": base64.b64encode(data).decode("ascii")}
-    return {"version": index.token, "count": len(index), "fields": fields}
+        by_k = np.zeros(count, dtype=np.uint8)  # a feature id no parcel has: no status
+        by_k[ks] = np.frombuffer(data, dtype=np.uint8)
+        fields[field] = {"codes": codes, "data": base64.b64encode(by_k.tobytes()).decode("ascii")}
+    return {"version": index.token, "count": count, "fields": fields}
 
 
 def build_gzip(view) -> tuple[str, bytes]:

@@ -88,8 +88,13 @@ class Store(abc.ABC):
         bbox: BBox | None = None,
         where: Where | None = None,
         columns: Sequence[str] | None = None,
+        with_fid: bool = False,
     ) -> pd.DataFrame:
         """Read a layer, optionally only the features meeting ``bbox`` (storage CRS) and ``where``.
+
+        With ``with_fid`` the first column, ``fid``, is each row's feature id in the store
+        (int64): stable across imports for the rows an import does not cover, it is the
+        parcels' ``k`` in the tiles (:data:`landgis.tiles.ORDINAL`).
 
         Raises LayerNotFoundError for an unknown layer, StoreError for an unknown column.
         """

@@ -174,6 +174,7 @@ class GeoPackageStore(GpkgLedger, Store):
         bbox: BBox | None = None,
         where: Where | None = None,
         columns: Sequence[str] | None = None,
+        with_fid: bool = False,
     ) -> pd.DataFrame:
         with self._lock(shared=True):
             fields = self._fields(name)
@@ -190,7 +191,11 @@ class GeoPackageStore(GpkgLedger, Store):
                 where=where_sql(filt),
                 columns=list(columns) if columns is not None else None,
                 use_arrow=True,
+                fid_as_index=with_fid,
             )
+        if with_fid:
+            df.insert(0, "fid", df.index.to_numpy(dtype="int64"))
+            df = df.reset_index(drop=True)
         return dates_as_text(_in_order(name, df), name, reading=True)  # Date fields as ISO text
 
     def read_table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:

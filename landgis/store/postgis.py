@@ -242,11 +242,13 @@ class PostGISStore(LedgerAndBatches, Store):
         bbox: BBox | None = None,
         where: Where | None = None,
         columns: Sequence[str] | None = None,
+        with_fid: bool = False,
     ) -> pd.DataFrame:
-        return self._read(self._connection(), name, bbox=bbox, where=where, columns=columns)
+        return self._read(self._connection(), name, bbox=bbox, where=where, columns=columns,
+                          with_fid=with_fid)
 
     def _read(self, conn, name, *, bbox=None, where=None, columns=None, schema=None,
-              table=None) -> pd.DataFrame:
+              table=None, with_fid=False) -> pd.DataFrame:
         if table is None:
             cols = self._require(conn, name)
             table = name
@@ -262,6 +264,9 @@ class PostGISStore(LedgerAndBatches, Store):
                 if col not in fields:
                     raise StoreError(f"layer {name!r} has no column {col!r}")
             fields = [c for c in fields if c in set(columns)]  # in the layer's order
+        if with_fid:
+            fields = [FID, *fields]
+            types[FID] = "bigint"
         select = [sql.Identifier(c) if types[c] in _READABLE
                   else sql.SQL("{}::text").format(sql.Identifier(c)) for c in fields]
         if spatial:

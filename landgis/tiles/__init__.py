@@ -4,8 +4,8 @@ What a tile carries
 -------------------
 Geometry, the feature key and the attributes that change only on import (:data:`LAYERS`):
 parcels from zoom 13 (below it the page shows zones), zones and zoning plots from zoom 8. A
-parcel also carries ``k`` (:data:`ORDINAL`), its position in the layer as read for this data
-version. Never the clearance or auction status: statuses change daily, and the page takes them
+parcel also carries ``k`` (:data:`ORDINAL`), its feature id in the store, which an import keeps
+for every parcel it does not cover. Never the clearance or auction status: statuses change daily, and the page takes them
 from one compact snapshot indexed by ``k`` (:mod:`landgis.status_snapshot`), so a status edit
 neither rebuilds nor invalidates a single tile. For the same reason the tiles' data version
 (:func:`data_version`, the ETag) is that of the three tiled layers only

@@ -18,20 +18,23 @@ from landgis import crs as crsmod
 from landgis.tiles.layers import LAYERS, ORDINAL, TileLayer
 
 
-def read_tile_layer(store, spec: TileLayer):
-    """The columns of ``spec`` and the geometry, in EPSG:3857, empty geometries dropped.
+def read_tile_layer(store, spec: TileLayer, bbox=None):
+    """The columns of ``spec`` and the geometry, in EPSG:3857, empty geometries dropped;
+    with ``bbox`` (EPSG:9216, the store's) only the features whose box meets it.
 
+    A layer with ``spec.ordinal`` also gets ``k``: the row's feature id in the store.
     None when the store has no such layer.
     """
     if spec.name not in store.layers():
         return None
-    gdf = store.read_layer(spec.name, columns=list(spec.columns))
+    gdf = store.read_layer(spec.name, columns=list(spec.columns), bbox=bbox,
+                           with_fid=spec.ordinal)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     gdf = gdf[keep].reset_index(drop=True)
     gdf = crsmod.to_crs(gdf, crsmod.WEB_MERCATOR)
-    if spec.ordinal:  # the store reads in a stable order (fid), so every reader agrees
-        gdf[ORDINAL] = np.arange(len(gdf), dtype=np.int32)
+    if spec.ordinal:  # the feature id: kept by every import for the rows it does not cover
+        gdf[ORDINAL] = gdf.pop("fid").to_numpy(dtype=np.int64)
     return gdf[[*spec.tile_columns, gdf.geometry.name]]
 
 

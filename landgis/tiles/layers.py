@@ -7,8 +7,8 @@ import dataclasses
 from landgis.tiles.grid import MAX_ZOOM, check_xyz
 
 #: Changes when what a tile holds changes, so that browsers and pyramids refresh.
-TILE_FORMAT = "2"
-#: The property holding a feature's position in its layer (layers with ``ordinal``).
+TILE_FORMAT = "3"  # 3: k is the feature id, no longer the position
+#: The property holding a feature's id in the store (layers with ``ordinal``).
 ORDINAL = "k"
 #: Media type of a tile.
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -18,8 +18,8 @@ MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 class TileLayer:
     """A tiled layer: its key, the columns a tile carries (key first) and its first zoom.
 
-    With ``ordinal``, a tile's feature also carries ``k``: the feature's position in the layer
-    as read for this data version (:func:`landgis.tiles.index.read_tile_layer`). The page looks
+    With ``ordinal``, a tile's feature also carries ``k``: the feature's id in the store, kept by
+    every import for the rows it does not cover (:func:`landgis.tiles.index.read_tile_layer`). The page looks
     the parcel's status up by it in one compact snapshot (:mod:`landgis.status_snapshot`).
     """
 

@@ -23,7 +23,7 @@ from landgis.vocabularies import LAND_USE, PLAN_FUNCTION, ZONE_KIND
 TILEJSON_VERSION = "3.0.0"
 #: The world as Web Mercator shows it (TileJSON's default bounds)
 WORLD_BOUNDS = [-180.0, -85.0511, 180.0, 85.0511]
-_FIELD_TEXT = {ORDINAL: "Number (vị trí thửa trong lớp / the parcel's place in its layer)"}
+_FIELD_TEXT = {ORDINAL: "Number (số hiệu đối tượng của thửa / the parcel's feature id)"}
 
 
 def _lonlat(x: float, y: float) -> tuple[float, float]:

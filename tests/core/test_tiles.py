@@ -159,9 +159,11 @@ def test_tiles_carry_keys_and_import_attributes_never_statuses(store):
              for f in decode(tiles.encode_tile(index, 13, x, y))}
     assert props["23296-1-2"] == {"parcel_id": "23296-1-2", "zone_code": "KCN-T1",
                                   "land_use_code": "CLN", "sheet_no": 1, "parcel_no": 2,
-                                  "k": 1}  # its place in the layer: the status snapshot's key
-    assert {p["parcel_id"]: p["k"] for p in props.values()} == {
-        pid: k for k, pid in enumerate(store.read_layer("parcels")["parcel_id"])}
+                                  "k": props["23296-1-2"]["k"]}
+    # k is the parcel's feature id in the store: the status snapshot's key
+    stored = store.read_layer("parcels", with_fid=True)
+    assert {p["parcel_id"]: p["k"] for p in props.values()} == dict(
+        zip(stored["parcel_id"], stored["fid"].tolist()))
     zones = tiles.layer_index(store, "zones")
     (x, y), = layer_tiles(store.read_layer("zones"), 8)
     (zone,) = decode(tiles.encode_tile(zones, 8, x, y))

@@ -69,9 +69,9 @@ def test_a_parcel_tile_decodes_with_keys_and_import_attributes(on_the_fly):
     assert set(features) == {"23296-1-1", "23296-1-2", "23296-1-3", "23296-1-4"}
     assert features["23296-1-1"]["properties"] == {
         "parcel_id": "23296-1-1", "zone_code": "KCN-T1", "land_use_code": "CLN",
-        "sheet_no": 1, "parcel_no": 1, "k": 0}  # no clearance or auction status: they change
-    # daily; k is the parcel's place in the status snapshot
-    assert sorted(f["properties"]["k"] for f in features.values()) == [0, 1, 2, 3]
+        "sheet_no": 1, "parcel_no": 1, "k": 1}  # no clearance or auction status: they change
+    # daily; k is the parcel's feature id in the store, its place in the status snapshot
+    assert sorted(f["properties"]["k"] for f in features.values()) == [1, 2, 3, 4]
     drawn = in_storage(features["23296-1-1"]["geometry"], 14, x, y)
     # one tile unit at z14 (0.60 m of Web Mercator, less on the ground)
     assert shapely.hausdorff_distance(drawn, square(0, 0)) < tiles.tile_unit_m(14)
@@ -223,7 +223,7 @@ def test_snapshot_colours_every_parcel_by_its_tile_key(client, store):
     resp, body = snapshot(client)
     assert resp.status_code == 200 and resp.mimetype == "application/json"
     assert resp.headers["Cache-Control"] == "no-cache" and resp.headers["ETag"]
-    assert body["count"] == 4
+    assert body["count"] == 5  # the highest k (the feature ids run from 1) plus one
     assert body["version"] == tiles.data_version(store)  # the tiles' k belong to this version
     assert body["fields"]["clearance_status"]["codes"][0] is None
     assert statuses_by_parcel(client, body) == {
@@ -238,7 +238,7 @@ def test_snapshot_is_revalidated_until_the_ledger_moves(client, store):
     again, _ = snapshot(client, **{"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
     packed, body = snapshot(client, **{"Accept-Encoding": "gzip"})
-    assert packed.headers["Content-Encoding"] == "gzip" and body["count"] == 4
+    assert packed.headers["Content-Encoding"] == "gzip" and body["count"] == 5
     store.append_events(pd.DataFrame([event("23296-1-4", "clearance_status", "inventoried",
                                             "2020-01-02", 62)]))
     after, body = snapshot(client, **{"If-None-Match": etag})

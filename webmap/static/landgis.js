@@ -98,7 +98,7 @@ var landgis = (function () {
   // ------------------------------------------------------------------ parcel styling
 
   // Today's statuses of every parcel (/api/status/snapshot): per field, the codes and one
-  // byte per parcel, found by the tiles' "k" (the parcel's position in the layer).
+  // byte per parcel, found by the tiles' "k" (the parcel's feature id in the store).
   function decodeSnapshot(body) {
     var snap = { version: body.version, count: body.count, fields: {} };
     Object.keys(body.fields).forEach(function (field) {
