@@ -22,7 +22,8 @@ EVENTS = contract.STATUS_EVENTS.name
 PARCELS = contract.PARCELS.name
 META = "landgis_meta"
 BATCHES = "import_batches"
-INTERNAL = frozenset({META, BATCHES})
+CHANGES = "layer_changes"  # what each batch touched (landgis.store.changes)
+INTERNAL = frozenset({META, BATCHES, CHANGES})
 FID = "fid"
 GEOM = "geom"
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -161,4 +162,16 @@ def ensure_schema(conn, schema: str) -> None:
             "action text NOT NULL, source_name text, source_sha256 text, \"user\" text, "
             "recorded_at text NOT NULL, features bigint, counts text, note text, "
             "has_previous boolean NOT NULL)").format(_ident(schema, BATCHES)))
+        ensure_changes(conn, schema)
+
+
+def ensure_changes(conn, schema: str) -> None:
+    """The table of what each batch touched (a store made before it gains it on its next
+    batch, inside that batch's transaction): one row a box, no box for a whole write."""
+    conn.execute(sql.SQL(
+        "CREATE TABLE IF NOT EXISTS {} (batch_id bigint NOT NULL, layer text NOT NULL, "
+        "minx double precision, miny double precision, maxx double precision, "
+        "maxy double precision)").format(_ident(schema, CHANGES)))
+    conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (layer, batch_id)").format(
+        sql.Identifier(f"{CHANGES}_layer_batch"), _ident(schema, CHANGES)))
 
