@@ -104,13 +104,22 @@ def _as_store_errors(method):
 
 
 def srid_definition(srid: int = SRID) -> tuple[str, str]:
-    """``(srtext, proj4text)`` for ``spatial_ref_sys`` from pyproj's definition of ``srid``."""
+    """``(srtext, proj4text)`` for ``spatial_ref_sys`` from pyproj's definition of ``srid``.
+
+    PostGIS transforms by the authority code first (its PROJ knows EPSG:9216 and goes to WGS 84
+    through EPSG:6960, its one operation, as :mod:`landgis.crs` pins it); the PROJ string of the
+    storage plane carries that shift as ``+towgs84`` too, for a PROJ without the EPSG entry."""
     from pyproj import CRS
 
     crs = CRS.from_epsg(srid)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "you will likely lose information"
-        proj4 = crs.to_proj4().replace(" +type=crs", "").strip()
+    if srid == SRID:
+        from landgis.crs import vn2000_proj4
+
+        proj4 = vn2000_proj4()
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "you will likely lose information"
+            proj4 = crs.to_proj4().replace(" +type=crs", "").strip()
     return crs.to_wkt("WKT1_GDAL"), proj4
 
 

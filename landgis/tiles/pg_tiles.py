@@ -1,0 +1,102 @@
+"""A vector tile encoded by PostgreSQL itself (``ST_AsMVT``), for a store on PostGIS.
+
+The same contract as :func:`landgis.tiles.encode_tile`: the features of tiled layer ``layer``
+meeting tile ``z/x/y`` plus :data:`~landgis.tiles.BUFFER` units, in EPSG:3857, clipped and
+quantised to the :data:`~landgis.tiles.EXTENT` grid, carrying exactly the properties of
+``LAYERS[layer].tile_columns`` (``k`` is the store's ``fid``, the feature id), null values
+omitted, no feature id, the MVT layer named as ours. So several app servers on one database
+share one tile source, and a tile the pyramid lacks costs what ``ST_AsMVT`` costs.
+
+The transformation to EPSG:3857 is the database's ``ST_Transform``: PostGIS asks PROJ for
+EPSG:9216 to EPSG:3857, whose one operation across the datum is EPSG:6960, the shift
+:mod:`landgis.crs` pins (the store registers EPSG:9216 in ``spatial_ref_sys``, its PROJ string
+carrying that shift as ``+towgs84`` for a PROJ without the EPSG entry);
+``tests/core/test_pg_tiles.py`` checks that both put a parcel within 0.1 m of each other.
+
+Geometry may differ from :func:`~landgis.tiles.encode_tile`'s by a unit of the tile grid
+(``ST_AsMVTGeom`` snaps before it clips and makes valid, we clip first); features and
+properties are the same.
+"""
+
+from __future__ import annotations
+
+from landgis.tiles.grid import BUFFER, EXTENT
+from landgis.tiles.layers import ORDINAL, check_tile
+
+#: The tile's features, selected through the GiST index on the storage CRS: the tile envelope
+#: grown by the buffer, densified so that its box in EPSG:9216 holds every feature it meets
+_SQL = """
+WITH b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
+q AS (SELECT b.env, ST_Transform(ST_Segmentize(
+          ST_Expand(b.env, (ST_XMax(b.env) - ST_XMin(b.env)) * {buffer} / {extent}),
+          (ST_XMax(b.env) - ST_XMin(b.env)) / 16), {srid}) AS area FROM b),
+mvt AS (SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), q.env, {extent}, {buffer}, true)
+               AS geom, {columns}
+        FROM {table} t, q WHERE t.geom && q.area)
+SELECT ST_AsMVT(mvt.*, %(name)s, {extent}, 'geom') FROM mvt
+"""
+# no "WHERE geom IS NOT NULL": ST_AsMVT skips rows without geometry, and the filter, pushed
+# into the inlined CTE, would make PostgreSQL compute ST_AsMVTGeom twice (twice the time)
+
+
+def tile_sql(store, layer: str):
+    """The query of one layer's tiles on ``store`` (a :class:`PostGISStore`), its parameters
+    ``z``, ``x``, ``y`` and ``name``; None when the store has no such layer.
+
+    Raises :class:`~landgis.store.errors.StoreError` when the layer lacks a tiled column
+    (as reading it for :func:`~landgis.tiles.read_tile_layer` does)."""
+    from landgis.store.errors import StoreError
+    from landgis.store.pg_schema import FID, GEOM, SRID, sql
+
+    spec = check_tile(layer, 0, 0, 0)
+    conn = store._connection()
+    if layer not in store.layers():
+        return None
+    have = {c for c, _t in store._columns(conn, layer)}
+    missing = [c for c in (*spec.columns, GEOM) if c not in have]
+    if missing:
+        raise StoreError(f"layer {layer!r} has no column {missing[0]!r}")
+    columns = [sql.SQL("t.{}").format(sql.Identifier(c)) for c in spec.columns]
+    if spec.ordinal:
+        columns.append(sql.SQL("t.{} AS {}").format(sql.Identifier(FID),
+                                                    sql.Identifier(ORDINAL)))
+    return sql.SQL(_SQL).format(
+        columns=sql.SQL(", ").join(columns), table=store._t(layer),
+        srid=sql.Literal(SRID), extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER))
+
+
+def pg_tile(store, layer: str, z: int, x: int, y: int) -> bytes | None:
+    """The MVT bytes (not compressed) of tile ``z/x/y`` of tiled layer ``layer``, encoded by
+    the database of ``store`` (a :class:`~landgis.store.postgis.PostGISStore`, through its own
+    connection, one read-only query); None when the tile is empty or the store has no such
+    layer. Any zoom is answered: the layer's first zoom is the caller's to check, as for
+    :func:`~landgis.tiles.encode_tile`.
+
+    Raises :class:`~landgis.tiles.UnknownLayer` or :class:`~landgis.tiles.TileError` for an
+    address that is not a tile, :class:`~landgis.store.errors.StoreError` when the database
+    fails.
+    """
+    from landgis.store.errors import StoreError
+    from landgis.store.pg_schema import mask, psycopg
+
+    spec = check_tile(layer, z, x, y)
+    params = {"z": z, "x": x, "y": y, "name": spec.name}
+    queries = store.__dict__.setdefault("_pg_tile_sql", {})  # one query a layer and store
+    try:
+        try:
+            query = queries.get(layer) or tile_sql(store, layer)
+            if query is None:
+                return None
+            row = store._connection().execute(query, params).fetchone()
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+            queries.pop(layer, None)  # the layer was dropped or written with other columns
+            query = tile_sql(store, layer)
+            if query is None:
+                return None
+            row = store._connection().execute(query, params).fetchone()
+        queries[layer] = query
+    except psycopg.Error as exc:
+        raise StoreError(f"{mask(store.url)}: tile {layer}/{z}/{x}/{y} not made: "
+                         f"{str(exc).strip()}") from exc
+    data = bytes(row[0]) if row and row[0] is not None else b""
+    return data or None
