@@ -50,14 +50,14 @@ def feature_ids(df: pd.DataFrame, name: str) -> np.ndarray | None:
            ~np.isfinite(as_float) | (as_float < 1) | (as_float != np.floor(as_float)))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise StoreError(f"lớp / layer {name!r}, dòng / row {i + 1}: mã đối tượng không hợp "
-                         f"lệ / not a feature id (a whole number above 0): {raw[i]!r}")
+        raise StoreError(f"lớp / layer {name!r}, dòng / row {i + 1}: mã đối tượng không "
+                         f"hợp lệ / not a feature id (a whole number above 0): {raw[i]!r}")
     fids = as_float.astype("int64")
     unique, counts = np.unique(fids, return_counts=True)
     if (counts > 1).any():
         repeated = unique[counts > 1][:5]
-        raise StoreError(f"lớp / layer {name!r}: mã đối tượng lặp lại / feature id(s) repeated: "
-                         + ", ".join(map(str, repeated)))
+        raise StoreError(f"lớp / layer {name!r}: mã đối tượng lặp lại / feature id(s) "
+                         "repeated: " + ", ".join(map(str, repeated)))
     return fids
 
 
@@ -113,22 +113,6 @@ def merge_update(old: pd.DataFrame, df: pd.DataFrame, key: str, remove: Iterable
     boxes = [geometry_boxes(old_geoms[dropped]) if old_geoms is not None else _NO_BOXES,
              geometry_boxes(new_geoms) if new_geoms is not None else _NO_BOXES]
     return out, np.concatenate(boxes)
-
-
-def merged_rows(old: pd.DataFrame, df: pd.DataFrame, key: str, remove: Iterable[str]):
-    """``old`` without the rows keyed in ``remove`` or in ``df``, then the rows of ``df``
-    (with feature ids when ``old`` has them: see :func:`merge_update`)."""
-    if FID in old.columns:
-        return merge_update(old, df, key, remove)[0]
-    import geopandas as gpd
-
-    drop = set(remove) | set(df[key])
-    kept = old[~old[key].isin(drop)]
-    parts = [pd.DataFrame(p) for p in (kept, df) if len(p)]
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(df).iloc[0:0]
-    if isinstance(df, gpd.GeoDataFrame):
-        out = gpd.GeoDataFrame(out, geometry=df.geometry.name, crs=df.crs)
-    return out
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
