@@ -5,13 +5,15 @@ EPSG:9216 -> EPSG:3857 transformation agreeing with landgis.crs (the pinned datu
 import geopandas as gpd
 import mapbox_vector_tile
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 from shapely.geometry import shape
 
 from landgis import crs
 from landgis.store.base import Batch
-from landgis.tiles import LAYERS, LayerIndex, encode_tile, read_tile_layer, tiles_covering
+from landgis.tiles import BUFFER, EXTENT, LAYERS, LayerIndex, encode_tile, read_tile_layer, tiles_covering
 from landgis.tiles.pg_tiles import pg_tile
 from tests.conftest import X0, Y0
 
@@ -55,9 +57,32 @@ def features(data, layer):
     return out
 
 
+def turned(parcels, degrees=5.0):
+    """The parcels turned about their corner and moved east, as sheet 8: edges that cross the
+    tiles' clipping frame at a shallow angle, where clipping before or after snapping to the
+    grid differs by several units."""
+    out = parcels.copy()
+    out["geometry"] = [shapely.affinity.translate(shapely.affinity.rotate(
+        g, degrees, origin=(X0, Y0)), 1500.0, 300.0) for g in parcels.geometry]
+    out["sheet_no"] = 8
+    out["parcel_id"] = [p.replace("23296-7-", "23296-8-") for p in out["parcel_id"]]
+    return out
+
+
+def rim_sliver(_props, geom):
+    """The one way the two encoders may differ: a parcel whose only part in the tile is thinner
+    than a unit at the outer rim of the clipping frame (BUFFER outside the tile, never shown)
+    is a half-unit triangle for ours, dropped by ST_AsMVTGeom."""
+    minx, miny, maxx, maxy = geom.bounds
+    rim = (-BUFFER, EXTENT + BUFFER)
+    assert geom.area <= 0.5 and maxx - minx <= 1 and maxy - miny <= 1, geom.wkt
+    assert minx in rim or maxx in rim or miny in rim or maxy in rim, geom.wkt
+
+
 @pytest.fixture
 def tiled(store):
-    store.write_layer("parcels", many_parcels())
+    store.write_layer("parcels", pd.concat([many_parcels(), turned(many_parcels())],
+                                           ignore_index=True))
     # an update leaves holes in the feature ids: k is the fid, not the position
     part = many_parcels().iloc[100:110].copy()
     part["land_use_code"] = "SKK"
@@ -73,11 +98,14 @@ def test_postgis_tiles_carry_what_ours_carry(tiled):
         index = LayerIndex(spec, read_tile_layer(store, spec), "test")
         bounds = shapely.bounds(shapely.union_all(index.geoms))
         for z in (spec.minzoom, 14, 15, 16, 18):
-            for x, y in tiles_covering(bounds, z)[:6]:
+            for x, y in tiles_covering(bounds, z)[:12]:
                 ours, theirs = encode_tile(index, z, x, y), pg_tile(store, layer, z, x, y)
                 assert (ours is None) == (theirs is None), (layer, z, x, y)
                 a, b = features(ours, layer), features(theirs, layer)
                 assert list(decoded(theirs)) == list(decoded(ours))  # the layer's name
+                for key in a.keys() ^ b.keys():
+                    rim_sliver(*(a.get(key) or b.get(key)))
+                    a.pop(key, None), b.pop(key, None)
                 assert a.keys() == b.keys(), (layer, z, x, y)
                 for key, (props, geom) in a.items():
                     assert b[key][0] == props, (layer, z, x, y, key)
