@@ -96,13 +96,16 @@ def write_demo_store(store, *, seed: int = DEFAULT_SEED, n_parcels: int | None =
     through the core as user ``demo`` (the auction results adding their parcels' sold/unsold
     events to ``status_events``).
 
-    Returns the layers as built (see :func:`build_demo_layers`) and the rows each layer of
-    the store holds."""
+    Returns the layers as built (see :func:`build_demo_layers`) but the ``parcels``, which
+    are let go once written (a million of them would otherwise stay in memory while the
+    progress is recorded: read them from the store), and the rows each layer of the store
+    holds."""
     layers = build_demo_layers(seed=seed, n_parcels=n_parcels, sources_dir=sources_dir)
+    counts = {name: len(layers[name]) for name in WRITE_ORDER}
     for name in WRITE_ORDER:
         store.write_layer(name, layers[name])
+    del layers["parcels"]
     recorded = record_demo_progress(store, layers)
-    counts = {name: len(layers[name]) for name in WRITE_ORDER}
     counts["status_events"] += recorded.pop("status_events")
     counts.update(recorded)
     return layers, counts

@@ -27,7 +27,7 @@ from landgis.crs import STORAGE_CRS, WGS84, transformer
 from landgis.demo.geometry import bisect, clip, fit_area_within, minus, polygonal, star_polygon
 from landgis.demo.landuse import assign_land_use, legal_areas, owner_kinds
 from landgis.demo.sources import Sources, split_codes
-from landgis.demo.tessellate import SHEET_M, allocate, tessellate
+from landgis.demo.tessellate import SHEET_M, allocate, clean_coverage, tessellate
 from landgis.demo.zones import lonlat_to_plane, plane_point, zone_geometry
 
 #: How far inside its zone a sub-area keeps (metres).
@@ -177,7 +177,8 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
         lloyd = 2 if row["kind"] != "extra" else 1
         t = tessellate(region.geometry, region.n,
                        (seed, 3, region.area_index, region.commune_index), lloyd=lloyd,
-                       aspect=float(row["cell_aspect"]), angle_deg=float(row["cell_angle_deg"]))
+                       aspect=float(row["cell_aspect"]), angle_deg=float(row["cell_angle_deg"]),
+                       wkb=True)  # the cells wait as WKB, a third of the memory, until cleaned
         geoms.append(t.geoms)
         si.append(t.sheet_i)
         sj.append(t.sheet_j)
@@ -185,15 +186,17 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
     # Edge-match the tessellation, as survey software does: where cells were cut along sheet
     # and area lines, neighbours get the same vertices (no T-junctions), so the parcels form a
     # valid polygon coverage. Moves vertices by at most the 1 mm snapping distance.
-    geoms = shapely.coverage_clean(np.concatenate(geoms), snapping_distance=0.001)
+    si, sj = np.concatenate(si), np.concatenate(sj)
+    geoms = clean_coverage(np.concatenate(geoms), si, sj, snapping_distance=0.001)
     single = shapely.get_num_geometries(geoms) == 1
     geoms[single] = shapely.get_geometry(geoms[single], 0)  # a parcel in one piece is a Polygon
     region_of = np.concatenate(region_of)
     commune = np.array([reg.commune_code for reg in regions], dtype=object)[region_of]
     points = shapely.point_on_surface(geoms)
     x, y = shapely.get_x(points), shapely.get_y(points)
+    del points
     plane = shapely.area(geoms)
-    numbers = number_parcels(commune, np.concatenate(si), np.concatenate(sj), x, y, plane)
+    numbers = number_parcels(commune, si, sj, x, y, plane)
     order = numbers["order"].to_numpy()
     geoms, region_of, commune = geoms[order], region_of[order], commune[order]
     x, y, plane = x[order], y[order], plane[order]
