@@ -32,6 +32,9 @@ from landgis.demo.zones import lonlat_to_plane, plane_point, zone_geometry
 
 #: How far inside its zone a sub-area keeps (metres).
 SUBAREA_INSET_M = 50.0
+#: The columns of its area's row each parcel needs (not the whole row: a million copies).
+PER_PARCEL = ("area_index", "zone_code", "area_code", "area_name", "land_use_mix", "road_lines",
+              "stream_lines")
 
 
 @dataclass
@@ -202,7 +205,7 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
     x, y, plane = x[order], y[order], plane[order]
     area_rows = pd.DataFrame([reg.area for reg in regions]).reset_index(drop=True)
     area_rows["area_index"] = [reg.area_index for reg in regions]
-    per = area_rows.iloc[region_of].reset_index(drop=True)
+    per = area_rows[list(PER_PARCEL)].iloc[region_of].reset_index(drop=True)
     land_use = assign_land_use(per, geoms, x, y, plots, seed)
     rng = np.random.default_rng([seed, 13])
     communes = sources.communes.set_index("commune_code")
