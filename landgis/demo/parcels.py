@@ -211,12 +211,19 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
     communes = sources.communes.set_index("commune_code")
     sheet_no = numbers["sheet_no"].to_numpy()
     parcel_no = numbers["parcel_no"].to_numpy()
-    parcel_id = (pd.Series(commune, dtype=str) + "-" + pd.Series(sheet_no).astype(str) + "-"
-                 + pd.Series(parcel_no).astype(str))
+    parcel_id = np.array([f"{c}-{s}-{p}" for c, s, p in
+                          zip(commune, sheet_no.tolist(), parcel_no.tolist())], dtype=object)
+    at = communes.index.get_indexer(commune)  # each parcel's row of the commune table
+    if (at < 0).any():
+        raise KeyError(f"commune {commune[at < 0][0]!r} is not in communes.csv")
+
+    def commune_column(name):
+        return communes[name].to_numpy(dtype=object)[at]
+
     df = pd.DataFrame({
-        "parcel_id": parcel_id.to_numpy(dtype=object),
+        "parcel_id": parcel_id,
         "commune_code": commune,
-        "commune_name": communes.loc[commune, "commune_name"].to_numpy(dtype=object),
+        "commune_name": commune_column("commune_name"),
         "sheet_no": sheet_no.astype(np.int64),
         "parcel_no": parcel_no.astype(np.int64),
         "land_use_code": land_use,
@@ -225,10 +232,9 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
         "owner_kind": owner_kinds(land_use, rng),
         "area_code": per["area_code"].to_numpy(dtype=object),
         "area_name": per["area_name"].to_numpy(dtype=object),
-        "current_commune_code": communes.loc[commune, "current_commune_code"]
-        .to_numpy(dtype=object),
-        "current_commune_name": communes.loc[commune, "current_commune_name"]
-        .to_numpy(dtype=object),
-        "current_valid_from": communes.loc[commune, "current_valid_from"].to_numpy(dtype=object),
+        "current_commune_code": commune_column("current_commune_code"),
+        "current_commune_name": commune_column("current_commune_name"),
+        "current_valid_from": commune_column("current_valid_from"),
     })
+    del per, parcel_id, numbers, x, y, plane, region_of  # before the frame is put together
     return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)
