@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import gc
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +14,7 @@ from landgis.demo.progress import (DEMO_TODAY, apply_holders, claim_parcels, dem
 from landgis.demo.projects import build_projects
 from landgis.demo.sources import read_sources
 from landgis.demo.zones import build_zones
+from landgis.memory import release_freed_memory
 
 DEFAULT_SEED = 2019
 
@@ -143,16 +142,3 @@ def write_parcels(store, parcels) -> None:
                                 layer="parcels", driver="GPKG", append=True, use_arrow=True,
                                 promote_to_multi=multi)
         release_freed_memory()
-
-
-def release_freed_memory() -> None:
-    """Give the memory the build has freed back to the system before the next step.
-
-    glibc keeps freed blocks for reuse, and the intermediate arrays of a million parcels
-    leave them scattered between the live ones, so a step that needs large new blocks (writing
-    the parcels) would grow the process by as much again. A no-op without glibc."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
