@@ -173,7 +173,9 @@ class DataViews:
     def warm(self, store) -> str:
         """Build what the first questions about ``store`` would otherwise wait for: the land
         fund, the parcel index and its statuses, every tiled layer's index and the status
-        snapshot. Returns the store version they are for."""
+        snapshot, then give the memory the reads let go back to the system. Returns the store
+        version they are for."""
+        from landgis.memory import release_freed_memory
         from landgis.tiles.layers import LAYERS
 
         view = self.current(store)
@@ -182,6 +184,7 @@ class DataViews:
         for layer in LAYERS:
             view.layer_index(layer)
         view.snapshot_gzip()
+        release_freed_memory()  # what the reads let go: about a fifth of the process
         return view.version
 
 

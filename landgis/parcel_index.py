@@ -39,11 +39,12 @@ def align_statuses(fund: LandFund, keys) -> dict[str, np.ndarray]:
 
 def _json_values(column: pd.Series) -> np.ndarray:
     """A column as an object array of Python scalars (None for missing values), as the API
-    writes them."""
-    values = column.astype(object).where(column.notna(), None).tolist()
-    out = np.empty(len(values), dtype=object)
-    out[:] = [v.item() if isinstance(v, np.generic) else v for v in values]
-    return out
+    writes them; equal values are one object (a million parcels name a few communes: one
+    string each, not a million; a store read row by row gives a copy per row)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)  # the last one: None, for code -1
+    table[:-1] = [v.item() if isinstance(v, np.generic) else v for v in uniques.tolist()]
+    return table[codes]
 
 
 class ParcelIndex:

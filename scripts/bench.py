@@ -11,29 +11,31 @@ benchmark data is built once into bench-data/ (not kept in git) with
 scripts/make_demo_layers.py. `summary_server` needs PostgreSQL 15 + PostGIS 3 (scripts/_postgis.py
 starts the cluster and loads the parcels into the database landgis_bench), as does
 `progress_asof` (scripts/bench_progress.py: its own synthetic data, no parcels file needed).
+The data cases live in scripts/bench_store.py; `--store postgis` runs them and the web cases on
+a landgis PostGIS store holding a copy of the data. `growth` (scripts/bench_growth.py) measures
+import, summary, pyramid and warm start at each of `--sizes`; `server_memory` the web server's
+resident set after its warm start.
 """
 
 from __future__ import annotations
 
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import bench_dashboard
+import bench_growth
 import bench_ogc
 import bench_progress
 import bench_report
+import bench_store
 import pyogrio
+from bench_store import bench_data, store_for
 
-from landgis.ingest.importer import commit_import, prepare_import
-from landgis.landfund import load_land_fund
-from landgis.store import open_store
 from landgis_scripts import _cli
-from bench_timing import best_of, median_warm  # noqa: E402
+from bench_timing import median_warm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {}
@@ -44,105 +46,9 @@ def case(fn):
     return fn
 
 
-def bench_data(n: int) -> Path:
-    path = ROOT / "bench-data" / f"parcels-{n}.gpkg"
-    if not path.exists():
-        print(f"building {path} ({n:,} parcels) …", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "make_demo_layers.py"),
-                        "--parcels", str(n), "--out", str(path)], check=True)
-    return path
-
-
-@case
-def read_parcels(path: Path, repeat: int, runs: int):
-    """Read every parcel: our store against a plain pyogrio.read_dataframe."""
-    store = open_store(path)
-    ours = best_of(repeat, lambda: store.read_layer("parcels"))
-    ref = best_of(repeat, lambda: pyogrio.read_dataframe(path, layer="parcels"))
-    return ours, ref, "pyogrio.read_dataframe"
-
-
-#: how a survey office names the fields of a cadastral Shapefile
-SURVEY_FIELDS = {"commune_code": "MaXa", "commune_name": "TenXa", "sheet_no": "SoTo",
-                 "parcel_no": "SoThua", "land_use_code": "LoaiDat", "legal_area_m2": "DienTich",
-                 "owner_kind": "DoiTuong", "zone_code": "MaKhu"}
-
-
-def survey_shapefile(path: Path) -> Path:
-    """The benchmark parcels as a survey office's Shapefile (built once, beside the data)."""
-    shp = path.with_name(path.stem + "-survey.shp")
-    if not shp.exists():
-        parcels = pyogrio.read_dataframe(path, layer="parcels", use_arrow=True)
-        survey = parcels[[*SURVEY_FIELDS, "geometry"]].rename(columns=SURVEY_FIELDS)
-        pyogrio.write_dataframe(survey, shp, encoding="utf-8")
-    return shp
-
-
-@case
-def import_shapefile(path: Path, repeat: int, runs: int):
-    """Import the parcels from a survey Shapefile (read, map, validate, write a batch) against
-    ogr2ogr converting the same Shapefile into a GeoPackage (no validation)."""
-    if shutil.which("ogr2ogr") is None:
-        raise SystemExit("ogr2ogr is missing: apt-get install gdal-bin")
-    shp = survey_shapefile(path)
-    zones = pyogrio.read_dataframe(path, layer="zones")
-    work = Path(tempfile.mkdtemp(prefix="landgis-bench-"))
-
-    def ours():
-        target = work / "store.gpkg"
-        target.unlink(missing_ok=True)
-        pyogrio.write_dataframe(zones, target, layer="zones")
-        store = open_store(target)
-        plan = prepare_import(shp, "parcels", zones=zones)
-        commit_import(store, plan, user="bench")
-
-    def ogr2ogr():
-        subprocess.run(["ogr2ogr", "-f", "GPKG", "-overwrite", "-nlt", "PROMOTE_TO_MULTI",
-                        str(work / "ogr.gpkg"), str(shp)], check=True, capture_output=True)
-
-    try:
-        return best_of(repeat, ours), best_of(repeat, ogr2ogr), "ogr2ogr Shapefile→GPKG"
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-@case
-def summary_server(path: Path, repeat: int, runs: int):
-    """The whole land-fund summary as the web server answers it, data already loaded:
-    ``fund.tables()`` against PostGIS computing parcels and ST_Area sums by zone, by zone ×
-    clearance status and by zone × auction status (three queries, one unit, warm, psycopg)."""
-    import _postgis  # psycopg and a PostgreSQL cluster only for this case
-
-    table = _postgis.load_parcels(path)
-    fund = load_land_fund(open_store(str(path)))
-    with _postgis.connect(autocommit=True) as conn:
-        print(_postgis.check_same_summary(conn, table, fund.tables()), flush=True)
-        ours = median_warm(runs, fund.tables)
-        ref = median_warm(runs, lambda: _postgis.summary(conn, table))
-    return ours, ref, "PostGIS 3 GROUP BY ×3 (warm)", f"median of {runs} warm"
-
-
-@case
-def parcel_area_cold(path: Path, repeat: int, runs: int):
-    """``scripts/parcel_area.py --db DATA`` (every land-fund table, a new process each time:
-    imports, reads, overlay of the plots, statuses) against ogrinfo's SQLite dialect summing
-    ST_Area by zone on the same GeoPackage, both as processes."""
-    if shutil.which("ogrinfo") is None:
-        raise SystemExit("ogrinfo is missing: apt-get install gdal-bin")
-    geom = pyogrio.read_info(path, layer="parcels")["geometry_name"] or "geometry"
-    sql = (f"SELECT zone_code, COUNT(*), SUM(ST_Area({geom})) FROM parcels "
-           "GROUP BY zone_code")
-
-    def process(args):
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    ours = best_of(repeat, lambda: process([sys.executable, str(ROOT / "scripts" /
-                                                                "parcel_area.py"),
-                                            "--db", str(path)]))
-    ref = best_of(repeat, lambda: process(["ogrinfo", "-ro", "-q", str(path),
-                                           "-dialect", "SQLite", "-sql", sql]))
-    return ours, ref, "ogrinfo SQLite ST_Area by zone", f"best of {repeat}; target < 1 s"
-
+for _fn in (bench_store.read_parcels, bench_store.import_shapefile, bench_store.summary_server,
+            bench_store.parcel_area_cold):  # the data cases, in a module of their own
+    case(_fn)
 
 # --------------------------------------------------------------------------- the web map
 # One production server (waitress, a subprocess) over the bench data; its instance folder,
@@ -163,7 +69,8 @@ def _web_files(path: Path) -> tuple[Path, Path]:
     if not basemap.exists():
         make_demo_hillshade(basemap, pyogrio.read_dataframe(path, layer="zones"),
                             resolution=60.0)
-    return ROOT / "bench-data" / f"web-{path.stem}", basemap
+    suffix = "" if bench_store.store_kind() == "gpkg" else f"-{bench_store.store_kind()}"
+    return ROOT / "bench-data" / f"web-{path.stem}{suffix}", basemap
 
 
 def _z14_tiles(path: Path, n: int) -> list[tuple[int, int, int]]:
@@ -227,7 +134,7 @@ def web_tiles(path: Path, repeat: int, runs: int):
     paths = [f"/tiles/parcels/14/{x}/{y}.pbf" for x, y, _ in tiles]
     print(f"web_tiles: {len(tiles)} z14 tiles of {tiles[-1][2]:,}–{tiles[0][2]:,} parcels",
           flush=True)
-    with _browser.Server(path, instance, basemap=basemap) as srv:
+    with _browser.Server(store_for(path), instance, basemap=basemap) as srv:
         urls = [srv.url + p for p in paths]
         started = time.perf_counter()
         cold = _browser.fetch(urls, headers=GZIP)
@@ -304,7 +211,7 @@ def web_api_parcels(path: Path, repeat: int, runs: int):
                                                       [cy - 250, cy - 250, cy + 250, cy + 250])
     bbox = (min(xs), min(ys), max(xs), max(ys))
     query = "/api/parcels?bbox=" + ",".join(f"{v:.6f}" for v in bbox)
-    with _browser.Server(path, instance, basemap=basemap) as srv:
+    with _browser.Server(store_for(path), instance, basemap=basemap) as srv:
         timed = _browser.fetch([srv.url + query] * (runs + 1))
         body = json.loads(_browser.get(srv.url + query)[1])
     first, warm = timed[0]["ms"], _ms(timed[1:])
@@ -335,7 +242,7 @@ def web_page(path: Path, repeat: int, runs: int):
     view = {"lat": lat, "lon": lon, "zoom": 15}
     work = Path(tempfile.mkdtemp(prefix="landgis-bench-web-"))
     try:
-        with _browser.Server(path, instance, basemap=basemap) as srv:
+        with _browser.Server(store_for(path), instance, basemap=basemap) as srv:
             t0 = time.perf_counter()
             status, html, _ = _browser.get(srv.url + "/", timeout=300)
             ours_build = time.perf_counter() - t0
@@ -373,59 +280,18 @@ def web_page(path: Path, repeat: int, runs: int):
         ("js_heap", ours["heap_mb"], ref, plain["heap_mb"], "after load and moves", "MB"),
     ]
 
-@case
-def dossier(path: Path, repeat: int, runs: int):
-    """An auction lot of 500 neighbouring parcels exported with every file (GeoJSON,
-    GeoPackage, coordinate tables, PDF, manifest, Shapefile, KML) to a zip; and the RFC 7946
-    GeoJSON of every parcel (landgis.dossier.parcels_geojson, with statuses) against
-    `ogr2ogr -f GeoJSON -t_srs EPSG:4326 -lco RFC7946=YES` from the same store."""
-    import numpy as np
-    import shapely
 
-    from landgis.dossier import export_dossier, parcels_geojson
-    from landgis.ledger import current_status
-
-    if shutil.which("ogr2ogr") is None:
-        raise SystemExit("ogr2ogr is missing: apt-get install gdal-bin")
-    store = open_store(path)
-    parcels = store.read_layer("parcels", columns=["parcel_id", "zone_code"])
-    status = current_status(store.read_layer("status_events"), parcels["parcel_id"])
-    free = parcels[(status["auction_status"] != "sold").to_numpy()]
-    zone = free[free["zone_code"] == free["zone_code"].value_counts().index[0]]
-    b = shapely.bounds(zone.geometry.values)
-    centre = shapely.points(np.median((b[:, 0] + b[:, 2]) / 2), np.median((b[:, 1] + b[:, 3]) / 2))
-    nearest = np.argsort(shapely.distance(zone.geometry.values, centre))[:500]
-    ids = zone["parcel_id"].to_numpy()[nearest].tolist()
-    work = Path(tempfile.mkdtemp(prefix="landgis-bench-dossier-"))
-    try:
-        lot = best_of(repeat, lambda: export_dossier(
-            store, work / "lot.zip", code="BENCH-500", name="Lô 500 thửa", parcels=ids,
-            allow_uncleared=True, formats=["shp", "kml"]))
-        ours = best_of(repeat, lambda: parcels_geojson(store, work / "ours.geojson"))
-
-        def ogr2ogr():
-            (work / "ogr.geojson").unlink(missing_ok=True)
-            subprocess.run(["ogr2ogr", "-f", "GeoJSON", "-t_srs", "EPSG:4326", "-lco",
-                            "RFC7946=YES", str(work / "ogr.geojson"), str(path), "parcels"],
-                           check=True, capture_output=True)
-
-        ref = best_of(repeat, ogr2ogr)
-        size = (work / "ours.geojson").stat().st_size / 2**20
-        ref_size = (work / "ogr.geojson").stat().st_size / 2**20
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return [("dossier_500", lot, "— (drawn by hand today)", None,
-             f"best of {repeat}; 500 parcels, all files + shp, kml, zipped", "s"),
-            ("geojson_all", ours, "ogr2ogr GeoJSON RFC7946=YES", ref,
-             f"best of {repeat}; {size:.0f} MB vs {ref_size:.0f} MB; target ≤ 1.5", "s")]
-
-
+case(bench_store.dossier)  # the lot's files and the GeoJSON of every parcel
+case(bench_growth.server_memory)  # the server's resident set after its warm start (issue 16)
 case(bench_progress.progress_asof)  # the progress ledger's case, in a module of its own
 case(bench_report.report)  # the review report's files against its tables alone
 case(bench_dashboard.dashboard_page)  # the review dashboard's first render (issue 14)
 case(bench_ogc.ogc)  # ogr2ogr and a page through /ogc against PostGIS directly (issue 15)
+case(bench_growth.growth)  # time and memory at each of --sizes (issue 16)
 #: cases that make their own data and need no parcels file
-OWN_DATA = {"progress_asof"}
+OWN_DATA = {"progress_asof", "growth"}
+#: cases run only when named (growth builds and measures a data set of every size)
+NAMED_ONLY = {"growth"}
 
 
 def main() -> int:
@@ -436,12 +302,18 @@ def main() -> int:
                    help="warm runs per median measurement, after one warm-up (11)")
     p.add_argument("--case", action="append", choices=sorted(CASES),
                    help="run only this case (repeatable)")
+    p.add_argument("--store", choices=bench_store.STORES, default="gpkg",
+                   help="the store the server-side cases read: the data file or a PostGIS copy")
+    p.add_argument("--sizes", type=bench_growth.parse_sizes, default=bench_growth.SIZES,
+                   help="parcels of each data set of the growth case (10000,100000,1000000)")
     args = p.parse_args()
+    bench_store.use_store(args.store)
     own = set(args.case or ()) <= OWN_DATA and args.case
     path = Path(args.db) if args.db else None if own else bench_data(args.parcels)
     rows = []
-    for name in args.case or CASES:
-        result = CASES[name](path, args.repeat, args.runs)
+    for name in args.case or [c for c in CASES if c not in NAMED_ONLY]:
+        extra = {"sizes": args.sizes} if name == "growth" else {}
+        result = CASES[name](path, args.repeat, args.runs, **extra)
         if isinstance(result, list):  # several rows: (row, ours, ref name, ref, how, unit)
             rows.extend(result)
             continue
@@ -450,7 +322,7 @@ def main() -> int:
         rows.append((name, ours, ref_name, ref, how, "s"))
     if path is not None:
         print(f"\ndata: {path} ({pyogrio.read_info(path, layer='parcels')['features']:,} "
-              "parcels)")
+              f"parcels); server-side cases on the {args.store} store")
     print(f"{'case':<20} {'landgis':>11}  {'reference':<30} {'ref time':>11} {'ratio':>7}"
           f"  timing")
     for name, ours, ref_name, ref, how, unit in rows:

@@ -14,6 +14,7 @@ from landgis.demo.progress import (DEMO_TODAY, apply_holders, claim_parcels, dem
 from landgis.demo.projects import build_projects
 from landgis.demo.sources import read_sources
 from landgis.demo.zones import build_zones
+from landgis.memory import release_freed_memory
 
 DEFAULT_SEED = 2019
 
@@ -96,13 +97,48 @@ def write_demo_store(store, *, seed: int = DEFAULT_SEED, n_parcels: int | None =
     through the core as user ``demo`` (the auction results adding their parcels' sold/unsold
     events to ``status_events``).
 
-    Returns the layers as built (see :func:`build_demo_layers`) and the rows each layer of
-    the store holds."""
+    Returns the layers as built (see :func:`build_demo_layers`) but the ``parcels``, which
+    are let go once written (a million of them would otherwise stay in memory while the
+    progress is recorded: read them from the store), and the rows each layer of the store
+    holds."""
     layers = build_demo_layers(seed=seed, n_parcels=n_parcels, sources_dir=sources_dir)
-    for name in WRITE_ORDER:
-        store.write_layer(name, layers[name])
-    recorded = record_demo_progress(store, layers)
     counts = {name: len(layers[name]) for name in WRITE_ORDER}
+    release_freed_memory()
+    for name in WRITE_ORDER:
+        if name == "parcels":
+            write_parcels(store, layers.pop("parcels"))
+        else:
+            store.write_layer(name, layers[name])
+    release_freed_memory()
+    recorded = record_demo_progress(store, layers)
     counts["status_events"] += recorded.pop("status_events")
     counts.update(recorded)
     return layers, counts
+
+
+#: Parcels written to a new GeoPackage at a time (a million at once would need 0.8 GB more).
+WRITE_BLOCK = 100_000
+
+
+def write_parcels(store, parcels) -> None:
+    """Write the ``parcels`` layer into ``store``: checked whole against the contract, then,
+    in a new GeoPackage, the first :data:`WRITE_BLOCK` parcels through the store and the rest
+    appended block by block (the same rows in the same order as one write; the file is not
+    anyone's store yet). Other stores: one write."""
+    from landgis import contract
+    from landgis.store.geopackage import GeoPackageStore
+
+    if not isinstance(store, GeoPackageStore) or len(parcels) <= WRITE_BLOCK:
+        store.write_layer("parcels", parcels)
+        return
+    import pyogrio
+
+    contract.validate_layer(parcels, contract.PARCELS, crs_epsg=contract.STORAGE_EPSG)
+    store.write_layer("parcels", parcels.iloc[:WRITE_BLOCK].copy(), validate=False)
+    # as the layer was made: MultiPolygon when the first block mixed both kinds
+    multi = pyogrio.read_info(store.path, layer="parcels")["geometry_type"] == "MultiPolygon"
+    for start in range(WRITE_BLOCK, len(parcels), WRITE_BLOCK):
+        pyogrio.write_dataframe(parcels.iloc[start:start + WRITE_BLOCK].copy(), store.path,
+                                layer="parcels", driver="GPKG", append=True, use_arrow=True,
+                                promote_to_multi=multi)
+        release_freed_memory()

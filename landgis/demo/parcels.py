@@ -27,11 +27,14 @@ from landgis.crs import STORAGE_CRS, WGS84, transformer
 from landgis.demo.geometry import bisect, clip, fit_area_within, minus, polygonal, star_polygon
 from landgis.demo.landuse import assign_land_use, legal_areas, owner_kinds
 from landgis.demo.sources import Sources, split_codes
-from landgis.demo.tessellate import SHEET_M, allocate, tessellate
+from landgis.demo.tessellate import SHEET_M, allocate, clean_coverage, tessellate
 from landgis.demo.zones import lonlat_to_plane, plane_point, zone_geometry
 
 #: How far inside its zone a sub-area keeps (metres).
 SUBAREA_INSET_M = 50.0
+#: The columns of its area's row each parcel needs (not the whole row: a million copies).
+PER_PARCEL = ("area_index", "zone_code", "area_code", "area_name", "land_use_mix", "road_lines",
+              "stream_lines")
 
 
 @dataclass
@@ -177,7 +180,8 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
         lloyd = 2 if row["kind"] != "extra" else 1
         t = tessellate(region.geometry, region.n,
                        (seed, 3, region.area_index, region.commune_index), lloyd=lloyd,
-                       aspect=float(row["cell_aspect"]), angle_deg=float(row["cell_angle_deg"]))
+                       aspect=float(row["cell_aspect"]), angle_deg=float(row["cell_angle_deg"]),
+                       wkb=True)  # the cells wait as WKB, a third of the memory, until cleaned
         geoms.append(t.geoms)
         si.append(t.sheet_i)
         sj.append(t.sheet_j)
@@ -185,32 +189,41 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
     # Edge-match the tessellation, as survey software does: where cells were cut along sheet
     # and area lines, neighbours get the same vertices (no T-junctions), so the parcels form a
     # valid polygon coverage. Moves vertices by at most the 1 mm snapping distance.
-    geoms = shapely.coverage_clean(np.concatenate(geoms), snapping_distance=0.001)
+    si, sj = np.concatenate(si), np.concatenate(sj)
+    geoms = clean_coverage(np.concatenate(geoms), si, sj, snapping_distance=0.001)
     single = shapely.get_num_geometries(geoms) == 1
     geoms[single] = shapely.get_geometry(geoms[single], 0)  # a parcel in one piece is a Polygon
     region_of = np.concatenate(region_of)
     commune = np.array([reg.commune_code for reg in regions], dtype=object)[region_of]
     points = shapely.point_on_surface(geoms)
     x, y = shapely.get_x(points), shapely.get_y(points)
+    del points
     plane = shapely.area(geoms)
-    numbers = number_parcels(commune, np.concatenate(si), np.concatenate(sj), x, y, plane)
+    numbers = number_parcels(commune, si, sj, x, y, plane)
     order = numbers["order"].to_numpy()
     geoms, region_of, commune = geoms[order], region_of[order], commune[order]
     x, y, plane = x[order], y[order], plane[order]
     area_rows = pd.DataFrame([reg.area for reg in regions]).reset_index(drop=True)
     area_rows["area_index"] = [reg.area_index for reg in regions]
-    per = area_rows.iloc[region_of].reset_index(drop=True)
+    per = area_rows[list(PER_PARCEL)].iloc[region_of].reset_index(drop=True)
     land_use = assign_land_use(per, geoms, x, y, plots, seed)
     rng = np.random.default_rng([seed, 13])
     communes = sources.communes.set_index("commune_code")
     sheet_no = numbers["sheet_no"].to_numpy()
     parcel_no = numbers["parcel_no"].to_numpy()
-    parcel_id = (pd.Series(commune, dtype=str) + "-" + pd.Series(sheet_no).astype(str) + "-"
-                 + pd.Series(parcel_no).astype(str))
+    parcel_id = np.array([f"{c}-{s}-{p}" for c, s, p in
+                          zip(commune, sheet_no.tolist(), parcel_no.tolist())], dtype=object)
+    at = communes.index.get_indexer(commune)  # each parcel's row of the commune table
+    if (at < 0).any():
+        raise KeyError(f"commune {commune[at < 0][0]!r} is not in communes.csv")
+
+    def commune_column(name):
+        return communes[name].to_numpy(dtype=object)[at]
+
     df = pd.DataFrame({
-        "parcel_id": parcel_id.to_numpy(dtype=object),
+        "parcel_id": parcel_id,
         "commune_code": commune,
-        "commune_name": communes.loc[commune, "commune_name"].to_numpy(dtype=object),
+        "commune_name": commune_column("commune_name"),
         "sheet_no": sheet_no.astype(np.int64),
         "parcel_no": parcel_no.astype(np.int64),
         "land_use_code": land_use,
@@ -219,10 +232,9 @@ def build_parcels(sources: Sources, zones: gpd.GeoDataFrame, plots: gpd.GeoDataF
         "owner_kind": owner_kinds(land_use, rng),
         "area_code": per["area_code"].to_numpy(dtype=object),
         "area_name": per["area_name"].to_numpy(dtype=object),
-        "current_commune_code": communes.loc[commune, "current_commune_code"]
-        .to_numpy(dtype=object),
-        "current_commune_name": communes.loc[commune, "current_commune_name"]
-        .to_numpy(dtype=object),
-        "current_valid_from": communes.loc[commune, "current_valid_from"].to_numpy(dtype=object),
+        "current_commune_code": commune_column("current_commune_code"),
+        "current_commune_name": commune_column("current_commune_name"),
+        "current_valid_from": commune_column("current_valid_from"),
     })
+    del per, parcel_id, numbers, x, y, plane, region_of  # before the frame is put together
     return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)

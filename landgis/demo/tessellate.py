@@ -30,7 +30,7 @@ SHEET_M = 500.0
 class Tessellation:
     """Parcels of one region: their geometries and the grid cell (sheet) each lies on."""
 
-    geoms: np.ndarray  # shapely Polygon/MultiPolygon
+    geoms: np.ndarray  # shapely Polygon/MultiPolygon (or their WKB)
     sheet_i: np.ndarray  # column of the sheet grid (easting // SHEET_M)
     sheet_j: np.ndarray  # row of the sheet grid (northing // SHEET_M)
 
@@ -186,8 +186,8 @@ def tessellate_piece(piece, n: int, rng: np.random.Generator, *, lloyd: int = 2,
 
 
 def tessellate(region, n: int, seed_key: tuple[int, ...], *, lloyd: int = 2,
-               aspect: float = 1.0, angle_deg: float = 0.0, sheet_m: float = SHEET_M
-               ) -> Tessellation:
+               aspect: float = 1.0, angle_deg: float = 0.0, sheet_m: float = SHEET_M,
+               wkb: bool = False) -> Tessellation:
     """Cut ``region`` into ``n`` cadastral-looking parcels, sheet by sheet.
 
     Parameters
@@ -204,6 +204,9 @@ def tessellate(region, n: int, seed_key: tuple[int, ...], *, lloyd: int = 2,
         Parcels are about ``aspect`` times longer along ``angle_deg`` than across.
     sheet_m : float
         The side of a map sheet.
+    wkb : bool
+        Give the parcels as WKB, each sheet piece's as soon as it is cut (a third of the
+        memory of shapely geometries, for a million parcels).
 
     Returns
     -------
@@ -218,8 +221,48 @@ def tessellate(region, n: int, seed_key: tuple[int, ...], *, lloyd: int = 2,
         rng = np.random.default_rng([*seed_key, k])
         cells = tessellate_piece(piece, int(count), rng, lloyd=lloyd, aspect=aspect,
                                  angle_deg=angle_deg, is_box=bool(whole[k]))
-        out_geoms.append(cells)
+        out_geoms.append(shapely.to_wkb(cells) if wkb else cells)
         out_i.append(np.full(len(cells), ii[k]))
         out_j.append(np.full(len(cells), jj[k]))
     return Tessellation(np.concatenate(out_geoms), np.concatenate(out_i),
                         np.concatenate(out_j))
+
+
+#: At most this many parcels are edge-matched in one go (more would hold gigabytes of noding
+#: structures at once: 5.5 GB for a million); a larger set is cleaned block by block.
+CLEAN_CHUNK = 50_000
+
+
+def clean_coverage(wkb: np.ndarray, sheet_i: np.ndarray, sheet_j: np.ndarray, *,
+                   snapping_distance: float = 0.001, chunk: int = CLEAN_CHUNK) -> np.ndarray:
+    """``shapely.coverage_clean`` of the cells given as WKB, in blocks of map sheets when
+    there are more than ``chunk`` of them, so that memory stays bounded whatever the number of
+    parcels (the cells wait as WKB, a third of the memory of shapely geometries).
+
+    Each block of sheets (about ``chunk / 2`` parcels) is cleaned together with every cell of
+    the other blocks within a metre of it, in the order of ``wkb``, and keeps only its own
+    cleaned cells: a cell is edge-matched with all its neighbours, as in one clean of the whole
+    set (the same polygons; a ring may start at another of its vertices). Up to ``chunk``
+    cells: one clean of the whole set.
+    """
+    n = len(wkb)
+    if n <= chunk:
+        return shapely.coverage_clean(shapely.from_wkb(wkb), snapping_distance=snapping_distance)
+    bounds = np.concatenate([shapely.bounds(shapely.from_wkb(wkb[k:k + chunk]))
+                             for k in range(0, n, chunk)])
+    sheets = np.column_stack([sheet_i, sheet_j]).astype(np.int64)
+    per_sheet = n / len(np.unique(sheets, axis=0))
+    side = max(1, int(math.sqrt(chunk / 2 / per_sheet)))  # sheets along a block's side
+    _, block = np.unique(np.floor_divide(sheets, side), axis=0, return_inverse=True)
+    block = block.ravel()
+    out = np.empty(n, dtype=object)
+    order = np.argsort(block, kind="stable")
+    for own in np.split(order, np.flatnonzero(np.diff(block[order])) + 1):
+        own = np.sort(own)
+        lo, hi = bounds[own, :2].min(axis=0) - 1.0, bounds[own, 2:].max(axis=0) + 1.0
+        near = np.flatnonzero((bounds[:, 0] <= hi[0]) & (bounds[:, 2] >= lo[0])
+                              & (bounds[:, 1] <= hi[1]) & (bounds[:, 3] >= lo[1]))
+        cleaned = shapely.coverage_clean(shapely.from_wkb(wkb[near]),
+                                         snapping_distance=snapping_distance)
+        out[own] = cleaned[np.searchsorted(near, own)]
+    return out

@@ -23,14 +23,16 @@ __all__ = ["ProgressBook", "ProgressError", "RecordResult", "Rule", "RulesError"
            "load_book", "load_rules", "progress_tables", "read_or_empty", "record_progress"]
 
 
-def read_or_empty(store, name: str) -> pd.DataFrame:
-    """Layer ``name`` as a plain table, or an empty one with the contract's columns when the
-    store does not hold it yet (a store made before the progress ledger existed)."""
+def read_or_empty(store, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Layer ``name`` as a plain table (only ``columns`` and the geometry, if given), or an
+    empty one with the contract's columns when the store does not hold it yet (a store made
+    before the progress ledger existed)."""
     try:
-        return pd.DataFrame(store.read_table(name))
+        return pd.DataFrame(store.read_table(name, columns=columns))
     except LayerNotFoundError:
         layer = contract.get_layer(name)
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in layer.column_names})
+        names = columns if columns is not None else layer.column_names
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in names})
 
 
 def load_book(store, *, rules_file: str | None = None) -> ProgressBook:

@@ -33,7 +33,7 @@ _blank = blank
 def _codes(store, layer: str, column: str) -> set[str]:
     from landgis.progress import read_or_empty
 
-    return set(read_or_empty(store, layer)[column].dropna().astype(str))
+    return set(read_or_empty(store, layer, [column])[column].dropna().astype(str))
 
 
 def _row(row, i) -> str:
@@ -97,7 +97,7 @@ def check_investments(store, df: pd.DataFrame, *, today: str | None = None) -> l
     wanted_parcels = {p for v in df["parcel_ids"] for p in _split(v)}
     parcels = set()
     if wanted_parcels:
-        ids = read_or_empty(store, contract.PARCELS.name)["parcel_id"].astype(str)
+        ids = read_or_empty(store, contract.PARCELS.name, ["parcel_id"])["parcel_id"].astype(str)
         parcels = set(ids[ids.isin(wanted_parcels)])
 
     def add(i, row, message, column=None):
@@ -148,7 +148,7 @@ def check_lots(store, df: pd.DataFrame) -> list[Problem]:
         return problems
     zones = _codes(store, contract.ZONES.name, "zone_code")
     projects = _codes(store, contract.PROJECTS.name, "project_code")
-    ids = read_or_empty(store, contract.PARCELS.name)["parcel_id"].astype(str)
+    ids = read_or_empty(store, contract.PARCELS.name, ["parcel_id"])["parcel_id"].astype(str)
     wanted = {p for v in df["parcel_ids"] for p in _split(v)}
     parcels = set(ids[ids.isin(wanted)])
     lots = load_book(store).auctions()

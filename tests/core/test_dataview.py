@@ -93,3 +93,16 @@ def test_the_web_app_holds_one_views_object_with_the_configured_budget(tmp_path,
     assert get_views(app).cache.max_bytes == 3 << 20
     app.test_client().get("/api/summary")
     assert get_views(app).cache.nbytes > 0  # the answers were kept there, not elsewhere
+
+
+def test_the_parcel_index_keeps_one_copy_of_each_repeated_value(store):
+    # a million parcels of a few communes: on main a store read row by row (PostGIS) kept a
+    # copy of the commune's name, code, zone… per parcel in the warm server, hundreds of MB
+    from landgis.parcel_index import PARCEL_COLUMNS
+
+    index = DataViews().current(store).parcel_index()
+    parcels = store.read_layer("parcels", columns=PARCEL_COLUMNS)
+    for column in ("commune_code", "commune_name", "land_use_code", "zone_code", "sheet_no"):
+        values = index.columns[column]
+        assert list(values) == parcels[column].tolist(), column
+        assert len({id(v) for v in values}) == parcels[column].nunique(), column
