@@ -14,6 +14,7 @@ at the end, so an interrupted build leaves the previous file as it was.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -44,9 +45,16 @@ def main() -> int:
         store = GeoPackageStore(tmp, create=True)
         layers, counts = write_demo_store(store, seed=args.seed, n_parcels=args.parcels)
         os.replace(tmp, out)
+        # the versions the build's own batches kept belong to the new file: its history goes
+        # with it, and the replaced file's history (of a file that is gone) goes away
+        history = Path(str(out) + ".history")
+        shutil.rmtree(history, ignore_errors=True)
+        if Path(str(tmp) + ".history").exists():
+            os.replace(str(tmp) + ".history", history)
     finally:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".lock").unlink(missing_ok=True)
+        shutil.rmtree(str(tmp) + ".history", ignore_errors=True)
     listed = ", ".join(f"{name} {n:,}" for name, n in counts.items())
     print(f"{out}: {listed} ({time.perf_counter() - started:.1f} s)")
     if args.parcels is None and not args.no_raster:
