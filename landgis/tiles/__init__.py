@@ -92,6 +92,8 @@ from landgis.tiles.pyramid import (
     PyramidBusy,
     build_pyramid,
     install_pyramid,
+    installed_pyramid,
+    update_pyramid,
 )
 from landgis.tiles.service import BUILD_MODES, Tile, TileService
 from landgis.tiles.versions import DataChanged, data_version
@@ -101,6 +103,6 @@ __all__ = [
     "PYRAMID_MAX_ZOOM", "TILE_FORMAT", "WORLD_HALF", "DataChanged", "LayerIndex", "Pyramid",
     "PyramidBusy", "Tile", "TileError", "TileLayer", "TileService", "UnknownLayer",
     "build_pyramid", "check_tile", "check_xyz", "data_version", "encode_tile",
-    "install_pyramid", "layer_index", "read_tile_layer", "tile_bounds", "tile_unit_m",
-    "tiles_covering",
+    "install_pyramid", "installed_pyramid", "layer_index", "read_tile_layer", "tile_bounds", "tile_unit_m",
+    "tiles_covering", "update_pyramid",
 ]
