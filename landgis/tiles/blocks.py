@@ -86,11 +86,13 @@ def tiles_meeting(boxes: np.ndarray, z: int) -> set[tuple[int, int]]:
     return out
 
 
-def read_region(store, spec: TileLayer, bounds=None, token: str = "") -> LayerIndex | None:
+def read_region(store, spec: TileLayer, bounds=None, token: str = "", *,
+                present: bool = False) -> LayerIndex | None:
     """The layer's features meeting EPSG:3857 ``bounds`` (all of them without), in ascending
-    ``k`` for a layer with one; None when the store has no such layer."""
+    ``k`` for a layer with one; None when the store has no such layer (not asked with
+    ``present``: the caller knows it has)."""
     bbox = None if bounds is None else to_storage_box(bounds)
-    gdf = read_tile_layer(store, spec, bbox=bbox)
+    gdf = read_tile_layer(store, spec, bbox=bbox, present=present)
     if gdf is None:
         return None
     if spec.ordinal:
@@ -136,12 +138,13 @@ def encode_tiles(store, spec: TileLayer, wanted: dict[int, set] | None, put, *,
                 wanted_by_block[(x >> shift, y >> shift)][z].add((x, y))
         blocks = sorted(wanted_by_block)
     read = 0
+    if blocks and spec.name not in store.layers():
+        return 0
     for bx, by in blocks:
         minx, miny, maxx, maxy = tile_bounds(BLOCK_ZOOM, bx, by)
         p = pad(BLOCK_ZOOM)
-        index = read_region(store, spec, (minx - p, miny - p, maxx + p, maxy + p), token)
-        if index is None:
-            return read
+        index = read_region(store, spec, (minx - p, miny - p, maxx + p, maxy + p), token,
+                            present=True)
         _note_fields(index, fields)
         if len(index):  # count a feature in the block holding its bounding box's top-left
             b = shapely.bounds(index.geoms)

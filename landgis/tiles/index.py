@@ -8,8 +8,6 @@ parcel index, the status snapshot). Reading the layer and transforming it takes 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import shapely
@@ -18,14 +16,14 @@ from landgis import crs as crsmod
 from landgis.tiles.layers import LAYERS, ORDINAL, TileLayer
 
 
-def read_tile_layer(store, spec: TileLayer, bbox=None):
+def read_tile_layer(store, spec: TileLayer, bbox=None, *, present: bool = False):
     """The columns of ``spec`` and the geometry, in EPSG:3857, empty geometries dropped;
     with ``bbox`` (EPSG:9216, the store's) only the features whose box meets it.
 
     A layer with ``spec.ordinal`` also gets ``k``: the row's feature id in the store.
-    None when the store has no such layer.
+    None when the store has no such layer (not asked with ``present``: the caller knows).
     """
-    if spec.name not in store.layers():
+    if not present and spec.name not in store.layers():
         return None
     gdf = store.read_layer(spec.name, columns=list(spec.columns), bbox=bbox,
                            with_fid=spec.ordinal)
@@ -40,15 +38,17 @@ def read_tile_layer(store, spec: TileLayer, bbox=None):
 
 def _native(values: np.ndarray) -> np.ndarray:
     """An object array of Python values (int, float, str) with None for missing ones."""
-    out = np.empty(len(values), dtype=object)
-    lst = pd.Series(values).astype(object).tolist()
-    for i, v in enumerate(lst):
-        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-            out[i] = None
-        elif isinstance(v, np.generic):
-            out[i] = v.item()
-        else:
-            out[i] = v
+    series = pd.Series(values)
+    missing = series.isna().to_numpy()
+    if series.dtype == object:
+        out = series.to_numpy(dtype=object, copy=True)
+        odd = np.flatnonzero(~missing & np.array([isinstance(v, np.generic) for v in out],
+                                                 dtype=bool))
+        for i in odd:
+            out[i] = out[i].item()
+    else:  # a typed column: pandas hands out Python ints, floats and strings
+        out = series.to_numpy(dtype=object)
+    out[missing] = None
     return out
 
 
