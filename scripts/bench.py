@@ -424,6 +424,7 @@ case(bench_progress.progress_asof)  # the progress ledger's case, in a module of
 case(bench_report.report)  # the review report's files against its tables alone
 case(bench_dashboard.dashboard_page)  # the review dashboard's first render (issue 14)
 case(bench_ogc.ogc)  # ogr2ogr and a page through /ogc against PostGIS directly (issue 15)
+case(__import__("bench_tiles").tile_update)  # an imported sheet on the map (issue 16)
 #: cases that make their own data and need no parcels file
 OWN_DATA = {"progress_asof"}
 

@@ -21,18 +21,24 @@ def read_tile_layer(store, spec: TileLayer, bbox=None, *, present: bool = False)
     with ``bbox`` (EPSG:9216, the store's) only the features whose box meets it.
 
     A layer with ``spec.ordinal`` also gets ``k``: the row's feature id in the store.
-    None when the store has no such layer (not asked with ``present``: the caller knows).
+    The rows come in ascending feature id, however the store returns them (so a tile lists
+    its features in the same order whichever read it came from). None when the store has no
+    such layer (not asked with ``present``: the caller knows it has).
     """
     if not present and spec.name not in store.layers():
         return None
-    gdf = store.read_layer(spec.name, columns=list(spec.columns), bbox=bbox,
-                           with_fid=spec.ordinal)
+    gdf = store.read_layer(spec.name, columns=list(spec.columns), bbox=bbox, with_fid=True)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    gdf = gdf[keep].reset_index(drop=True)
+    fid = gdf["fid"].to_numpy(dtype=np.int64)
+    if not keep.all() or (len(fid) > 1 and (np.diff(fid) < 0).any()):
+        order = np.flatnonzero(keep)
+        order = order[np.argsort(fid[order], kind="stable")]
+        gdf = gdf.iloc[order].reset_index(drop=True)
     gdf = crsmod.to_crs(gdf, crsmod.WEB_MERCATOR)
+    fid = gdf.pop("fid").to_numpy(dtype=np.int64)
     if spec.ordinal:  # the feature id: kept by every import for the rows it does not cover
-        gdf[ORDINAL] = gdf.pop("fid").to_numpy(dtype=np.int64)
+        gdf[ORDINAL] = fid
     return gdf[[*spec.tile_columns, gdf.geometry.name]]
 
 
@@ -62,6 +68,20 @@ class LayerIndex:
         self.tree = shapely.STRtree(self.geoms)
         self.columns = {c: _native(gdf[c].to_numpy()) for c in spec.tile_columns}
         self.keys = self.columns[spec.key]
+        self.mark: int | None = None  # the store's batch_mark() before the read
+        self.stamp: str | None = None  # the layer's layer_version() before the read
+
+    @classmethod
+    def from_arrays(cls, spec: TileLayer, geoms: np.ndarray, columns: dict,
+                    token: str) -> "LayerIndex":
+        index = cls.__new__(cls)
+        index.spec, index.token = spec, token
+        index.geoms = geoms
+        index.tree = shapely.STRtree(geoms)
+        index.columns = columns
+        index.keys = columns[spec.key]
+        index.mark = index.stamp = None
+        return index
 
     @property
     def nbytes(self) -> int:
@@ -98,3 +118,57 @@ def layer_index(store, layer: str, views=None) -> LayerIndex | None:
 
     LAYERS[layer]  # KeyError for an unknown layer, as before
     return views_of(views).current(store).layer_index(layer)
+
+
+def build_index(store, spec: TileLayer, token: str, previous: LayerIndex | None = None):
+    """The layer's index for data version ``token``: from ``previous`` (an index of an older
+    version) when the store can say what changed since (its own layer version unchanged: the
+    same rows; else the rows in the changes' region read again, the others kept), otherwise
+    read whole. None when the store has no such layer."""
+    from landgis.tiles.pyramid import batch_mark, layer_changes
+
+    mark = batch_mark(store)
+    try:
+        stamp = store.layer_version(spec.name)
+    except Exception:  # noqa: BLE001
+        stamp = None
+    index = None
+    if previous is not None and stamp is not None and previous.stamp == stamp:
+        index = LayerIndex.from_arrays(spec, previous.geoms, previous.columns, token)
+    elif previous is not None and spec.ordinal and previous.mark is not None:
+        boxes = layer_changes(store, spec.name, previous.mark)
+        if boxes is not None and len(boxes):
+            index = _patched(store, spec, token, previous, boxes)
+    if index is None:
+        gdf = read_tile_layer(store, spec)
+        if gdf is None:
+            return None
+        index = LayerIndex(spec, gdf, token)
+    index.mark, index.stamp = mark, stamp
+    return index
+
+
+def _patched(store, spec: TileLayer, token: str, old: LayerIndex, boxes) -> LayerIndex:
+    """``old`` with the rows of the changes' region read again. Every row a change touched
+    (removed, replaced or written) has its old and new geometry inside the boxes, so dropping
+    the old rows inside their region, and those read again, then adding the rows read, gives
+    the layer as it is now."""
+    from landgis.tiles.blocks import to_mercator_boxes, to_storage_box
+
+    merc = to_mercator_boxes(boxes)
+    region = (merc[:, 0].min(), merc[:, 1].min(), merc[:, 2].max(), merc[:, 3].max())
+    gdf = read_tile_layer(store, spec, bbox=to_storage_box(region), present=True)
+    new = LayerIndex(spec, gdf, token) if gdf is not None else None
+    b = shapely.bounds(old.geoms)
+    inside = ((b[:, 0] >= region[0]) & (b[:, 1] >= region[1]) & (b[:, 2] <= region[2])
+              & (b[:, 3] <= region[3]))
+    old_k = old.columns[ORDINAL].astype(np.int64)
+    new_k = new.columns[ORDINAL].astype(np.int64) if new is not None else np.empty(0, np.int64)
+    keep = ~(inside | np.isin(old_k, new_k))
+    k = np.concatenate([old_k[keep], new_k])
+    order = np.argsort(k, kind="stable")
+    geoms = np.concatenate([old.geoms[keep], new.geoms if new is not None else []])[order]
+    columns = {c: np.concatenate([v[keep], new.columns[c] if new is not None else
+                                  np.empty(0, dtype=object)])[order]
+               for c, v in old.columns.items()}
+    return LayerIndex.from_arrays(spec, np.asarray(geoms, dtype=object), columns, token)

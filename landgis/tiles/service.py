@@ -164,9 +164,10 @@ class TileService:
         if cached is not None:
             return Tile(cached or None, token, "memory")
         index = cache.get((store.url, token, "layer_index", layer))
-        if index is None and since is not None and since.known(layer):
-            # a touched tile right after an import: the rows of its region, not the whole
-            # layer (which the status snapshot reloads meanwhile)
+        if (index is None and since is not None and since.known(layer)
+                and not self._patchable(store, layer, token)):
+            # a touched tile right after an import, with no index of the version before to
+            # patch: the rows of its region, not the whole layer
             minx, miny, maxx, maxy = tile_bounds(z, x, y)
             p = pad(z)
             index = read_region(store, spec,
@@ -179,6 +180,13 @@ class TileService:
         version = index.token if index is not None and index.token else token
         cache.put(("tile", store.url, version, layer, z, x, y), data)
         return Tile(data or None, version, "encoded")
+
+    def _patchable(self, store, layer: str, token: str) -> bool:
+        """Whether the layer's index of this version can be made from the one before (the
+        rows of the changes' region read again: :func:`~landgis.tiles.index.build_index`)."""
+        before = self.views.latest_index.get((store.url, layer))
+        return (before not in (None, token) and LAYERS[layer].ordinal
+                and self.views.cache.get((store.url, before, "layer_index", layer)) is not None)
 
     def since(self, store, token: str) -> _Since | None:
         """What changed since the newest installed pyramid of the store (None: there is none,

@@ -127,3 +127,23 @@ def test_gdal_reads_our_mbtiles(strip_store, tmp_path):
     with sqlite3.connect(path) as con:
         meta = dict(con.execute("SELECT name, value FROM metadata"))
     assert (meta["format"], meta["minzoom"], meta["maxzoom"]) == ("pbf", "13", "16")
+
+
+def test_the_layer_index_after_an_import_is_the_layer_as_read_again(strip_store):
+    from landgis.dataview import DataViews
+
+    store, views = strip_store, DataViews()
+    before = views.current(store).layer_index("parcels")
+    a_sheet_import(store)
+    patched = views.current(store).layer_index("parcels")
+    fresh = DataViews().current(store).layer_index("parcels")
+    assert patched.token == fresh.token != before.token
+    assert list(patched.columns["k"]) == list(fresh.columns["k"])
+    for c in fresh.columns:
+        assert list(patched.columns[c]) == list(fresh.columns[c]), c
+    assert [g.wkb for g in patched.geoms] == [g.wkb for g in fresh.geoms]
+    # only the sheet's region was read again: the other parcels are the same objects
+    kept = {id(g) for g in before.geoms}
+    assert sum(id(g) in kept for g in patched.geoms) > len(fresh) // 2
+    x, y = next(iter(tiles.tiles_covering(shapely.bounds(fresh.geoms[0]), 14)))
+    assert tiles.encode_tile(patched, 14, x, y) == tiles.encode_tile(fresh, 14, x, y)
