@@ -8,6 +8,8 @@ parcel index, the status snapshot). Reading the layer and transforming it takes 
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -145,6 +147,12 @@ def build_index(store, spec: TileLayer, token: str, previous: LayerIndex | None 
             return None
         index = LayerIndex(spec, gdf, token)
     index.mark, index.stamp = mark, stamp
+    # A layer index lives as long as its data version and holds hundreds of thousands of
+    # values in object arrays, which the cyclic garbage collector would traverse again and
+    # again: measured at 100,000 parcels, a 35-100 ms pause every eight tiles or so, the p95
+    # of tiles encoded on request. Nothing in it forms a cycle (reference counting frees it),
+    # so what is alive now is left out of the collector's rounds.
+    gc.freeze()
     return index
 
 
