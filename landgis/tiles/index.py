@@ -157,26 +157,39 @@ def build_index(store, spec: TileLayer, token: str, previous: LayerIndex | None 
 
 
 def _patched(store, spec: TileLayer, token: str, old: LayerIndex, boxes) -> LayerIndex:
-    """``old`` with the rows of the changes' region read again. Every row a change touched
+    """``old`` with the rows of the changes' regions read again. Every row a change touched
     (removed, replaced or written) has its old and new geometry inside the boxes, so dropping
-    the old rows inside their region, and those read again, then adding the rows read, gives
-    the layer as it is now."""
+    the old rows inside a region and those read again, then adding the rows read, gives the
+    layer as it is now. The boxes are gathered by the zoom-13 tile of their centre, a region
+    each, so that changes far apart do not make one region of everything between them."""
     from landgis.tiles.blocks import to_mercator_boxes, to_storage_box
+    from landgis.tiles.grid import tile_side_m
 
     merc = to_mercator_boxes(boxes)
-    region = (merc[:, 0].min(), merc[:, 1].min(), merc[:, 2].max(), merc[:, 3].max())
-    gdf = read_tile_layer(store, spec, bbox=to_storage_box(region), present=True)
-    new = LayerIndex(spec, gdf, token) if gdf is not None else None
+    side = tile_side_m(13)
+    cell = (np.floor((merc[:, 0] + merc[:, 2]) / 2 / side) * 1e7
+            + np.floor((merc[:, 1] + merc[:, 3]) / 2 / side))
     b = shapely.bounds(old.geoms)
-    inside = ((b[:, 0] >= region[0]) & (b[:, 1] >= region[1]) & (b[:, 2] <= region[2])
-              & (b[:, 3] <= region[3]))
+    inside = np.zeros(len(old.geoms), dtype=bool)
+    parts, seen = [], set()
+    for group in np.unique(cell):
+        m = merc[cell == group]
+        region = (m[:, 0].min(), m[:, 1].min(), m[:, 2].max(), m[:, 3].max())
+        inside |= ((b[:, 0] >= region[0]) & (b[:, 1] >= region[1]) & (b[:, 2] <= region[2])
+                   & (b[:, 3] <= region[3]))
+        gdf = read_tile_layer(store, spec, bbox=to_storage_box(region), present=True)
+        if gdf is not None and len(gdf):
+            part = LayerIndex(spec, gdf, token)
+            k = part.columns[ORDINAL].astype(np.int64)
+            fresh = ~np.isin(k, list(seen))  # a row two regions read, once
+            seen.update(k.tolist())
+            parts.append((part.geoms[fresh], {c: v[fresh] for c, v in part.columns.items()}))
+    new_k = np.fromiter(seen, dtype=np.int64, count=len(seen))
     old_k = old.columns[ORDINAL].astype(np.int64)
-    new_k = new.columns[ORDINAL].astype(np.int64) if new is not None else np.empty(0, np.int64)
     keep = ~(inside | np.isin(old_k, new_k))
-    k = np.concatenate([old_k[keep], new_k])
-    order = np.argsort(k, kind="stable")
-    geoms = np.concatenate([old.geoms[keep], new.geoms if new is not None else []])[order]
-    columns = {c: np.concatenate([v[keep], new.columns[c] if new is not None else
-                                  np.empty(0, dtype=object)])[order]
+    geoms = np.concatenate([old.geoms[keep], *(g for g, _ in parts)])
+    columns = {c: np.concatenate([v[keep], *(cols[c] for _, cols in parts)])
                for c, v in old.columns.items()}
-    return LayerIndex.from_arrays(spec, np.asarray(geoms, dtype=object), columns, token)
+    order = np.argsort(columns[ORDINAL].astype(np.int64), kind="stable")
+    return LayerIndex.from_arrays(spec, np.asarray(geoms[order], dtype=object),
+                                  {c: v[order] for c, v in columns.items()}, token)
