@@ -75,11 +75,11 @@ class LayerIndex:
 
     @classmethod
     def from_arrays(cls, spec: TileLayer, geoms: np.ndarray, columns: dict,
-                    token: str) -> "LayerIndex":
+                    token: str, tree=None) -> "LayerIndex":
         index = cls.__new__(cls)
         index.spec, index.token = spec, token
         index.geoms = geoms
-        index.tree = shapely.STRtree(geoms)
+        index.tree = shapely.STRtree(geoms) if tree is None else tree
         index.columns = columns
         index.keys = columns[spec.key]
         index.mark = index.stamp = None
@@ -95,6 +95,13 @@ class LayerIndex:
 
     def __len__(self) -> int:
         return len(self.geoms)
+
+    def ordinals(self) -> np.ndarray:
+        """The features' ``k`` as int64 (a layer with one)."""
+        k = getattr(self, "_ordinals", None)
+        if k is None:
+            k = self._ordinals = self.columns[ORDINAL].astype(np.int64)
+        return k
 
     def query(self, minx, miny, maxx, maxy, *, exact: bool = True) -> np.ndarray:
         """Indices (ascending) of the features meeting an EPSG:3857 box (with ``exact=False``:
@@ -136,7 +143,8 @@ def build_index(store, spec: TileLayer, token: str, previous: LayerIndex | None 
         stamp = None
     index = None
     if previous is not None and stamp is not None and previous.stamp == stamp:
-        index = LayerIndex.from_arrays(spec, previous.geoms, previous.columns, token)
+        index = LayerIndex.from_arrays(spec, previous.geoms, previous.columns, token,
+                                       tree=previous.tree)
     elif previous is not None and spec.ordinal and previous.mark is not None:
         boxes = layer_changes(store, spec.name, previous.mark)
         if boxes is not None and len(boxes):
@@ -169,14 +177,15 @@ def _patched(store, spec: TileLayer, token: str, old: LayerIndex, boxes) -> Laye
     side = tile_side_m(13)
     cell = (np.floor((merc[:, 0] + merc[:, 2]) / 2 / side) * 1e7
             + np.floor((merc[:, 1] + merc[:, 3]) / 2 / side))
-    b = shapely.bounds(old.geoms)
     inside = np.zeros(len(old.geoms), dtype=bool)
     parts, seen = [], set()
     for group in np.unique(cell):
         m = merc[cell == group]
         region = (m[:, 0].min(), m[:, 1].min(), m[:, 2].max(), m[:, 3].max())
-        inside |= ((b[:, 0] >= region[0]) & (b[:, 1] >= region[1]) & (b[:, 2] <= region[2])
-                   & (b[:, 3] <= region[3]))
+        near = old.query(*region, exact=False)  # the old rows whose box meets the region
+        b = shapely.bounds(old.geoms[near])
+        inside[near[(b[:, 0] >= region[0]) & (b[:, 1] >= region[1]) & (b[:, 2] <= region[2])
+                    & (b[:, 3] <= region[3])]] = True
         gdf = read_tile_layer(store, spec, bbox=to_storage_box(region), present=True)
         if gdf is not None and len(gdf):
             part = LayerIndex(spec, gdf, token)
@@ -185,11 +194,14 @@ def _patched(store, spec: TileLayer, token: str, old: LayerIndex, boxes) -> Laye
             seen.update(k.tolist())
             parts.append((part.geoms[fresh], {c: v[fresh] for c, v in part.columns.items()}))
     new_k = np.fromiter(seen, dtype=np.int64, count=len(seen))
-    old_k = old.columns[ORDINAL].astype(np.int64)
+    old_k = old.ordinals()
     keep = ~(inside | np.isin(old_k, new_k))
     geoms = np.concatenate([old.geoms[keep], *(g for g, _ in parts)])
     columns = {c: np.concatenate([v[keep], *(cols[c] for _, cols in parts)])
                for c, v in old.columns.items()}
-    order = np.argsort(columns[ORDINAL].astype(np.int64), kind="stable")
-    return LayerIndex.from_arrays(spec, np.asarray(geoms[order], dtype=object),
-                                  {c: v[order] for c, v in columns.items()}, token)
+    k = np.concatenate([old_k[keep], *(cols[ORDINAL].astype(np.int64) for _, cols in parts)])
+    order = np.argsort(k, kind="stable")
+    index = LayerIndex.from_arrays(spec, np.asarray(geoms[order], dtype=object),
+                                   {c: v[order] for c, v in columns.items()}, token)
+    index._ordinals = k[order]
+    return index
