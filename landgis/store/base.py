@@ -26,11 +26,11 @@ from landgis.store.checks import (  # noqa: F401
     check_identifier,
     dates_as_text,
     mask_url,
-    merged_rows,
     normalise_where,
     recorded_no_earlier_than,
     stamp_batch,
 )
+from landgis.store.changes import FID, merge_update  # noqa: F401
 from landgis.store.errors import (  # noqa: F401
     ConflictError,
     LayerNotFoundError,
@@ -117,7 +117,13 @@ class Store(abc.ABC):
         With ``validate`` (the default) the rows are checked against the contract first and a
         :class:`landgis.contract.ContractError` listing every problem is raised before
         anything is written. The ledger cannot be replaced once it exists. With ``batch`` the
-        write is recorded as a batch, the replaced version is kept, and its id is returned.
+        write is recorded as a batch, the replaced version is kept, and its id is returned;
+        :meth:`layer_changes` then says that everything may have changed.
+
+        The rows get feature ids 1..n in their order, unless ``df`` has a ``fid`` column:
+        then those (whole numbers above 0, none repeated; StoreError otherwise), which is how
+        a restore gives each row back the id it had. The ``fid`` column is never stored as a
+        data column.
         """
 
     @abc.abstractmethod
@@ -131,6 +137,11 @@ class Store(abc.ABC):
         :meth:`write_layer`. ``{batch}`` in the events' ``event_id``, ``document_no`` and
         ``note`` becomes the batch id, which is also each lineage row's ``batch_id``.
         Returns the batch id.
+
+        The rows kept keep their feature ids; the rows of ``df`` get new ones, above the
+        highest the layer held. The batch records, in the same transaction, the boxes of the
+        old geometries of the rows removed or replaced and of the geometries written (see
+        :meth:`layer_changes`).
         """
 
     @abc.abstractmethod
@@ -138,21 +149,55 @@ class Store(abc.ABC):
         """The recorded batches, oldest first, with :data:`BATCH_COLUMNS`."""
 
     @abc.abstractmethod
-    def read_previous(self, batch_id: int) -> pd.DataFrame:
-        """The version of the layer that batch ``batch_id`` replaced."""
+    def read_previous(self, batch_id: int, *, with_fid: bool = False) -> pd.DataFrame:
+        """The version of the layer that batch ``batch_id`` replaced (with ``with_fid``, the
+        feature ids it had, as :meth:`read_layer` gives them)."""
 
     def restore_layer(self, batch_id: int, *, user: str) -> int:
-        """Put back the version of a layer that batch ``batch_id`` replaced, as a new batch."""
+        """Put back the version of a layer that batch ``batch_id`` replaced, as a new batch.
+
+        Each row gets back the feature id it had in that version; the batch records the boxes
+        of the rows that differ between the layer and the version put back (by feature id,
+        key, geometry and values), so the tiles re-encode only those."""
         batches = self.list_batches()
         row = batches[batches["batch_id"] == batch_id]
         if row.empty:
             raise StoreError(f"no batch {batch_id}; batches: "
                              f"{', '.join(map(str, batches['batch_id'])) or 'none'}")
         layer = row["layer"].iloc[0]
-        previous = self.read_previous(batch_id)
-        return self.write_layer(layer, previous, batch=Batch(
+        previous = self.read_previous(batch_id, with_fid=True)
+        return self._write_restored(layer, previous, Batch(
             source_name=f"version before batch {batch_id}", user=user, action="restore",
             counts={"features": len(previous)}))
+
+    @abc.abstractmethod
+    def _write_restored(self, name: str, df: pd.DataFrame, batch: Batch) -> int:
+        """:meth:`write_layer` of a version with its feature ids, recording as its changes
+        the boxes of the rows that differ from the layer it replaces (read under the same
+        lock or transaction); returns the batch id."""
+
+    @abc.abstractmethod
+    def batch_mark(self) -> int:
+        """The highest batch id recorded (0 when none): remember it with what was derived
+        from the layers (take it BEFORE reading them), then ask :meth:`layer_changes` what
+        the batches after it touched."""
+
+    @abc.abstractmethod
+    def layer_changes(self, name: str, after_batch: int) -> np.ndarray | None:
+        """The boxes (EPSG:9216, an ``(n, 4)`` float64 array of ``minx, miny, maxx, maxy``)
+        touched on layer ``name`` by the batches with an id above ``after_batch``: the old
+        geometries of the rows those updates removed or replaced and the new geometries of
+        the rows they wrote; for a restore, the rows that differ between the two versions.
+        Rows with no geometry touch nothing.
+
+        An empty array when no batch since then touched the layer. None when one of those
+        batches replaced the layer whole (:meth:`write_layer` with a batch), or was recorded
+        before the store kept changes: everything may have changed.
+
+        A write with no batch records nothing: whoever derives from a layer also compares
+        :meth:`layer_version` and rebuilds whole when the layer changed with no batch after
+        its mark.
+        """
 
     @abc.abstractmethod
     def append_events(self, events: pd.DataFrame, *, batch: Batch | None = None,

@@ -1,9 +1,9 @@
 """The checks and value conversions every store backend shares.
 
 Store URLs masked for showing, identifiers and filters checked, status events checked before
-they reach the ledger, expected statuses compared, dates written as ISO text, the rows of an
-update merged. :mod:`landgis.store.base` re-exports every name here, so
-``from landgis.store.base import check_events`` keeps working.
+they reach the ledger, expected statuses compared, dates written as ISO text (the rows of an
+update are merged in :mod:`landgis.store.changes`). :mod:`landgis.store.base` re-exports every
+name here, so ``from landgis.store.base import check_events`` keeps working.
 """
 
 from __future__ import annotations
@@ -258,16 +258,3 @@ def stamp_batch(events: pd.DataFrame | None, lineage: pd.DataFrame | None,
         lineage = lineage.assign(batch_id=int(batch_id))[
             list(contract.PARCEL_LINEAGE.column_names)]
     return events, lineage
-
-
-def merged_rows(old: pd.DataFrame, df: pd.DataFrame, key: str, remove: Iterable[str]):
-    """``old`` without the rows keyed in ``remove`` or in ``df``, then the rows of ``df``."""
-    import geopandas as gpd
-
-    drop = set(remove) | set(df[key])
-    kept = old[~old[key].isin(drop)]
-    parts = [pd.DataFrame(p) for p in (kept, df) if len(p)]  # no empty frame: it would set dtypes
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(df).iloc[0:0]
-    if isinstance(df, gpd.GeoDataFrame):
-        out = gpd.GeoDataFrame(out, geometry=df.geometry.name, crs=df.crs)
-    return out

@@ -29,7 +29,7 @@ def copy_order(names) -> list[str]:
 def copy_store(src: Store, dst: Store, *, user: str, note: str | None = None) -> Copied:
     """Write every layer of ``src`` (the status ledger too, as the initial ledger) into
     ``dst``, each checked against the contract and recorded as a batch, in one transaction:
-    all or none.
+    all or none. Every row keeps its feature id (the parcels' ``k`` in the tiles).
 
     ``dst`` must hold none of those layers and must be a store with transactions (PostGIS);
     StoreError (or the ContractError of a layer breaking the contract) otherwise, with
@@ -55,7 +55,7 @@ def copy_store(src: Store, dst: Store, *, user: str, note: str | None = None) ->
     written = []
     with transaction():
         for name in copy_order(names):
-            df = src.read_layer(name)
+            df = src.read_layer(name, with_fid=True)  # each row keeps its feature id
             batch = dst.write_layer(name, df, batch=Batch(
                 source_name=source.name if digest else mask_url(src.url), user=user,
                 source_sha256=digest, counts={"features": len(df)}, note=note))

@@ -41,7 +41,15 @@ from landgis.store.base import (
     dates_as_text,
     normalise_where,
 )
-from landgis.store.gpkg_ledger import BATCHES, EVENTS, GpkgLedger, _insert_batch
+from landgis.store.changes import CHANGES, FID, changes_answer, differing_boxes, feature_ids
+from landgis.store.gpkg_ledger import (
+    BATCHES,
+    EVENTS,
+    GpkgLedger,
+    _insert_batch,
+    _insert_changes,
+    read_with_fid,
+)
 
 
 def _sql_literal(value) -> str:
@@ -128,8 +136,10 @@ class GeoPackageStore(GpkgLedger, Store):
         """The layers (call it under the lock)."""
         if not self.path.exists():
             return []
-        # the batch table is the store's own record, not a layer (list_batches reads it)
-        return [str(row[0]) for row in pyogrio.list_layers(self.path) if row[0] != BATCHES]
+        # the batch and change tables are the store's own record, not layers (list_batches
+        # and layer_changes read them)
+        return [str(row[0]) for row in pyogrio.list_layers(self.path)
+                if row[0] not in (BATCHES, CHANGES)]
 
     def _fields(self, name: str) -> list[str]:
         self._require(name)
@@ -184,18 +194,11 @@ class GeoPackageStore(GpkgLedger, Store):
                     check_identifier(col)
                     if col not in fields:
                         raise StoreError(f"layer {name!r} has no column {col!r}")
-            df = pyogrio.read_dataframe(
-                self.path,
-                layer=name,
-                bbox=tuple(bbox) if bbox is not None else None,
-                where=where_sql(filt),
-                columns=list(columns) if columns is not None else None,
-                use_arrow=True,
-                fid_as_index=with_fid,
-            )
-        if with_fid:
-            df.insert(0, "fid", df.index.to_numpy(dtype="int64"))
-            df = df.reset_index(drop=True)
+            options = dict(bbox=tuple(bbox) if bbox is not None else None,
+                           where=where_sql(filt),
+                           columns=list(columns) if columns is not None else None)
+            df = (read_with_fid(self.path, name, **options) if with_fid else
+                  pyogrio.read_dataframe(self.path, layer=name, use_arrow=True, **options))
         return dates_as_text(_in_order(name, df), name, reading=True)  # Date fields as ISO text
 
     def read_table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -229,11 +232,25 @@ class GeoPackageStore(GpkgLedger, Store):
 
     def write_layer(self, name: str, df: pd.DataFrame, *, validate: bool = True,
                     batch: Batch | None = None) -> int | None:
+        return self._replace(name, df, validate=validate, batch=batch)
+
+    def _write_restored(self, name: str, df: pd.DataFrame, batch: Batch) -> int:
+        return self._replace(name, df, validate=True, batch=batch, restore=True)
+
+    def _replace(self, name: str, df: pd.DataFrame, *, validate: bool, batch: Batch | None,
+                 restore: bool = False) -> int | None:
+        """The layer written whole into a copy of the file that replaces it; a ``fid`` column
+        gives the feature ids (GDAL writes it as the FID, not as a field). A restore records
+        the boxes of the rows that differ from the layer it replaces, any other batch that
+        everything may have changed."""
         check_identifier(name)
         layer = contract.LAYERS.get(name)
         if validate and layer is not None:
             contract.validate_layer(df, layer, crs_epsg=contract.STORAGE_EPSG if layer.is_spatial
                                     else None)
+        fids = feature_ids(df, name)
+        if fids is not None and df[FID].dtype != "int64":
+            df = df.assign(**{FID: fids})  # GDAL takes an integer column as the FID only
         df = dates_as_text(df, name)  # never a GDAL Date field: ISO text, as PostGIS keeps
         with self._lock():
             existed = name in self._layer_names()
@@ -242,6 +259,10 @@ class GeoPackageStore(GpkgLedger, Store):
                     f"{self.path}: the status ledger is append-only and already exists; "
                     "record changes with append_events"
                 )
+            boxes = None
+            if restore and existed:
+                boxes = differing_boxes(
+                    dates_as_text(read_with_fid(self.path, name), name, reading=True), df)
             self._remove_stale_copies()
             tmp = self.path.with_name(f"{self._tmp_prefix()}{os.getpid()}.gpkg")
             batch_id = None
@@ -250,7 +271,7 @@ class GeoPackageStore(GpkgLedger, Store):
                     shutil.copyfile(self.path, tmp)
                 pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG", use_arrow=True)
                 if batch is not None:
-                    batch_id = self._record_batch(tmp, name, len(df), batch, existed)
+                    batch_id = self._record_batch(tmp, name, len(df), batch, existed, boxes)
                 with open(tmp, "rb+") as fh:
                     os.fsync(fh.fileno())
                 if batch_id is not None and existed:
@@ -270,11 +291,12 @@ class GeoPackageStore(GpkgLedger, Store):
         return self.path.with_name(self.path.name + ".history")
 
     def _record_batch(self, gpkg: Path, layer: str, features: int, batch: Batch,
-                      existed: bool) -> int:
+                      existed: bool, boxes=None) -> int:
         con = sqlite3.connect(gpkg, isolation_level=None)
         try:
             con.execute("BEGIN IMMEDIATE")
             batch_id = _insert_batch(con, layer, features, batch, existed)
+            _insert_changes(con, batch_id, layer, boxes)
             con.execute("COMMIT")
             return batch_id
         finally:
@@ -306,7 +328,44 @@ class GeoPackageStore(GpkgLedger, Store):
         df["has_previous"] = df["has_previous"].astype(bool)
         return df if layer is None else df[df["layer"] == layer].reset_index(drop=True)
 
-    def read_previous(self, batch_id: int) -> pd.DataFrame:
+    def _read_only(self):
+        """A read-only SQLite connection to the file (call it under the shared lock)."""
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+
+    def batch_mark(self) -> int:
+        if not self.path.exists():
+            return 0
+        with self._lock(shared=True):
+            con = self._read_only()
+            try:
+                if not con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                   (BATCHES,)).fetchone():
+                    return 0
+                return int(con.execute(f'SELECT COALESCE(MAX(batch_id), 0) FROM "{BATCHES}"'
+                                       ).fetchone()[0])
+            finally:
+                con.close()
+
+    def layer_changes(self, name: str, after_batch: int):
+        if not self.path.exists():
+            return changes_answer([], 0, False)
+        after = int(after_batch)
+        with self._lock(shared=True):
+            con = self._read_only()
+            try:
+                tables = {r[0] for r in con.execute(
+                    "SELECT name FROM sqlite_master WHERE name IN (?, ?)", (BATCHES, CHANGES))}
+                later = 0 if BATCHES not in tables else con.execute(
+                    f'SELECT count(*) FROM "{BATCHES}" WHERE layer = ? AND batch_id > ?',
+                    (name, after)).fetchone()[0]
+                rows = [] if not later or CHANGES not in tables else con.execute(
+                    f'SELECT minx, miny, maxx, maxy FROM "{CHANGES}" WHERE layer = ? AND '
+                    "batch_id > ? ORDER BY fid", (name, after)).fetchall()
+            finally:
+                con.close()
+        return changes_answer(rows, later, CHANGES in tables)
+
+    def read_previous(self, batch_id: int, *, with_fid: bool = False) -> pd.DataFrame:
         batches = self.list_batches()
         row = batches[batches["batch_id"] == batch_id]
         if row.empty:
@@ -318,5 +377,6 @@ class GeoPackageStore(GpkgLedger, Store):
                              "version to restore")
         if not kept.exists():
             raise StoreError(f"the version before batch {batch_id} is no longer kept ({kept})")
-        return dates_as_text(pyogrio.read_dataframe(kept, layer=layer, use_arrow=True), layer,
-                             reading=True)
+        df = (read_with_fid(kept, layer) if with_fid else
+              pyogrio.read_dataframe(kept, layer=layer, use_arrow=True))
+        return dates_as_text(df, layer, reading=True)

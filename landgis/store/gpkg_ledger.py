@@ -20,10 +20,10 @@ from landgis.store.base import (
     check_events,
     check_expected,
     dates_as_text,
-    merged_rows,
     recorded_no_earlier_than,
     stamp_batch,
 )
+from landgis.store.changes import CHANGES, FID, change_rows, merge_update
 
 EVENTS = contract.STATUS_EVENTS.name
 BATCHES = "import_batches"
@@ -49,6 +49,34 @@ def _insert_batch(con: sqlite3.Connection, layer: str, features: int, batch: Bat
          features, json.dumps(dict(batch.counts), ensure_ascii=False), batch.note,
          int(replaced)))
     return int(cur.lastrowid)
+
+
+CHANGES_DDL = (f'CREATE TABLE IF NOT EXISTS "{CHANGES}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
+               "batch_id INTEGER NOT NULL, layer TEXT NOT NULL, minx REAL, miny REAL, "
+               "maxx REAL, maxy REAL)")
+
+
+def _insert_changes(con: sqlite3.Connection, batch_id: int, layer: str, boxes) -> None:
+    """Record what batch ``batch_id`` touched on ``layer`` in the open transaction: one row a
+    box, or one row with no box (``boxes`` None) for a whole replacement. The table is made
+    on first use, an attributes table of the GeoPackage (as the batch table), not a layer."""
+    con.execute(CHANGES_DDL)
+    con.execute(f'CREATE INDEX IF NOT EXISTS "{CHANGES}_layer_batch" ON "{CHANGES}" '
+                "(layer, batch_id)")
+    con.execute(
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+        "last_change) VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+        (CHANGES, CHANGES))
+    con.executemany(f'INSERT INTO "{CHANGES}" (batch_id, layer, minx, miny, maxx, maxy) '
+                    "VALUES (?,?,?,?,?,?)", change_rows(batch_id, layer, boxes))
+
+
+def read_with_fid(path, name: str, **kwargs) -> pd.DataFrame:
+    """A layer of a GeoPackage file with its feature ids as the first column, ``fid``, and its
+    dates as ISO text (call it under the lock)."""
+    df = pyogrio.read_dataframe(path, layer=name, use_arrow=True, fid_as_index=True, **kwargs)
+    df.insert(0, FID, df.index.to_numpy(dtype="int64"))
+    return df.reset_index(drop=True)
 
 
 def _insert_lineage(con: sqlite3.Connection, lineage: pd.DataFrame) -> None:
@@ -107,17 +135,18 @@ class GpkgLedger:
     def update_layer(self, name: str, df: pd.DataFrame, *, remove=(), events=None,
                      lineage=None, batch: Batch, validate: bool = True) -> int:
         """:meth:`Store.update_layer`: the layer is rewritten whole in the copy of the file
-        (kept rows and new ones), the events and lineage rows go into the same copy, and the
-        copy replaces the file, as :meth:`write_layer` does."""
+        (kept rows with their feature ids, new ones above the highest), the events, lineage
+        rows and the boxes the batch touched go into the same copy, and the copy replaces the
+        file, as :meth:`write_layer` does."""
         layer = contract.get_layer(name)
         if validate:
             contract.validate_layer(df, layer, crs_epsg=contract.STORAGE_EPSG)
         df = dates_as_text(df, name)
         with self._lock():
             self._require(name)
-            old = dates_as_text(pyogrio.read_dataframe(self.path, layer=name, use_arrow=True),
-                                name, reading=True)
-            rows = merged_rows(old, df, layer.key, remove)
+            old = dates_as_text(read_with_fid(self.path, name), name, reading=True)
+            rows, boxes = merge_update(old, df, layer.key, remove)
+            del old
             self._remove_stale_copies()
             tmp = self.path.with_name(f"{self._tmp_prefix()}{os.getpid()}.gpkg")
             try:
@@ -127,6 +156,7 @@ class GpkgLedger:
                 try:
                     con.execute("BEGIN IMMEDIATE")
                     batch_id = _insert_batch(con, name, len(df), batch, True)
+                    _insert_changes(con, batch_id, name, boxes)
                     events, lineage = stamp_batch(events, lineage, batch_id)
                     if events is not None and len(events):
                         if not con.execute("SELECT 1 FROM sqlite_master WHERE name = ?",

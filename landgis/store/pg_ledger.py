@@ -19,17 +19,19 @@ from landgis.store.base import (
     check_events,
     check_expected,
     dates_as_text,
-    merged_rows,
     recorded_no_earlier_than,
     stamp_batch,
 )
+from landgis.store.changes import change_rows, changes_answer, merge_update
 from landgis.store.pg_schema import (
     BATCHES,
+    CHANGES,
     EVENTS,
     FID,
     PARCELS,
     SRID,
     _as_store_errors,
+    ensure_changes,
     mask,
     psycopg,
     sql,
@@ -58,7 +60,39 @@ class LedgerAndBatches:
              bool(replaced))).fetchone()
         return int(row[0])
 
+    def _insert_changes(self, conn, batch_id: int, layer: str, boxes) -> None:
+        """Record what a batch touched in the open transaction (COPY): one row a box, one
+        row with no box (``boxes`` None) for a whole write."""
+        ensure_changes(conn, self.schema)
+        copy_sql = sql.SQL("COPY {} (batch_id, layer, minx, miny, maxx, maxy) FROM STDIN"
+                           ).format(self._t(CHANGES))
+        with conn.cursor().copy(copy_sql) as copy:
+            for row in change_rows(batch_id, layer, boxes):
+                copy.write_row(row)
+
     # ------------------------------------------------------------------ batches
+
+    @_as_store_errors
+    def batch_mark(self) -> int:
+        row = self._connection().execute(sql.SQL(
+            "SELECT COALESCE(MAX(batch_id), 0) FROM {}").format(self._t(BATCHES))).fetchone()
+        return int(row[0])
+
+    @_as_store_errors
+    def layer_changes(self, name: str, after_batch: int):
+        conn = self._connection()
+        after = int(after_batch)
+        with conn.transaction():  # one snapshot for both reads
+            later = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE layer = %s AND "
+                                         "batch_id > %s").format(self._t(BATCHES)),
+                                 (name, after)).fetchone()[0]
+            recorded = self._table_exists(conn, CHANGES)
+            rows = [] if not later or not recorded else conn.execute(sql.SQL(
+                "SELECT minx, miny, maxx, maxy FROM {} WHERE layer = %s AND batch_id > %s"
+            ).format(self._t(CHANGES)), (name, after)).fetchall()
+        return changes_answer(
+            [tuple(float("nan") if v is None else v for v in r) for r in rows], later,
+            recorded)
 
     @_as_store_errors
     def list_batches(self, layer: str | None = None) -> pd.DataFrame:
@@ -77,7 +111,7 @@ class LedgerAndBatches:
         return df
 
     @_as_store_errors
-    def read_previous(self, batch_id: int) -> pd.DataFrame:
+    def read_previous(self, batch_id: int, *, with_fid: bool = False) -> pd.DataFrame:
         batches = self.list_batches()
         row = batches[batches["batch_id"] == batch_id]
         if row.empty:
@@ -91,7 +125,8 @@ class LedgerAndBatches:
         if not self._table_exists(conn, kept, self.history_schema):
             raise StoreError(f"the version before batch {batch_id} is no longer kept "
                              f"({self.history_schema}.{kept})")
-        return self._read(conn, layer, schema=self.history_schema, table=kept)
+        return self._read(conn, layer, schema=self.history_schema, table=kept,
+                          with_fid=with_fid)
 
     # ------------------------------------------------------------------ updates
 
@@ -99,7 +134,8 @@ class LedgerAndBatches:
                      lineage=None, batch: Batch, validate: bool = True) -> int:
         """:meth:`Store.update_layer` in one transaction: the layer is rewritten as
         :meth:`write_layer` does (the replaced table goes to the history schema), then the
-        events and lineage rows are appended, and all commit together."""
+        events and lineage rows are appended, and all commit together, with the boxes the
+        batch touched. The kept rows keep their feature ids, the new ones get ids above."""
         layer = contract.get_layer(name)
         if validate:
             contract.validate_layer(df, layer, crs_epsg=SRID)
@@ -108,9 +144,13 @@ class LedgerAndBatches:
         try:
             with conn.transaction():
                 self._lock_writers(conn)  # the rows kept are read under the writer lock
-                rows = merged_rows(self._read(conn, name), df, layer.key, remove)
+                rows, boxes = merge_update(self._read(conn, name, with_fid=True), df,
+                                           layer.key, remove)
+                fids = rows.pop(FID).to_numpy()
                 columns, values, spatial = _prepare(name, rows)
-                batch_id = self._write(conn, name, columns, values, spatial, batch, len(df))
+                del rows
+                batch_id = self._write(conn, name, columns, values, spatial, batch, len(df),
+                                       fids=fids, boxes=boxes)
                 events, lineage = stamp_batch(events, lineage, batch_id)
                 if events is not None and len(events):
                     self._append(conn, events.reset_index(drop=True), None, None)

@@ -22,7 +22,8 @@ EVENTS = contract.STATUS_EVENTS.name
 PARCELS = contract.PARCELS.name
 META = "landgis_meta"
 BATCHES = "import_batches"
-INTERNAL = frozenset({META, BATCHES})
+CHANGES = "layer_changes"  # what each batch touched (landgis.store.changes)
+INTERNAL = frozenset({META, BATCHES, CHANGES})
 FID = "fid"
 GEOM = "geom"
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
@@ -103,13 +104,22 @@ def _as_store_errors(method):
 
 
 def srid_definition(srid: int = SRID) -> tuple[str, str]:
-    """``(srtext, proj4text)`` for ``spatial_ref_sys`` from pyproj's definition of ``srid``."""
+    """``(srtext, proj4text)`` for ``spatial_ref_sys`` from pyproj's definition of ``srid``.
+
+    PostGIS transforms by the authority code first (its PROJ knows EPSG:9216 and goes to WGS 84
+    through EPSG:6960, its one operation, as :mod:`landgis.crs` pins it); the PROJ string of the
+    storage plane carries that shift as ``+towgs84`` too, for a PROJ without the EPSG entry."""
     from pyproj import CRS
 
     crs = CRS.from_epsg(srid)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "you will likely lose information"
-        proj4 = crs.to_proj4().replace(" +type=crs", "").strip()
+    if srid == SRID:
+        from landgis.crs import vn2000_proj4
+
+        proj4 = vn2000_proj4()
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "you will likely lose information"
+            proj4 = crs.to_proj4().replace(" +type=crs", "").strip()
     return crs.to_wkt("WKT1_GDAL"), proj4
 
 
@@ -161,4 +171,16 @@ def ensure_schema(conn, schema: str) -> None:
             "action text NOT NULL, source_name text, source_sha256 text, \"user\" text, "
             "recorded_at text NOT NULL, features bigint, counts text, note text, "
             "has_previous boolean NOT NULL)").format(_ident(schema, BATCHES)))
+        ensure_changes(conn, schema)
+
+
+def ensure_changes(conn, schema: str) -> None:
+    """The table of what each batch touched (a store made before it gains it on its next
+    batch, inside that batch's transaction): one row a box, no box for a whole write."""
+    conn.execute(sql.SQL(
+        "CREATE TABLE IF NOT EXISTS {} (batch_id bigint NOT NULL, layer text NOT NULL, "
+        "minx double precision, miny double precision, maxx double precision, "
+        "maxy double precision)").format(_ident(schema, CHANGES)))
+    conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (layer, batch_id)").format(
+        sql.Identifier(f"{CHANGES}_layer_batch"), _ident(schema, CHANGES)))
 

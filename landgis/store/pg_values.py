@@ -139,11 +139,18 @@ def _prepare(name: str, df: pd.DataFrame) -> tuple[list[tuple[str, str]], list[l
     return columns, values, geoms is not None
 
 
-def _rows(fid_start: int, values: list[list]) -> Iterator[tuple]:
-    """The rows of a COPY: a feature id, then the column values (tests stop a layer write midway by
-    replacing ``landgis.store.postgis._rows``, the name the writer calls)."""
-    n = len(values[0]) if values else 0
-    return zip(range(fid_start, fid_start + n), *values)
+def _rows(fids, values: list[list]) -> Iterator[tuple]:
+    """The rows of a COPY: a feature id (counted from ``fids`` when it is a number, else taken
+    from it in order), then the column values (tests stop a layer write midway by replacing
+    ``landgis.store.postgis._rows``, the name the writer calls)."""
+    if isinstance(fids, (int, np.integer)):
+        n = len(values[0]) if values else 0
+        fids = range(int(fids), int(fids) + n)
+    else:
+        fids = [int(f) for f in fids]
+    if not values:
+        return ((f,) for f in fids)
+    return zip(fids, *values)
 
 
 def _frame(cols: list[tuple[str, str]], rows: list[tuple], *, spatial: bool) -> pd.DataFrame:

@@ -13,8 +13,8 @@ socket.
 
 Tables
 ------
-Each layer is a table ``<schema>.<layer>`` with ``fid bigint`` (primary key, the order the rows
-were written in), one column per DataFrame column and, for a spatial layer,
+Each layer is a table ``<schema>.<layer>`` with ``fid bigint`` (primary key, the feature id:
+see :mod:`landgis.store.changes`), one column per DataFrame column and, for a spatial layer,
 ``geom geometry(Geometry, 9216)`` with a GiST index. Attribute types come from the contract
 (str → text, int → bigint, float → double precision, date and datetime → ISO text, as the
 GeoPackage store keeps them) and, for extra columns, from the DataFrame's dtypes. Reads give the
@@ -25,7 +25,8 @@ object text, a GeoDataFrame in EPSG:9216 with its geometry in ``geometry``.
 :meth:`PostGISStore.version` returns, so several app servers see each other's writes. Every
 write (layer or ledger) raises it first, in its own transaction, which also makes writers take
 turns: the checks a write makes (ledger ids, parcel existence, expected statuses) cannot be
-overtaken by another write before it commits. ``<schema>.import_batches`` records the batches.
+overtaken by another write before it commits. ``<schema>.import_batches`` records the batches,
+``<schema>.layer_changes`` the boxes each touched.
 
 Atomic writes
 -------------
@@ -69,6 +70,7 @@ from landgis.store.base import (
     normalise_where,
 )
 from landgis.store import pg_views
+from landgis.store.changes import differing_boxes, feature_ids
 from landgis.store.pg_ledger import LedgerAndBatches
 from landgis.store.pg_schema import (  # noqa: F401 - the backend's public names, here as before
     BATCHES,
@@ -309,22 +311,42 @@ class PostGISStore(LedgerAndBatches, Store):
             raise StoreError(f"{name!r} is the store's own table or view, not a layer")
         if len(name) > MAX_LAYER_NAME:
             raise StoreError(f"layer name {name!r}: at most {MAX_LAYER_NAME} characters")
+        return self._replace(name, df, validate=validate, batch=batch)
+
+    def _write_restored(self, name: str, df: pd.DataFrame, batch: Batch) -> int:
+        return self._replace(name, df, validate=True, batch=batch, restore=True)
+
+    def _replace(self, name: str, df: pd.DataFrame, *, validate: bool, batch: Batch | None,
+                 restore: bool = False) -> int | None:
+        """:meth:`write_layer`, its ``fid`` column the feature ids; a restore records the boxes
+        of the rows that differ from the layer it replaces, read in the same transaction."""
         layer = contract.LAYERS.get(name)
         if validate and layer is not None:
             contract.validate_layer(df, layer, crs_epsg=SRID if layer.is_spatial else None)
+        fids = feature_ids(df, name)
         df = dates_as_text(df, name)  # as the GeoPackage store keeps them
-        columns, values, spatial = _prepare(name, df)
+        columns, values, spatial = _prepare(name, df.drop(columns=[FID]) if fids is not None
+                                            else df)
         conn = self._connection()
         try:
             with conn.transaction():
-                return self._write(conn, name, columns, values, spatial, batch, len(df))
+                boxes = None
+                if restore:
+                    self._lock_writers(conn)  # the layer is compared under the writer lock
+                    if self._table_exists(conn, name):
+                        boxes = differing_boxes(self._read(conn, name, with_fid=True), df)
+                return self._write(conn, name, columns, values, spatial, batch, len(df),
+                                   fids=fids, boxes=boxes)
         except (StoreError, contract.ContractError):
             raise
         except Exception as exc:  # the transaction is rolled back: the old layer stays
             raise StoreError(f"{mask(self.url)}: layer {name!r} not written: "
                              f"{str(exc).strip()}") from exc
 
-    def _write(self, conn, name, columns, values, spatial, batch, features) -> int | None:
+    def _write(self, conn, name, columns, values, spatial, batch, features, *, fids=None,
+               boxes=None) -> int | None:
+        """Replace the layer in the open transaction: rows numbered 1..n or ``fids``; with a
+        batch, its changes recorded (``boxes``; None: the whole layer)."""
         version = self._lock_writers(conn)
         existed = self._table_exists(conn, name)
         if name == EVENTS and existed:
@@ -341,12 +363,13 @@ class PostGISStore(LedgerAndBatches, Store):
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             self._t(tmp), sql.SQL(", ").join(map(sql.Identifier, names)))
         with conn.cursor().copy(copy_sql) as copy:
-            for row in _rows(1, values):
+            for row in _rows(1 if fids is None else fids, values):
                 copy.write_row(row)
         self._index(conn, tmp, name, [c for c, _t in columns], spatial)
         batch_id = None
         if batch is not None:
             batch_id = self._insert_batch(conn, name, features, batch, existed)
+            self._insert_changes(conn, batch_id, name, boxes)
         if existed:
             if batch_id is not None:
                 old = f"{name}__batch_{batch_id}"

@@ -50,3 +50,18 @@ def test_a_geopackage_target_is_refused(store, tmp_path):
     with pytest.raises(StoreError, match="PostGIS store only"):
         copy_store(store, other, user="lan")
     assert not (tmp_path / "other.gpkg").exists()
+
+
+@pytest.mark.backends("gpkg")
+def test_the_copy_keeps_each_rows_feature_id(store, postgis_url):
+    from landgis.store.base import Batch
+
+    # an update left a hole (parcel 2 replaced: ids 1, 3, 4, 5): the copy keeps the ids, so
+    # the parcels' k in the tiles is the same from either store
+    row = store.read_layer("parcels", where={"parcel_id": "23296-1-2"})
+    store.update_layer("parcels", row, batch=Batch("to1.gpkg", "an"))
+    ids = store.read_layer("parcels", with_fid=True)[["fid", "parcel_id"]]
+    assert ids["fid"].tolist() == [1, 3, 4, 5]
+    target = open_store(postgis_url, create=True)
+    copy_store(store, target, user="lan")
+    assert target.read_layer("parcels", with_fid=True)[["fid", "parcel_id"]].equals(ids)
