@@ -127,7 +127,10 @@ def build_pyramid(store, directory, *, max_zoom: int = PYRAMID_MAX_ZOOM,
         if before is not None and stamp is not None and before.get("layer_version") == stamp:
             entry, how = dict(before), "kept"
             if before.get("file"):
-                os.link(Path(previous) / before["file"], directory / before["file"])
+                try:  # the same bytes: a hard link (the file is never written again)
+                    os.link(Path(previous) / before["file"], directory / before["file"])
+                except OSError:
+                    shutil.copyfile(Path(previous) / before["file"], directory / before["file"])
         else:
             boxes = None
             if before is not None and before.get("file") and before.get("layer_version"):
