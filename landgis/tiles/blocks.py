@@ -115,7 +115,8 @@ def encode_tiles(store, spec: TileLayer, wanted: dict[int, set] | None, put, *,
     """Encode tiles of layer ``spec`` from ``store`` and hand each to ``put(z, x, y, data)``
     (gzip bytes, or None for a tile left empty). ``wanted``: zoom -> {(x, y)} of the tiles to
     encode; None: every tile holding a feature, minzoom to ``max_zoom``. Returns the number of
-    features read (each once); ``fields`` (column -> "String" or "Number") is filled as values are seen."""
+    features read (each once); ``fields`` (column -> "String" or "Number") is filled as
+    values are seen."""
     zooms = range(spec.minzoom, max_zoom + 1)
     if spec.minzoom < BLOCK_ZOOM:  # a small layer: read whole, once
         index = read_region(store, spec, token=token)
