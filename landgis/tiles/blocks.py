@@ -181,14 +181,18 @@ def _blocks_of_layer(store, spec: TileLayer) -> list[tuple[int, int]]:
 
 def layer_extent(store, name: str, column: str):
     """The EPSG:9216 extent of a layer (a box holding it), or None when it has no feature:
-    the store's own ``layer_extent`` when it has one, a GeoPackage's R-tree, else the layer's
-    geometries read with one ``column``."""
+    the store's own ``layer_extent`` when it has one, a GeoPackage's R-tree, PostGIS's
+    ``ST_Extent``, else the layer's geometries read with one ``column``."""
     own = getattr(store, "layer_extent", None)
     if own is not None:
         return own(name)
     path = getattr(store, "path", None)
     if path is not None and str(path).endswith(".gpkg"):
         row = _gpkg_extent(path, name)
+        if row is not None:
+            return row
+    if hasattr(store, "_connection") and hasattr(store, "_t"):  # PostGIS: as pg_tiles asks it
+        row = _pg_extent(store, name)
         if row is not None:
             return row
     gdf = store.read_layer(name, columns=[column])
@@ -217,3 +221,21 @@ def _gpkg_extent(path, name: str):
     if row is None or None in row or not all(map(math.isfinite, row)):
         return None
     return row
+
+
+def _pg_extent(store, name: str):
+    """A PostGIS layer's extent (``ST_Extent``: one pass over the boxes, not the rows)."""
+    from landgis.store.pg_schema import GEOM, sql
+
+    try:
+        if name not in store.layers():
+            return None
+        row = store._connection().execute(sql.SQL(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Extent({g}) AS e FROM {t}) s").format(
+                g=sql.Identifier(GEOM), t=store._t(name))).fetchone()
+    except Exception:  # noqa: BLE001 - read the layer instead
+        return None
+    if row is None or None in row:
+        return None
+    return tuple(float(v) for v in row)

@@ -148,3 +148,14 @@ def test_the_layer_index_after_an_import_is_the_layer_as_read_again(strip_store)
     assert sum(id(g) in kept for g in patched.geoms) > len(fresh) // 2
     x, y = next(iter(tiles.tiles_covering(shapely.bounds(fresh.geoms[0]), 14)))
     assert tiles.encode_tile(patched, 14, x, y) == tiles.encode_tile(fresh, 14, x, y)
+
+
+def test_the_blocks_of_a_full_build_cover_every_parcel(strip_store):
+    from landgis.tiles.blocks import layer_extent
+
+    a_sheet_import(strip_store)  # one parcel 2 km away from the others
+    bounds = strip_store.read_layer("parcels").total_bounds
+    extent = layer_extent(strip_store, "parcels", "parcel_id")
+    assert extent[0] <= bounds[0] and extent[1] <= bounds[1]
+    assert extent[2] >= bounds[2] and extent[3] >= bounds[3]
+    assert max(abs(a - b) for a, b in zip(extent, bounds)) < 1.0
