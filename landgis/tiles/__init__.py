@@ -57,28 +57,33 @@ not set: clients key features by the layer's key property (``parcel_id`` …).
 All transformations to EPSG:3857 go through :func:`landgis.crs.to_crs`, so the VN-2000 datum
 shift is the pinned EPSG:6960 everywhere.
 
-Measured (``scripts/bench.py --case tile_update``; 2 cores shared with other work, load 2-6)
--------------------------------------------------------------------------------------------
+Measured (``scripts/bench.py --case tile_update [--parcels 1000000]``; 2 cores, shared)
+-------------------------------------------------------------------------------------
+The last run of each size (load 1.3-3); in brackets an earlier run while other work loaded the
+machine (load 3-6).
+
 At 100,000 parcels (``bench-data/parcels-100000.gpkg``):
 
 - the densest z14 tile (4,221 parcels): encoded in 15-25 ms in-process (mapbox-vector-tile
   took 85-145 ms), decoded features identical;
-- cold z14 tiles through HTTP (39 densest, no pyramid): median 19 ms, p95 34 ms; PostGIS
-  ``ST_AsMVT`` on the same tiles 30 ms and 56 ms. Before ``gc.freeze`` (see
-  :func:`~landgis.tiles.index.build_index`) every eighth tile paused 35-100 ms;
-- full pyramid of the three layers: 6.5 s; GDAL's MVT writer on the same layers: 18.0 s;
+- cold z14 tiles through HTTP (the 39 densest, no pyramid): median 21 ms, p95 42 ms; PostGIS
+  ``ST_AsMVT`` on the same tiles 25 ms and 33 ms (19 and 34 ms against 30 and 56 ms). Before
+  ``gc.freeze`` (see :func:`~landgis.tiles.index.build_index`) every eighth tile paused
+  35-100 ms;
+- full pyramid of the three layers: 6.9 s; GDAL's MVT writer on the same layers: 19.6 s;
 - a survey sheet of 5,088 parcels (every geometry changed) imported: the 59 tiles z13-16 it
-  touches served new 2.5 s after the import's end, the updated pyramid (59 tiles encoded again)
-  installed after 6.4 s; the tiles served first equal the new pyramid's, byte for byte.
+  touches served new 2.1 s after the import's end (2.5 s), the updated pyramid (59 tiles encoded
+  again) installed after 2.8 s (6.4 s); the tiles served first equal the pyramid's, byte for
+  byte.
 
-At 1,000,000 parcels (the machine also building another 1,000,000-parcel store):
+At 1,000,000 parcels:
 
-- cold z14 tiles: median 89 ms, p95 315 ms; ``ST_AsMVT`` 103 ms and 203 ms;
-- full pyramid: 75 s; GDAL's writer: 292 s (and 3.6 GB: it reads the layer whole);
-- a sheet of 5,310 parcels: its 33 tiles served new after 5.7 s (in-process, the patched layer
-  index takes 1.3 s and the 33 tiles 0.8 s; the rest is the server's warm-up of the new
-  version, the land fund above all, competing for the same two cores), the updated pyramid
-  installed after 12.3 s.
+- cold z14 tiles (8,100 parcels each): median 50 ms, p95 69 ms; ``ST_AsMVT`` 74 ms and 78 ms
+  (89 and 315 ms against 103 and 203 ms);
+- full pyramid: 46 s (75 s); GDAL's writer: 211 s (292 s; 3.6 GB: it reads the layer whole);
+- a sheet of 5,310 parcels: its 33 tiles served new after 1.9 s (5.7 s; in-process the patched
+  layer index takes 1.3 s and the 33 tiles 0.8 s, the rest is the server's warm-up of the new
+  version competing for the two cores), the updated pyramid installed after 6.3 s (12.3 s).
 
 The package, one concern a module: :mod:`~landgis.tiles.grid` (the EPSG:3857 tile grid, shared
 with :mod:`landgis.raster`), :mod:`~landgis.tiles.layers` (what is tiled),
