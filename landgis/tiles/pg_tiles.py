@@ -21,6 +21,12 @@ by at most one unit, and the properties are the same. One difference is left: a 
 only part in the frame is thinner than a unit at its outer rim (80 units outside the tile,
 never drawn) is a half-unit triangle for ours and dropped by ``ST_AsMVTGeom`` (12 of 255,000
 features in 60 tiles of the 100,000 bench parcels).
+
+Measured on the 100,000 bench parcels (2 cores shared, load 2-5), against ``ST_AsMVT`` as
+``scripts/_postgis.py`` (``mvt_tile``) asks it, alternated on the same tiles: z14 median 33 ms
+against 32 ms, p95 80 ms against 70 ms; z16 median 3.0 ms against 2.4 ms. The same query but
+for its four more properties (``zone_code``, ``sheet_no``, ``parcel_no``, ``k``: 37 % more
+bytes) and the clipping of the features that cross the frame.
 """
 
 from __future__ import annotations
@@ -30,16 +36,19 @@ from landgis.tiles.layers import ORDINAL, check_tile
 
 #: The tile's features, selected through the GiST index on the storage CRS: the tile envelope
 #: grown by the buffer (``wide``), densified so that its box in EPSG:9216 holds every feature
-#: it meets; each clipped to ``wide`` in EPSG:3857 before ST_AsMVTGeom snaps it
+#: it meets; each feature not inside ``wide`` clipped to it in EPSG:3857 before ST_AsMVTGeom
+#: snaps it
 _SQL = """
 WITH b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
 e AS (SELECT b.env, ST_Expand(b.env, (ST_XMax(b.env) - ST_XMin(b.env)) * {buffer} / {extent})
              AS wide FROM b),
 q AS (SELECT e.env, e.wide, ST_Transform(ST_Segmentize(e.wide, (ST_XMax(e.env) -
           ST_XMin(e.env)) / 16), {srid}) AS area FROM e),
-mvt AS (SELECT ST_AsMVTGeom(ST_ClipByBox2D(ST_Transform(t.geom, 3857), q.wide), q.env,
-                            {extent}, {buffer}, true) AS geom, {columns}
-        FROM {table} t, q WHERE t.geom && q.area)
+f AS (SELECT ST_Transform(t.geom, 3857) AS g, {columns}
+      FROM {table} t, q WHERE t.geom && q.area OFFSET 0),
+mvt AS (SELECT ST_AsMVTGeom(CASE WHEN f.g @ q.wide THEN f.g ELSE ST_ClipByBox2D(f.g, q.wide)
+                            END, q.env, {extent}, {buffer}, true) AS geom, {names}
+        FROM f, q)
 SELECT ST_AsMVT(mvt.*, %(name)s, {extent}, 'geom') FROM mvt
 """
 # no "WHERE geom IS NOT NULL": ST_AsMVT skips rows without geometry, and the filter, pushed
@@ -67,8 +76,10 @@ def tile_sql(store, layer: str):
     if spec.ordinal:
         columns.append(sql.SQL("t.{} AS {}").format(sql.Identifier(FID),
                                                     sql.Identifier(ORDINAL)))
+    names = [sql.SQL("f.{}").format(sql.Identifier(c)) for c in spec.tile_columns]
     return sql.SQL(_SQL).format(
-        columns=sql.SQL(", ").join(columns), table=store._t(layer),
+        columns=sql.SQL(", ").join(columns), names=sql.SQL(", ").join(names),
+        table=store._t(layer),
         srid=sql.Literal(SRID), extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER))
 
 
