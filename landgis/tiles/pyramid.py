@@ -126,6 +126,7 @@ def build_pyramid(store, directory, *, max_zoom: int = PYRAMID_MAX_ZOOM,
         how = "built"
         if before is not None and stamp is not None and before.get("layer_version") == stamp:
             entry, how = dict(before), "kept"
+            entry.pop("updated", None)
             if before.get("file"):
                 try:  # the same bytes: a hard link (the file is never written again)
                     os.link(Path(previous) / before["file"], directory / before["file"])
