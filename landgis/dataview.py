@@ -135,16 +135,22 @@ class DataView:
         """A tiled layer in EPSG:3857 with an STRtree (:class:`landgis.tiles.LayerIndex`), None
         when the store has no such layer; read again (three times at most, then
         :class:`~landgis.tiles.DataChanged`) when the layer changed while it was read."""
-        from landgis.tiles.index import LayerIndex, read_tile_layer
+        from landgis.tiles.index import build_index
         from landgis.tiles.layers import LAYERS
         from landgis.tiles.versions import DataChanged, data_version
 
         spec = LAYERS[layer]
         token = self.token
+        latest = self.views.latest_index
         for _attempt in range(3):
             def build(token=token):
-                gdf = read_tile_layer(self.store, spec)
-                return None if gdf is None else LayerIndex(spec, gdf, token)
+                # from the index of the version before, when the store says what changed
+                before = latest.get((self.url, layer))
+                previous = None if before in (None, token) else self.cache.get(
+                    (self.url, before, "layer_index", layer))
+                index = build_index(self.store, spec, token, previous)
+                latest[(self.url, layer)] = token
+                return index
 
             index = self.cache.get_or_build(
                 (self.url, token, "layer_index", layer), build,
@@ -161,6 +167,8 @@ class DataViews:
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_MB << 20):
         self.cache = ByteCache(max_bytes)
+        #: (store URL, layer) -> the data version of the layer index built last
+        self.latest_index: dict = {}
 
     @classmethod
     def from_settings(cls, settings) -> "DataViews":

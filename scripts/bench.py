@@ -30,6 +30,7 @@ import bench_growth
 import bench_ogc
 import bench_progress
 import bench_report
+import bench_tiles
 import bench_store
 import pyogrio
 from bench_store import bench_data, store_for
@@ -288,6 +289,7 @@ case(bench_report.report)  # the review report's files against its tables alone
 case(bench_dashboard.dashboard_page)  # the review dashboard's first render (issue 14)
 case(bench_ogc.ogc)  # ogr2ogr and a page through /ogc against PostGIS directly (issue 15)
 case(bench_growth.growth)  # time and memory at each of --sizes (issue 16)
+case(bench_tiles.tile_update)  # an imported sheet on the map, cold tiles (issue 16)
 #: cases that make their own data and need no parcels file
 OWN_DATA = {"progress_asof", "growth"}
 #: cases run only when named (growth builds and measures a data set of every size)

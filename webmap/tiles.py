@@ -8,7 +8,10 @@ revalidates after an import (304 while nothing changed) and a status edit change
 For desktop clients (QGIS, MapLibre): ``GET /tiles/<layer>.json`` is the layer's TileJSON 3.0
 and ``GET /tiles/style.json`` a Mapbox GL style of every tiled layer, in the page's colours
 (:mod:`landgis.tiles.tilejson`); their addresses are absolute, on the host the client asked.
-What a tile holds and how it is made fast: :mod:`landgis.tiles`.
+What a tile holds and how it is made fast: :mod:`landgis.tiles`. ``X-Tile-Source`` says where
+an answer came from: ``pyramid`` (this data version's), ``previous`` (the version before's, for a
+tile the last import did not touch: the same bytes), ``encoded`` (on request), ``memory`` (encoded
+earlier) or ``minzoom`` (below the layer's first zoom).
 
 ``GET /tiles/<layer>/<z>/batch?xy=x,y;x,y;…`` answers up to :data:`MAX_BATCH` tiles of one zoom
 at once (:func:`batch`): the page asks for every tile a pan or a zoom reveals in one request.

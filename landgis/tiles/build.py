@@ -4,7 +4,8 @@ It reads one JSON job on its standard input, ``{"url", "tiles_dir", "max_zoom", 
 store URL goes there, never on the command line, which every user of the machine can see),
 works in ``cwd`` (the parent's folder: relative paths mean the same to both), lowers its own
 priority, installs the pyramid of the store's current data version
-(:func:`~landgis.tiles.pyramid.install_pyramid`) and prints where. Exit codes: 0 built (or
+(:func:`~landgis.tiles.pyramid.install_pyramid`: updated from the newest one installed when the
+store says what changed since, else built whole) and prints where. Exit codes: 0 built (or
 already there), :data:`~landgis.tiles.service.EXIT_BUSY` another process is building it,
 :data:`~landgis.tiles.service.EXIT_CHANGED` the data changed meanwhile, anything else failed
 (the reason on standard error).

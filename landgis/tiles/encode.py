@@ -1,5 +1,7 @@
-"""One Mapbox Vector Tile encoded on request from a :class:`~landgis.tiles.index.LayerIndex`,
-with the same clipping buffer and quantisation as GDAL's MVT writer (the pyramid)."""
+"""One Mapbox Vector Tile of a :class:`~landgis.tiles.index.LayerIndex`: clipped, quantised,
+made valid and oriented in bulk with shapely, written by the numpy encoder
+(:mod:`landgis.tiles.mvt`). The one path of every tile: on request, in a full pyramid build and
+in an incremental update, so all three give the same bytes."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import shapely
 
 from landgis.tiles.grid import BUFFER, EXTENT, tile_bounds
 from landgis.tiles.index import LayerIndex
+from landgis.tiles.mvt import encode_layer
 
 
 def _polygonal(geom):
@@ -32,8 +35,6 @@ def encode_tile(index: LayerIndex | None, z: int, x: int, y: int) -> bytes | Non
     :data:`EXTENT` grid (y down), made valid, exterior rings clockwise on screen, never
     simplified or dropped (only a feature that collapses below one unit disappears).
     """
-    import mapbox_vector_tile
-
     if index is None:
         return None
     minx, miny, maxx, maxy = tile_bounds(z, x, y)
@@ -42,8 +43,14 @@ def encode_tile(index: LayerIndex | None, z: int, x: int, y: int) -> bytes | Non
     hits = index.query(minx - pad, miny - pad, maxx + pad, maxy + pad)
     if not len(hits):
         return None
-    geoms = shapely.clip_by_rect(index.geoms[hits], minx - pad, miny - pad, maxx + pad,
-                                 maxy + pad)
+    geoms = index.geoms[hits]  # a copy (fancy indexing)
+    # a feature strictly inside the clipping box comes out of clip_by_rect as it went in
+    b = shapely.bounds(geoms)
+    cut = ~((b[:, 0] > minx - pad) & (b[:, 1] > miny - pad) & (b[:, 2] < maxx + pad)
+            & (b[:, 3] < maxy + pad))
+    if cut.any():
+        geoms[cut] = shapely.clip_by_rect(geoms[cut], minx - pad, miny - pad, maxx + pad,
+                                          maxy + pad)
     scale = EXTENT / size
 
     def to_grid(xy):
@@ -59,12 +66,12 @@ def encode_tile(index: LayerIndex | None, z: int, x: int, y: int) -> bytes | Non
     if not keep.any():
         return None
     hits, geoms = hits[keep], geoms[keep]
-    # MVT: an exterior ring has a positive area in tile coordinates (y down): clockwise on
-    # screen, counter-clockwise in the numbers.
-    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
-    features = [{"geometry": g, "properties": index.properties(i)}
-                for i, g in zip(hits.tolist(), geoms)]
-    return mapbox_vector_tile.encode(
-        [{"name": index.spec.name, "features": features}],
-        default_options={"extents": EXTENT, "y_coord_down": True,
-                         "check_winding_order": False})
+    # MVT: an exterior ring has a positive area in tile coordinates (y down), clockwise on
+    # screen: the encoder orients the rings (landgis.tiles.mvt)
+    odd = ~np.isin(shapely.get_type_id(geoms), (3, 6))  # a collection after clipping
+    if odd.any():
+        geoms[odd] = [_polygonal(g) for g in geoms[odd]]
+        keep = ~shapely.is_missing(geoms)
+        hits, geoms = hits[keep], geoms[keep]
+    columns = [(c, v[hits]) for c, v in index.columns.items()]
+    return encode_layer(index.spec.name, EXTENT, geoms, columns)

@@ -1,10 +1,12 @@
-"""The tile pyramid: GDAL's MVT writer (the MBTiles driver, through pyogrio) writes one MBTiles
-file per tiled layer and data version, installed atomically under ``<instance>/tiles/<version>/``
-and read back one indexed SQLite lookup per tile.
+"""The tile pyramid: one MBTiles file per tiled layer and data version, written by our own
+encoder (:mod:`landgis.tiles.blocks`, :mod:`landgis.tiles.mbtiles`), installed atomically under
+``<instance>/tiles/<version>/`` and read back one indexed SQLite lookup per tile.
 
-GDAL is told never to thin a tile: ``MAX_SIZE`` and ``MAX_FEATURES`` are far above the densest
-tile (its defaults, 500 kB and 200,000, would silently degrade the densest z13 parcel tile, about
-380 kB), and ``SIMPLIFICATION`` is 0, so a parcel is only quantised to the tile's 4096 grid.
+A new version is built from the previous one when the store can say what changed
+(:func:`update_pyramid`): an unchanged layer's file is carried over as it is (a hard link), a
+changed layer's file is copied and only the tiles the changed rows' boxes meet, at every zoom,
+are encoded again; a layer whose changes are unknown is built whole. Every tile comes out of the
+same encoder from the same rows, so an updated pyramid is byte for byte a full build's.
 """
 
 from __future__ import annotations
@@ -20,69 +22,160 @@ import time
 from pathlib import Path
 
 from landgis.store.base import mask_url
-from landgis.tiles.grid import BUFFER, EXTENT
-from landgis.tiles.index import read_tile_layer
+from landgis.tiles.blocks import encode_tiles, tiles_meeting, to_mercator_boxes
 from landgis.tiles.layers import LAYERS, TILE_FORMAT, TileLayer
+from landgis.tiles.mbtiles import TileWriter
 from landgis.tiles.versions import DataChanged, data_version
 
 #: Highest zoom of the pre-built pyramid; tiles above it are encoded on request.
 PYRAMID_MAX_ZOOM = 16
 
 
-def _gdal_options(spec: TileLayer, max_zoom: int) -> tuple[dict, dict]:
-    dataset = {
-        "NAME": spec.name,
-        "MINZOOM": spec.minzoom,
-        "MAXZOOM": max_zoom,
-        "EXTENT": EXTENT,
-        "BUFFER": BUFFER,
-        # never thin a tile: GDAL's defaults (500 kB, 200,000 features) would lower the
-        # precision of, or drop features from, the densest parcel tiles without a word
-        "MAX_SIZE": 1_000_000_000,
-        "MAX_FEATURES": 100_000_000,
-        "SIMPLIFICATION": 0,
-        "SIMPLIFICATION_MAX_ZOOM": 0,
-        "COMPRESS": "YES",
-    }
-    layer = {"MINZOOM": spec.minzoom, "MAXZOOM": max_zoom}
-    return dataset, layer
+def batch_mark(store) -> int | None:
+    """The store's highest batch id (None when the store cannot say)."""
+    mark = getattr(store, "batch_mark", None)
+    try:
+        return None if mark is None else int(mark())
+    except Exception:  # noqa: BLE001 - then every changed layer is built whole
+        return None
+
+
+def layer_changes(store, name: str, after: int | None):
+    """EPSG:9216 boxes (n, 4) of the rows batches after ``after`` touched; None: unknown."""
+    changes = getattr(store, "layer_changes", None)
+    if changes is None or after is None:
+        return None
+    try:
+        return changes(name, after)
+    except Exception:  # noqa: BLE001 - unknown: the layer is built whole
+        return None
+
+
+def _stamp(store, spec: TileLayer) -> str | None:
+    try:
+        return store.layer_version(spec.name)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _build_layer(store, spec: TileLayer, directory: Path, max_zoom: int, token: str) -> dict:
+    """Every tile of one layer, into a new file."""
+    if spec.name not in store.layers():
+        return {"file": None, "features": 0, "tiles": 0}
+    path = directory / f"{spec.name}.mbtiles"
+    fields: dict = {}
+    writer = TileWriter(path, spec, max_zoom, fields)
+
+    def put(z, x, y, data):
+        if data is not None:
+            writer.put(z, x, y, data)
+
+    features = encode_tiles(store, spec, None, put, max_zoom=max_zoom, token=token,
+                            fields=fields)
+    writer.fields = {c: fields.get(c, "String") for c in spec.tile_columns}
+    count = writer.close()
+    if not count:
+        path.unlink()
+        return {"file": None, "features": features, "tiles": 0}
+    return {"file": path.name, "features": features, "tiles": count}
+
+
+def _update_layer(store, spec: TileLayer, old: Path, directory: Path, boxes,
+                  max_zoom: int, token: str, entry: dict) -> dict:
+    """The previous file of a layer with the tiles ``boxes`` (EPSG:9216) meet encoded again."""
+    path = directory / f"{spec.name}.mbtiles"
+    shutil.copyfile(old, path)
+    merc = to_mercator_boxes(boxes)
+    wanted = {z: tiles_meeting(merc, z) for z in range(spec.minzoom, max_zoom + 1)}
+    with sqlite3.connect(path) as con:
+        doc = json.loads(dict(con.execute("SELECT name, value FROM metadata")).get("json", "{}"))
+    fields = (doc.get("vector_layers") or [{}])[0].get("fields", {})
+    writer = TileWriter(path, spec, max_zoom, fields, create=False)
+    encode_tiles(store, spec, wanted, writer.put, max_zoom=max_zoom, token=token)
+    count = writer.close()
+    out = {"file": path.name, "features": None, "tiles": count,
+           "updated": sum(len(v) for v in wanted.values())}
+    if not count:
+        path.unlink()
+        out["file"] = None
+    return out
 
 
 def build_pyramid(store, directory, *, max_zoom: int = PYRAMID_MAX_ZOOM,
-                  token: str | None = None) -> dict:
+                  token: str | None = None, previous=None) -> dict:
     """Write one MBTiles file per tiled layer of ``store`` and ``manifest.json`` into
     ``directory`` (created); return the manifest.
 
-    Raises :class:`DataChanged` when the store changes while it is being read (the token
-    taken before reading, or ``token``, no longer holds afterwards).
+    With ``previous`` (the folder of an installed pyramid of the same store), a layer it holds
+    is carried over when unchanged and updated tile by tile when the store says which rows
+    changed (:func:`update_pyramid`); otherwise built whole. Raises :class:`DataChanged` when
+    the store changes while it is being read (the token taken before reading, or ``token``, no
+    longer holds afterwards).
     """
-    import pyogrio
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     token = token or data_version(store)
+    mark = batch_mark(store)  # before reading: a batch after it is in the next update
     started = time.perf_counter()
+    old = _previous_manifest(store, previous, max_zoom)
     layers = {}
     for spec in LAYERS.values():
         t0 = time.perf_counter()
-        gdf = read_tile_layer(store, spec)
-        entry = {"file": None, "minzoom": spec.minzoom, "maxzoom": max_zoom, "features": 0}
-        if gdf is not None and len(gdf):
-            path = directory / f"{spec.name}.mbtiles"
-            path.unlink(missing_ok=True)
-            dataset, layer = _gdal_options(spec, max_zoom)
-            pyogrio.write_dataframe(gdf, path, driver="MBTiles", layer=spec.name,
-                                    dataset_options=dataset, layer_options=layer)
-            entry.update(file=path.name, features=int(len(gdf)))
-        entry["seconds"] = round(time.perf_counter() - t0, 2)
+        stamp = _stamp(store, spec)
+        before = (old or {}).get("layers", {}).get(spec.name)
+        how = "built"
+        if before is not None and stamp is not None and before.get("layer_version") == stamp:
+            entry, how = dict(before), "kept"
+            entry.pop("updated", None)
+            if before.get("file"):
+                try:  # the same bytes: a hard link (the file is never written again)
+                    os.link(Path(previous) / before["file"], directory / before["file"])
+                except OSError:
+                    shutil.copyfile(Path(previous) / before["file"], directory / before["file"])
+        else:
+            boxes = None
+            if before is not None and before.get("file") and before.get("layer_version"):
+                boxes = layer_changes(store, spec.name, before.get("batch_mark"))
+                if boxes is not None and not len(boxes):
+                    boxes = None  # changed with no batch recorded: whole
+            if boxes is not None:
+                entry = _update_layer(store, spec, Path(previous) / before["file"], directory,
+                                      boxes, max_zoom, token, before)
+                how = "updated"
+            else:
+                entry = _build_layer(store, spec, directory, max_zoom, token)
+        entry.update(minzoom=spec.minzoom, maxzoom=max_zoom, layer_version=stamp,
+                     batch_mark=mark, how=how, seconds=round(time.perf_counter() - t0, 2))
         layers[spec.name] = entry
     if data_version(store) != token:
         raise DataChanged("the store changed while the tile pyramid was being built")
     manifest = {"token": token, "format": TILE_FORMAT, "store": _url_digest(store.url),
                 "max_zoom": max_zoom, "layers": layers,
+                "previous": old["token"] if old else None,
                 "seconds": round(time.perf_counter() - started, 2),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+def update_pyramid(store, previous, directory, *, max_zoom: int = PYRAMID_MAX_ZOOM,
+                   token: str | None = None) -> dict:
+    """The pyramid of the store's current data version in ``directory``, from the installed
+    one in ``previous``: see :func:`build_pyramid`."""
+    return build_pyramid(store, directory, max_zoom=max_zoom, token=token, previous=previous)
+
+
+def _previous_manifest(store, previous, max_zoom: int) -> dict | None:
+    """The manifest of ``previous`` when a new version can start from it."""
+    if previous is None:
+        return None
+    try:
+        manifest = json.loads((Path(previous) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if (manifest.get("format") != TILE_FORMAT or manifest.get("max_zoom") != max_zoom
+            or manifest.get("store") != _url_digest(store.url)):
+        return None
     return manifest
 
 
@@ -95,12 +188,35 @@ class PyramidBusy(RuntimeError):
     """Another process is building the same pyramid."""
 
 
+def installed_pyramid(store, tiles_dir, *, max_zoom: int = PYRAMID_MAX_ZOOM,
+                      other_than: str | None = None) -> Path | None:
+    """The newest pyramid of ``store`` installed under ``tiles_dir`` (not ``other_than``) that a
+    new version can be updated from, or None."""
+    tiles_dir = Path(tiles_dir)
+    found = []
+    try:
+        entries = list(tiles_dir.iterdir())
+    except OSError:
+        return None
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name == other_than:
+            continue
+        if _previous_manifest(store, entry, max_zoom) is not None:
+            try:
+                found.append(((entry / "manifest.json").stat().st_mtime_ns, entry))
+            except OSError:
+                pass
+    return max(found)[1] if found else None
+
+
 def install_pyramid(store, tiles_dir, *, max_zoom: int = PYRAMID_MAX_ZOOM) -> Path:
     """Build the pyramid of the store's current data version under ``tiles_dir`` atomically.
 
-    Returns ``tiles_dir/<version>`` (at once if it is already there). Only one process builds a
-    version at a time (a file lock; :class:`PyramidBusy` for the others); the build goes to a
-    hidden temporary folder renamed into place when complete; older versions are then removed.
+    Returns ``tiles_dir/<version>`` (at once if it is already there). It is updated from the
+    newest installed version of the same store when there is one (:func:`update_pyramid`).
+    Only one process builds a version at a time (a file lock; :class:`PyramidBusy` for the
+    others); the build goes to a hidden temporary folder renamed into place when complete;
+    older versions are then removed.
     """
     tiles_dir = Path(tiles_dir)
     tiles_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +235,9 @@ def install_pyramid(store, tiles_dir, *, max_zoom: int = PYRAMID_MAX_ZOOM) -> Pa
             tmp = tiles_dir / f".build-{token}-{os.getpid()}"
             shutil.rmtree(tmp, ignore_errors=True)
             try:
-                build_pyramid(store, tmp, max_zoom=max_zoom, token=token)
+                previous = installed_pyramid(store, tiles_dir, max_zoom=max_zoom,
+                                             other_than=token)
+                build_pyramid(store, tmp, max_zoom=max_zoom, token=token, previous=previous)
                 shutil.rmtree(final, ignore_errors=True)  # an incomplete leftover, if any
                 os.rename(tmp, final)
             finally:

@@ -1,19 +1,25 @@
-"""Answering tiles: :class:`TileService` serves each tile from the pyramid when it is built,
-encodes it on request meanwhile, and has the pyramid built once per data version, in a child
-process by default (``python -m landgis.tiles.build``, :mod:`landgis.tiles.build`).
+"""Answering tiles: :class:`TileService` serves each tile from the pyramid of the data
+version when it is built, and otherwise:
 
-pyogrio holds the GIL for the whole pyramid write (measured: a 35 s stall of every other
-thread), so the web server never writes a pyramid in its own process: the child runs at low
-priority, guarded in-process (one build per version) and across processes (a file lock per
-version, :func:`~landgis.tiles.pyramid.install_pyramid`). A failed build is logged and not
-retried for that version; a busy one (another process) or one overtaken by a data change is
-tried again after ``retry_s``.
+- after a data change, when the previous version's pyramid is installed and the store says
+  which rows changed (:meth:`~landgis.store.base.Store.layer_changes`), an untouched tile from
+  the previous pyramid at once (it is the same bytes), a touched one encoded on request from
+  the store's rows in its region (a ``bbox`` read: no whole layer to reload);
+- with no pyramid at all, encoded on request from the layer's in-memory index (built at warm
+  start anyway: the status snapshot and box queries use it), which is the fastest per tile.
+
+Meanwhile the pyramid of the new version is built once, in a child process by default
+(``python -m landgis.tiles.build``, :mod:`landgis.tiles.build`): from the previous one when it
+can be (only the touched tiles encoded again), else whole. The child runs at low priority,
+guarded in-process (one build per version) and across processes (a file lock per version,
+:func:`~landgis.tiles.pyramid.install_pyramid`). A failed build is logged and not retried for
+that version; a busy one (another process) or one overtaken by a data change is tried again
+after ``retry_s``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
 import logging
 import os
@@ -24,9 +30,18 @@ import threading
 import time
 from pathlib import Path
 
+from landgis.tiles.blocks import compress, pad, read_region, tiles_meeting, to_mercator_boxes
 from landgis.tiles.encode import encode_tile
-from landgis.tiles.layers import check_tile
-from landgis.tiles.pyramid import PYRAMID_MAX_ZOOM, Pyramid, PyramidBusy, install_pyramid
+from landgis.tiles.grid import tile_bounds
+from landgis.tiles.layers import LAYERS, check_tile
+from landgis.tiles.pyramid import (
+    PYRAMID_MAX_ZOOM,
+    Pyramid,
+    PyramidBusy,
+    install_pyramid,
+    installed_pyramid,
+    layer_changes,
+)
 from landgis.tiles.versions import data_version
 
 log = logging.getLogger(__name__)
@@ -44,7 +59,44 @@ class Tile:
 
     data: bytes | None
     version: str
-    source: str  # "minzoom" | "pyramid" | "memory" | "encoded"
+    source: str  # "minzoom" | "pyramid" | "previous" | "memory" | "encoded"
+
+
+class _Since:
+    """What changed in the tiled layers since a previous pyramid: per layer None (nothing:
+    every tile from it), a set of tiles per zoom (those tiles changed, the others from it) or
+    "all" (unknown: every tile encoded on request)."""
+
+    def __init__(self, store, previous: Pyramid, max_zoom: int):
+        self.previous = previous
+        self.layers: dict = {}
+        for name, spec in LAYERS.items():
+            before = previous.manifest["layers"].get(name)
+            try:
+                stamp = store.layer_version(name)
+            except Exception:  # noqa: BLE001
+                stamp = None
+            if before is None or stamp is None or before.get("layer_version") is None:
+                self.layers[name] = "all"
+            elif before["layer_version"] == stamp:
+                self.layers[name] = None
+            else:
+                boxes = layer_changes(store, name, before.get("batch_mark"))
+                if boxes is None or not len(boxes):
+                    self.layers[name] = "all"
+                else:
+                    merc = to_mercator_boxes(boxes)
+                    self.layers[name] = {z: tiles_meeting(merc, z)
+                                         for z in range(spec.minzoom, max_zoom + 1)}
+
+    def touched(self, layer: str, z: int, x: int, y: int) -> bool:
+        changes = self.layers.get(layer, "all")
+        if changes is None:
+            return False
+        return changes == "all" or (x, y) in changes.get(z, ())
+
+    def known(self, layer: str) -> bool:
+        return self.layers.get(layer, "all") != "all"
 
 
 #: How a missing pyramid is built: in a child process (the default), in the calling thread
@@ -76,6 +128,7 @@ class TileService:
         self._building: dict[str, threading.Thread] = {}
         self._failed: dict[str, str] = {}
         self._retry_at: dict[str, float] = {}
+        self._since: dict[str, _Since | None] = {}
 
     # ----------------------------------------------------------------- public
 
@@ -100,16 +153,67 @@ class TileService:
                 log.exception("tile pyramid %s unreadable", pyramid.directory)
                 with self._lock:
                     self._pyramids.pop(token, None)
+        since = self.since(store, token) if z <= self.max_zoom else None
+        if since is not None and not since.touched(layer, z, x, y):
+            try:
+                return Tile(since.previous.get(layer, z, x, y), token, "previous")
+            except (sqlite3.Error, KeyError):  # removed under us: encode it
+                log.warning("previous tile pyramid %s unreadable", since.previous.directory)
         cache = self.views.cache
         cached = cache.get(("tile", store.url, token, layer, z, x, y))
         if cached is not None:
             return Tile(cached or None, token, "memory")
-        index = self.views.current(store).layer_index(layer)
-        raw = encode_tile(index, z, x, y)
-        data = gzip.compress(raw, compresslevel=6) if raw else b""
-        version = index.token if index is not None else token
+        index = cache.get((store.url, token, "layer_index", layer))
+        if (index is None and since is not None and since.known(layer)
+                and not self._patchable(store, layer, token)):
+            # a touched tile right after an import, with no index of the version before to
+            # patch: the rows of its region, not the whole layer
+            minx, miny, maxx, maxy = tile_bounds(z, x, y)
+            p = pad(z)
+            index = read_region(store, spec,
+                                (minx - p, miny - p, maxx + p, maxy + p), token)
+            if data_version(store) != token:  # changed while reading: not this version's
+                index = None
+        if index is None:
+            index = self.views.current(store).layer_index(layer)
+        data = compress(encode_tile(index, z, x, y)) or b""
+        version = index.token if index is not None and index.token else token
         cache.put(("tile", store.url, version, layer, z, x, y), data)
         return Tile(data or None, version, "encoded")
+
+    def _patchable(self, store, layer: str, token: str) -> bool:
+        """Whether the layer's index of this version can be made from the one before (the
+        rows of the changes' region read again: :func:`~landgis.tiles.index.build_index`)."""
+        before = self.views.latest_index.get((store.url, layer))
+        return (before not in (None, token) and LAYERS[layer].ordinal
+                and self.views.cache.get((store.url, before, "layer_index", layer)) is not None)
+
+    def since(self, store, token: str) -> _Since | None:
+        """What changed since the newest installed pyramid of the store (None: there is none,
+        or it cannot say), for a data version whose own pyramid is not built yet."""
+        with self._lock:
+            if token in self._since:
+                return self._since[token]
+        previous = None
+        for pyramid in list(self._pyramids.values()):
+            if pyramid.manifest.get("token") != token:
+                previous = pyramid
+        if previous is None:
+            directory = installed_pyramid(store, self.tiles_dir, max_zoom=self.max_zoom,
+                                          other_than=token)
+            if directory is not None:
+                try:
+                    previous = Pyramid(directory)
+                except (OSError, ValueError):
+                    previous = None
+        found = None
+        if previous is not None:
+            found = _Since(store, previous, self.max_zoom)
+            if data_version(store) != token:
+                return found  # not kept: it describes a version already gone
+        with self._lock:
+            self._since = {token: found}
+        return found
 
     def pyramid(self, store, token: str | None = None) -> Pyramid | None:
         """The built pyramid of the store's data version; starts building it when missing."""
@@ -163,6 +267,7 @@ class TileService:
         pyramid = Pyramid(directory)
         with self._lock:
             self._pyramids = {token: pyramid}  # older versions are of no more use
+            self._since.pop(token, None)
         return pyramid
 
     def _start_build(self, url: str, token: str) -> None:
