@@ -38,6 +38,8 @@ CONFIG_VARIABLE = "LANDGIS_CONFIG"
 #: How the web app gets its tile pyramid: built in a child process, in the request that first
 #: needs it, or never (every tile encoded from the store in its request).
 TILES_BUILD_MODES = ("process", "inline", "off")
+#: Who encodes a tile that is not in the pyramid: landgis, or the PostGIS database itself.
+TILES_SOURCES = ("landgis", "postgis")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ class Settings:
     warm: bool = False
     #: How the web app builds its tile pyramid: one of :data:`TILES_BUILD_MODES`.
     tiles_build: str = field(default="process", metadata={"choices": TILES_BUILD_MODES})
+    #: Who encodes a tile not in the pyramid: one of :data:`TILES_SOURCES`; ``postgis``
+    #: (a PostGIS store only) lets the database encode it with ``ST_AsMVT`` (the same
+    #: properties and ``k``), so that several app servers share one tile source.
+    tiles_source: str = field(default="landgis", metadata={"choices": TILES_SOURCES})
     #: Seconds a browser uses a tile before revalidating it: the longest a tile can look stale
     #: after an import.
     tiles_max_age: int = field(default=60, metadata={"min": 0})

@@ -11,7 +11,8 @@ and ``GET /tiles/style.json`` a Mapbox GL style of every tiled layer, in the pag
 What a tile holds and how it is made fast: :mod:`landgis.tiles`. ``X-Tile-Source`` says where
 an answer came from: ``pyramid`` (this data version's), ``previous`` (the version before's, for a
 tile the last import did not touch: the same bytes), ``encoded`` (on request), ``memory`` (encoded
-earlier) or ``minzoom`` (below the layer's first zoom).
+earlier), ``database`` (encoded by PostGIS, setting ``tiles_source = "postgis"``) or ``minzoom``
+(below the layer's first zoom).
 
 ``GET /tiles/<layer>/<z>/batch?xy=x,y;x,y;…`` answers up to :data:`MAX_BATCH` tiles of one zoom
 at once (:func:`batch`): the page asks for every tile a pan or a zoom reveals in one request.
@@ -51,7 +52,7 @@ def tile_service() -> tiles.TileService:
         settings = app.config["LANDGIS"]
         service = app.extensions.setdefault(_EXTENSION, tiles.TileService(
             Path(settings.instance_dir) / "tiles",
-            build=settings.tiles_build, views=get_views(app)))
+            build=settings.tiles_build, views=get_views(app), source=settings.tiles_source))
     return service
 
 

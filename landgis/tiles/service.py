@@ -59,7 +59,13 @@ class Tile:
 
     data: bytes | None
     version: str
-    source: str  # "minzoom" | "pyramid" | "previous" | "memory" | "encoded"
+    source: str  # "minzoom" | "pyramid" | "previous" | "memory" | "encoded" | "database"
+
+
+def _is_postgis(store) -> bool:
+    from landgis.store.postgis import PostGISStore
+
+    return isinstance(store, PostGISStore)
 
 
 class _Since:
@@ -102,6 +108,8 @@ class _Since:
 #: How a missing pyramid is built: in a child process (the default), in the calling thread
 #: (tests, scripts), or not at all (every tile encoded on request).
 BUILD_MODES = ("process", "inline", "off")
+#: Who encodes a tile not in the pyramid (see :class:`TileService`).
+SOURCES = ("landgis", "postgis")
 
 
 class TileService:
@@ -113,13 +121,16 @@ class TileService:
     """
 
     def __init__(self, tiles_dir, *, build: str = "process", max_zoom: int = PYRAMID_MAX_ZOOM,
-                 views=None, retry_s: float = 15.0):
+                 views=None, retry_s: float = 15.0, source: str = "landgis"):
         from landgis.dataview import views_of
 
         if build not in BUILD_MODES:
             raise ValueError(f"build must be one of {', '.join(BUILD_MODES)}, not {build!r}")
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
         self.tiles_dir = Path(tiles_dir)
         self.build = build
+        self.source = source
         self.max_zoom = max_zoom
         self.retry_s = retry_s
         self.views = views_of(views)
@@ -163,6 +174,15 @@ class TileService:
         cached = cache.get(("tile", store.url, token, layer, z, x, y))
         if cached is not None:
             return Tile(cached or None, token, "memory")
+        if self.source == "postgis" and _is_postgis(store):
+            # the database encodes it (landgis.tiles.pg_tiles): every app server asks the
+            # same source, and none needs the layer in memory
+            from landgis.tiles.pg_tiles import pg_tile
+
+            data = compress(pg_tile(store, layer, z, x, y)) or b""
+            if data_version(store) == token:
+                cache.put(("tile", store.url, token, layer, z, x, y), data)
+            return Tile(data or None, token, "database")
         index = cache.get((store.url, token, "layer_index", layer))
         if (index is None and since is not None and since.known(layer)
                 and not self._patchable(store, layer, token)):

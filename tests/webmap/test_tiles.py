@@ -299,3 +299,37 @@ def test_bad_batches_are_refused_with_a_message(on_the_fly):
         assert resp.status_code == 400, query
         assert words in resp.get_json()["error"], (query, resp.get_json())
     assert on_the_fly.get("/tiles/nothing/16/batch?xy=1,1").status_code == 404
+
+
+@pytest.mark.backends("postgis")
+def test_with_tiles_source_postgis_the_database_encodes_the_same_features(store, tmp_path):
+    """Several app servers share one tile source: PostGIS encodes each tile not in a pyramid,
+    with the same properties and k as landgis's own encoder."""
+    x, y = parcel_tile(14)
+    answers = {}
+    for source in ("landgis", "postgis"):
+        app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / source),
+                          "TESTING": True, "tiles_build": "off", "tiles_source": source})
+        resp = app.test_client().get(f"/tiles/parcels/14/{x}/{y}.pbf")
+        assert resp.status_code == 200
+        answers[source] = resp
+    assert answers["postgis"].headers["X-Tile-Source"] == "database"
+    assert answers["landgis"].headers["X-Tile-Source"] == "encoded"
+    ours, theirs = ({f["properties"]["parcel_id"]: f for f in decode(answers[s])}
+                    for s in ("landgis", "postgis"))
+    assert {k: f["properties"] for k, f in theirs.items()} == {
+        k: f["properties"] for k, f in ours.items()}
+    for pid, f in theirs.items():
+        drawn, expected = (in_storage(g["geometry"], 14, x, y) for g in (f, ours[pid]))
+        assert shapely.hausdorff_distance(drawn, expected) <= tiles.tile_unit_m(14)
+    assert answers["postgis"].headers["ETag"] == answers["landgis"].headers["ETag"]
+
+
+def test_tiles_source_postgis_is_the_database_only_for_a_postgis_store(store, tmp_path):
+    app = create_app({"database_url": store.url, "instance_dir": str(tmp_path / "g"),
+                      "TESTING": True, "tiles_build": "off", "tiles_source": "postgis"})
+    x, y = parcel_tile(14)
+    resp = app.test_client().get(f"/tiles/parcels/14/{x}/{y}.pbf")
+    expected = "database" if store.url.startswith("postgresql") else "encoded"
+    assert resp.status_code == 200 and resp.headers["X-Tile-Source"] == expected
+    assert len(decode(resp)) == 4
