@@ -176,7 +176,7 @@ class TileService:
             return Tile(cached or None, token, "memory")
         if self.source == "postgis" and _is_postgis(store):
             # the database encodes it (landgis.tiles.pg_tiles): every app server asks the
-            # same source, and none needs the layer in memory
+            # same source
             from landgis.tiles.pg_tiles import pg_tile
 
             data = compress(pg_tile(store, layer, z, x, y)) or b""
