@@ -112,3 +112,32 @@ def test_postgis_makes_one_text_object_per_distinct_value(store, parcels_gdf):
     assert len({id(v) for v in back["zone_code"]}) == 1
     assert back["commune_name"].tolist() == many["commune_name"].tolist()
     assert backend(store) == "postgis"
+
+
+@pytest.mark.backends("postgis")
+def test_postgis_columns_added_in_the_database_read_as_their_types(store, parcels_gdf):
+    """Columns a user adds in PostgreSQL itself (QGIS, psql) read as the row reader read
+    them: timestamps as pandas datetimes, booleans, real and numeric as float64, bytes, and
+    dates or JSON as their text."""
+    store.write_layer("parcels", parcels_gdf)
+    conn = store._connection()
+    table = f"{store.schema}.parcels"
+    conn.execute(f"ALTER TABLE {table} ADD COLUMN seen timestamp, ADD COLUMN seen_tz "
+                 "timestamptz, ADD COLUMN checked boolean, ADD COLUMN kept boolean NOT NULL "
+                 "DEFAULT false, ADD COLUMN r real, ADD COLUMN amount numeric, ADD COLUMN raw "
+                 "bytea, ADD COLUMN day date, ADD COLUMN extra jsonb")
+    conn.execute(f"UPDATE {table} SET seen = '2020-01-02 03:04:05.123456', seen_tz = "
+                 "'2020-01-02 03:04:05.5+07', checked = true, kept = true, r = 0.1, amount = "
+                 "1.25, raw = '\\x00ff2c0a', day = '2021-02-03', extra = '{\"a\": [1, \"x,y\"]}' "
+                 "WHERE parcel_no = 1")
+    back = store.read_layer("parcels")
+    assert back["seen"].dtype == "datetime64[ms]"
+    assert back["seen"].tolist()[:2] == [pd.Timestamp("2020-01-02 03:04:05.123"), pd.NaT]
+    assert str(back["seen_tz"].dtype) == "datetime64[ns, UTC]"
+    assert back["seen_tz"][0] == pd.Timestamp("2020-01-01 20:04:05.5", tz="UTC")
+    assert back["checked"].tolist() == [True, None, None, None]
+    assert back["kept"].dtype == bool and back["kept"].tolist() == [True, False, False, False]
+    assert back["r"][0] == float(np.float32(0.1)) and back["amount"][0] == 1.25
+    assert back["raw"].tolist() == [b"\x00\xff,\n", None, None, None]
+    assert back["day"].tolist() == ["2021-02-03", None, None, None]
+    assert back["extra"][0] == '{"a": [1, "x,y"]}'
