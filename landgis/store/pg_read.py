@@ -146,7 +146,7 @@ def read_frame(conn, query, params, cols: list[tuple[str, str]], *, spatial: boo
     table = (pa.concat_tables(tables, memory_pool=_pool()) if tables
              else schema.empty_table())
     tables.clear()
-    df = table.to_pandas(memory_pool=_pool(), self_destruct=True, split_blocks=True)
+    df = table.to_pandas(memory_pool=_pool(), self_destruct=True)
     del table
     df.columns = [c for c, _t in cols]
     for col, pgtype in cols:
