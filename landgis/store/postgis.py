@@ -45,7 +45,8 @@ Modules
 -------
 This module holds the store itself (connection, reading, writing layers);
 :mod:`~landgis.store.pg_schema` the URL, the tables' names and the setting up;
-:mod:`~landgis.store.pg_values` the conversions between DataFrames and rows;
+:mod:`~landgis.store.pg_values` the conversions from DataFrames to rows and the filters;
+:mod:`~landgis.store.pg_read` the reading, column by column;
 :mod:`~landgis.store.pg_ledger` the status ledger and the batches.
 """
 
