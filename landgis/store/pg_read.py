@@ -5,9 +5,9 @@ chunk.
 Fetching rows as tuples made a Python object of every value (at 1,000,000 parcels the land fund
 alone grew the process by 1.4 GB). Here the values stay in Arrow buffers until one conversion to
 pandas, which makes one Python string per distinct text value of a column (commune names, zone
-codes repeat) and none for numbers. The DataFrames are those the row reader made: int64 (float64
-when a value is missing), float64, bool, object text with None for NULL, timestamps as pandas
-datetimes, bytea as bytes.
+codes repeat) and none for numbers. The DataFrames are those the store gave when it fetched
+tuples (typed as the GeoPackage store types them): int64 (float64 when a value is missing),
+float64, bool, object text with None for NULL, timestamps as pandas datetimes, bytea as bytes.
 
 CSV keeps NULL and the empty string apart (an unquoted empty field is NULL, ``""`` the empty
 text) and quotes text with commas, quotes or line breaks; PostgreSQL sends each row of a COPY in
@@ -29,7 +29,7 @@ from landgis.store.pg_schema import GEOM, SRID, sql
 CHUNK_BYTES = 32 << 20
 _INT = {"bigint", "integer", "smallint"}
 _FLOAT = {"double precision"}
-_AS_FLOAT = {"real", "numeric"}  # sent as double precision, as the row reader gave them
+_AS_FLOAT = {"real", "numeric"}  # sent as double precision, as psycopg gave them
 _TEXT = {"text", "character varying", "character", "name"}
 _TIMESTAMPS = {"timestamp without time zone", "timestamp with time zone"}
 
