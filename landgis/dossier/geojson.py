@@ -115,17 +115,20 @@ def write_geojson(frame, path, *, properties=None, id_column: str | None = "parc
         members.append('"bbox": [' + _fmt_box(total) + "]")
     header = "{" + ", ".join(members)
     n = len(frame)
+    # the columns picked once: picking them from the whole frame for every chunk copied it
+    # whole each time (quadratic: 50 copies of a million rows)
+    values = pd.DataFrame(frame[columns])
+    keys = pd.DataFrame(frame[[id_column]]) if id_column else None
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(header + ', "features": [\n')
         for start in range(0, n, CHUNK):
             stop = min(start + CHUNK, n)
             g = geoms[start:stop]
             geo = _geometry_strings(g)
-            part = pd.DataFrame(frame[columns].iloc[start:stop])
-            props = _property_strings(part)
+            props = _property_strings(values.iloc[start:stop])
             boxes = _box_strings(shapely.bounds(g))
             if id_column:
-                key = _property_strings(pd.DataFrame(frame[[id_column]].iloc[start:stop]))
+                key = _property_strings(keys.iloc[start:stop])
                 cut = len(json.dumps(id_column)) + 2
                 heads = ['{"type":"Feature","id":' + k[cut:-1] + "," for k in key]
             else:

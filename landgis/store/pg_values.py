@@ -1,5 +1,5 @@
 """Values between DataFrames and PostgreSQL for the PostGIS store: column types, rows for
-COPY, DataFrames from fetched rows (typed as the GeoPackage store types them), and filters."""
+COPY and filters (reading: :mod:`landgis.store.pg_read`)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,6 @@ _KIND_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "dat
                "datetime": "text"}
 _INT_TYPES = {"bigint", "integer", "smallint"}
 _FLOAT_TYPES = {"double precision", "real", "numeric"}
-_TEXT_TYPES = {"text", "character varying", "character", "name"}
-_READABLE = _INT_TYPES | _FLOAT_TYPES | _TEXT_TYPES | {
-    "boolean", "timestamp without time zone", "timestamp with time zone", "bytea"}
 
 
 def _iso(value, kind: str):
@@ -151,39 +148,6 @@ def _rows(fids, values: list[list]) -> Iterator[tuple]:
     if not values:
         return ((f,) for f in fids)
     return zip(fids, *values)
-
-
-def _frame(cols: list[tuple[str, str]], rows: list[tuple], *, spatial: bool) -> pd.DataFrame:
-    """A DataFrame (GeoDataFrame when ``spatial``) from fetched rows, typed as the GeoPackage
-    store types them: ints int64 (float64 with gaps), floats float64, text object."""
-    data = list(zip(*rows)) if rows else [()] * (len(cols) + (1 if spatial else 0))
-    out = {}
-    for (name, pgtype), values in zip(cols, data):
-        values = list(values)
-        if pgtype in _INT_TYPES:
-            out[name] = (np.array(values, dtype="int64") if None not in values
-                         else np.array([np.nan if v is None else v for v in values], "float64"))
-        elif pgtype in _FLOAT_TYPES:
-            out[name] = np.array([np.nan if v is None else v for v in values], "float64")
-        elif pgtype == "boolean":
-            out[name] = (np.array(values, dtype=bool) if None not in values
-                         else np.array(values, dtype=object))
-        elif pgtype == "timestamp without time zone":
-            out[name] = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ms]")
-        elif pgtype == "timestamp with time zone":
-            out[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
-        else:
-            out[name] = np.array(values, dtype=object)
-    df = pd.DataFrame(out, columns=[c for c, _t in cols])
-    if not spatial:
-        return df
-    import geopandas as gpd
-    import shapely
-
-    wkb = np.array(list(data[len(cols)]), dtype=object)
-    geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=SRID, index=df.index),
-                            crs=SRID)
 
 
 def _condition(col: str, pgtype: str, values: list, params: list):

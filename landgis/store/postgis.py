@@ -45,7 +45,8 @@ Modules
 -------
 This module holds the store itself (connection, reading, writing layers);
 :mod:`~landgis.store.pg_schema` the URL, the tables' names and the setting up;
-:mod:`~landgis.store.pg_values` the conversions between DataFrames and rows;
+:mod:`~landgis.store.pg_values` the conversions from DataFrames to rows and the filters;
+:mod:`~landgis.store.pg_read` the reading, column by column;
 :mod:`~landgis.store.pg_ledger` the status ledger and the batches.
 """
 
@@ -94,7 +95,8 @@ from landgis.store.pg_schema import (  # noqa: F401 - the backend's public names
     sql,
     srid_definition,
 )
-from landgis.store.pg_values import _READABLE, _condition, _frame, _prepare, _rows
+from landgis.store.pg_read import read_frame, select_terms
+from landgis.store.pg_values import _condition, _prepare, _rows
 
 __all__ = ["PostGISStore", "ensure_postgis", "ensure_schema", "is_postgres_url", "mask",
            "split_url", "srid_definition"]
@@ -140,6 +142,8 @@ class PostGISStore(LedgerAndBatches, Store):
             kwargs = {} if "application_name" in conninfo else {"application_name": "landgis"}
             try:
                 self._conn = psycopg.connect(conninfo, autocommit=True, **kwargs)
+                # floats read back in their shortest exact text (PostgreSQL >= 12)
+                self._conn.execute("SET extra_float_digits = 3")
             except psycopg.Error as exc:
                 raise StoreError(f"cannot connect to PostgreSQL at {mask(self.url)}: "
                                  f"{str(exc).strip()}") from None
@@ -249,8 +253,16 @@ class PostGISStore(LedgerAndBatches, Store):
         return self._read(self._connection(), name, bbox=bbox, where=where, columns=columns,
                           with_fid=with_fid)
 
+    @_as_store_errors
+    def read_table(self, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """:meth:`Store.read_table` without building a GeoDataFrame."""
+        return self._read(self._connection(), name, columns=columns, geo=False)
+
     def _read(self, conn, name, *, bbox=None, where=None, columns=None, schema=None,
-              table=None, with_fid=False) -> pd.DataFrame:
+              table=None, with_fid=False, geo=True) -> pd.DataFrame:
+        """The rows of a layer (or of ``schema.table``, a version kept in the history) in
+        the order of their feature ids (the ledger: in the order it was recorded), read
+        column by column (:mod:`~landgis.store.pg_read`)."""
         if table is None:
             cols = self._require(conn, name)
             table = name
@@ -266,15 +278,8 @@ class PostGISStore(LedgerAndBatches, Store):
                 if col not in fields:
                     raise StoreError(f"layer {name!r} has no column {col!r}")
             fields = [c for c in fields if c in set(columns)]  # in the layer's order
-        if with_fid:
-            fields = [FID, *fields]
-            types[FID] = "bigint"
-        select = [sql.Identifier(c) if types[c] in _READABLE
-                  else sql.SQL("{}::text").format(sql.Identifier(c)) for c in fields]
-        if spatial:
-            select.append(sql.SQL("ST_AsBinary({})").format(sql.Identifier(GEOM)))
-        if not select:
-            select = [sql.SQL("NULL")]
+        types[FID] = "bigint"
+        out = [(c, types[c]) for c in [FID, *fields]]  # the fid always: it counts the rows
         conds, params = [], []
         if bbox is not None and spatial:
             xmin, ymin, xmax, ymax = (float(v) for v in bbox)
@@ -288,19 +293,19 @@ class PostGISStore(LedgerAndBatches, Store):
             order = [sql.SQL('{} COLLATE "C"').format(sql.Identifier(c))
                      for c in ("recorded_at", "event_id") if c in types] + order
         query = sql.SQL("SELECT {} FROM {} {} ORDER BY {}").format(
-            sql.SQL(", ").join(select), _ident(schema or self.schema, table),
+            sql.SQL(", ").join(select_terms(out, spatial=spatial)),
+            _ident(schema or self.schema, table),
             sql.SQL("WHERE ") + sql.SQL(" AND ").join(conds) if conds else sql.SQL(""),
             sql.SQL(", ").join(order))
         try:
-            with conn.cursor(binary=True) as cur:
-                rows = cur.execute(query, params).fetchall()
+            df = read_frame(conn, query, params, out, spatial=spatial, geo=geo,
+                            what=f"layer {name!r}")
         except psycopg.Error as exc:
             raise StoreError(f"{mask(self.url)}: layer {name!r} not read: "
                              f"{str(exc).strip()}") from None
-        if len(select) == 1 and not fields and not spatial:
-            rows = [()] * len(rows)
-        out_types = [(c, types[c] if types[c] in _READABLE else "text") for c in fields]
-        return _frame(out_types, rows, spatial=spatial)
+        if not with_fid:
+            del df[FID]  # in place: no copy of the frame
+        return df
 
     # ------------------------------------------------------------------ writing
 
