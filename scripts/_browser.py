@@ -47,6 +47,13 @@ FOLIUM_ASSETS: dict[str, str] = _ASSET_TABLE["assets"]
 FOLIUM_DROPPED = set(_ASSET_TABLE["dropped"])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -100,6 +107,19 @@ class Server:
                 self.__exit__()
                 raise SystemExit(f"waitress did not answer on {self.url} within 60 s")
             time.sleep(0.2)
+
+    def wait_idle(self, idle_s: float = 5.0, timeout: float = 1800.0) -> float:
+        """Wait until the server has used no CPU for ``idle_s`` (its warm start over: a page
+        measured while it still reads the layers measures the warm start); returns the
+        seconds it was busy."""
+        started = time.perf_counter()
+        idle, last = 0.0, cpu_seconds(self.proc.pid)
+        while idle < idle_s and time.perf_counter() - started < timeout:
+            time.sleep(0.5)
+            now = cpu_seconds(self.proc.pid)
+            idle = idle + 0.5 if now - last < 0.02 else 0.0
+            last = now
+        return time.perf_counter() - started - idle
 
     def __exit__(self, *exc):
         if self.proc is not None and self.proc.poll() is None:

@@ -52,13 +52,6 @@ def proc_status(pid: int | str = "self") -> dict[str, int]:
     return out
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # --------------------------------------------------------------------------- in the child
 
 def run_step(step: str, data: Path, work: Path) -> dict:
@@ -208,15 +201,8 @@ def server_memory(path, repeat: int, runs: int):
     basemap = ROOT / "bench-data" / "hillshade.tif"
     with _browser.Server(store_for(path), instance,
                          basemap=basemap if basemap.exists() else None) as srv:
-        started = time.perf_counter()
-        pid, idle, last = srv.proc.pid, 0.0, cpu_seconds(srv.proc.pid)
-        while idle < IDLE_S and time.perf_counter() - started < 1800:
-            time.sleep(0.5)
-            now = cpu_seconds(pid)
-            idle = idle + 0.5 if now - last < 0.02 else 0.0
-            last = now
-        warm_s = time.perf_counter() - started - idle
-        memory = proc_status(pid)
+        warm_s = srv.wait_idle(IDLE_S)
+        memory = proc_status(srv.proc.pid)
     how = f"waitress, {store_kind()} store, warm start {warm_s:.0f} s"
     return [("server_rss_warm", memory["VmRSS"], "target < 2 GB", 2048, how, "MB RSS"),
             ("server_peak_warm", memory["VmHWM"], "target < 2 GB", 2048,
