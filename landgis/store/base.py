@@ -30,7 +30,6 @@ from landgis.store.checks import (  # noqa: F401
     recorded_no_earlier_than,
     stamp_batch,
 )
-from landgis.store.changes import FID, merge_update  # noqa: F401
 from landgis.store.errors import (  # noqa: F401
     ConflictError,
     LayerNotFoundError,

@@ -61,8 +61,8 @@ not set: clients key features by the layer's key property (``parcel_id`` …).
 All transformations to EPSG:3857 go through :func:`landgis.crs.to_crs`, so the VN-2000 datum
 shift is the pinned EPSG:6960 everywhere.
 
-Measured (``scripts/bench.py --case tile_update [--parcels 1000000]``; 2 cores, shared)
--------------------------------------------------------------------------------------
+Measured by the bench's ``tile_update`` case at 100,000 and 1,000,000 parcels (2 cores, shared)
+-----------------------------------------------------------------------------------------------
 The last run of each size (load 1.3-3); in brackets an earlier run while other work loaded the
 machine (load 3-6).
 

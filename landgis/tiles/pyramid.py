@@ -58,6 +58,25 @@ def _stamp(store, spec: TileLayer) -> str | None:
         return None
 
 
+def layer_change(store, spec: TileLayer, before: dict | None, max_zoom: int):
+    """How a layer's tiles changed since a pyramid whose manifest entry for it is ``before``:
+    ``("kept", None)`` (the same layer version: every tile as it was), ``("updated", tiles)``
+    (the tiles, ``{zoom: {(x, y)}}`` from the layer's first zoom to ``max_zoom``, that the boxes
+    of the rows the batches since touched meet) or ``("built", None)`` (unknown: every tile
+    anew). One answer for the pyramid's update and the service's answers meanwhile."""
+    stamp = _stamp(store, spec)
+    if before is None or stamp is None or before.get("layer_version") is None:
+        return "built", None
+    if before["layer_version"] == stamp:
+        return "kept", None
+    boxes = layer_changes(store, spec.name, before.get("batch_mark")) if before.get("file") \
+        else None
+    if boxes is None or not len(boxes):  # changed with no batch recorded: whole
+        return "built", None
+    merc = to_mercator_boxes(boxes)
+    return "updated", {z: tiles_meeting(merc, z) for z in range(spec.minzoom, max_zoom + 1)}
+
+
 def _build_layer(store, spec: TileLayer, directory: Path, max_zoom: int, token: str) -> dict:
     """Every tile of one layer, into a new file."""
     if spec.name not in store.layers():
@@ -80,13 +99,12 @@ def _build_layer(store, spec: TileLayer, directory: Path, max_zoom: int, token: 
     return {"file": path.name, "features": features, "tiles": count}
 
 
-def _update_layer(store, spec: TileLayer, old: Path, directory: Path, boxes,
-                  max_zoom: int, token: str, entry: dict) -> dict:
-    """The previous file of a layer with the tiles ``boxes`` (EPSG:9216) meet encoded again."""
+def _update_layer(store, spec: TileLayer, old: Path, directory: Path, wanted: dict,
+                  max_zoom: int, token: str) -> dict:
+    """The previous file of a layer with the tiles ``wanted`` (``{zoom: {(x, y)}}``) encoded
+    again."""
     path = directory / f"{spec.name}.mbtiles"
     shutil.copyfile(old, path)
-    merc = to_mercator_boxes(boxes)
-    wanted = {z: tiles_meeting(merc, z) for z in range(spec.minzoom, max_zoom + 1)}
     with sqlite3.connect(path) as con:
         doc = json.loads(dict(con.execute("SELECT name, value FROM metadata")).get("json", "{}"))
     fields = (doc.get("vector_layers") or [{}])[0].get("fields", {})
@@ -123,27 +141,20 @@ def build_pyramid(store, directory, *, max_zoom: int = PYRAMID_MAX_ZOOM,
         t0 = time.perf_counter()
         stamp = _stamp(store, spec)
         before = (old or {}).get("layers", {}).get(spec.name)
-        how = "built"
-        if before is not None and stamp is not None and before.get("layer_version") == stamp:
-            entry, how = dict(before), "kept"
+        how, wanted = layer_change(store, spec, before, max_zoom)
+        if how == "kept":
+            entry = dict(before)
             entry.pop("updated", None)
             if before.get("file"):
                 try:  # the same bytes: a hard link (the file is never written again)
                     os.link(Path(previous) / before["file"], directory / before["file"])
                 except OSError:
                     shutil.copyfile(Path(previous) / before["file"], directory / before["file"])
+        elif how == "updated":
+            entry = _update_layer(store, spec, Path(previous) / before["file"], directory,
+                                  wanted, max_zoom, token)
         else:
-            boxes = None
-            if before is not None and before.get("file") and before.get("layer_version"):
-                boxes = layer_changes(store, spec.name, before.get("batch_mark"))
-                if boxes is not None and not len(boxes):
-                    boxes = None  # changed with no batch recorded: whole
-            if boxes is not None:
-                entry = _update_layer(store, spec, Path(previous) / before["file"], directory,
-                                      boxes, max_zoom, token, before)
-                how = "updated"
-            else:
-                entry = _build_layer(store, spec, directory, max_zoom, token)
+            entry = _build_layer(store, spec, directory, max_zoom, token)
         entry.update(minzoom=spec.minzoom, maxzoom=max_zoom, layer_version=stamp,
                      batch_mark=mark, how=how, seconds=round(time.perf_counter() - t0, 2))
         layers[spec.name] = entry

@@ -30,7 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-from landgis.tiles.blocks import compress, pad, read_region, tiles_meeting, to_mercator_boxes
+from landgis.config import TILES_BUILD_MODES, TILES_SOURCES
+from landgis.tiles.blocks import compress, pad, read_region
 from landgis.tiles.encode import encode_tile
 from landgis.tiles.grid import tile_bounds
 from landgis.tiles.layers import LAYERS, check_tile
@@ -40,7 +41,7 @@ from landgis.tiles.pyramid import (
     PyramidBusy,
     install_pyramid,
     installed_pyramid,
-    layer_changes,
+    layer_change,
 )
 from landgis.tiles.versions import data_version
 
@@ -77,23 +78,9 @@ class _Since:
         self.previous = previous
         self.layers: dict = {}
         for name, spec in LAYERS.items():
-            before = previous.manifest["layers"].get(name)
-            try:
-                stamp = store.layer_version(name)
-            except Exception:  # noqa: BLE001
-                stamp = None
-            if before is None or stamp is None or before.get("layer_version") is None:
-                self.layers[name] = "all"
-            elif before["layer_version"] == stamp:
-                self.layers[name] = None
-            else:
-                boxes = layer_changes(store, name, before.get("batch_mark"))
-                if boxes is None or not len(boxes):
-                    self.layers[name] = "all"
-                else:
-                    merc = to_mercator_boxes(boxes)
-                    self.layers[name] = {z: tiles_meeting(merc, z)
-                                         for z in range(spec.minzoom, max_zoom + 1)}
+            how, tiles = layer_change(store, spec, previous.manifest["layers"].get(name),
+                                      max_zoom)
+            self.layers[name] = {"kept": None, "updated": tiles}.get(how, "all")
 
     def touched(self, layer: str, z: int, x: int, y: int) -> bool:
         changes = self.layers.get(layer, "all")
@@ -106,10 +93,10 @@ class _Since:
 
 
 #: How a missing pyramid is built: in a child process (the default), in the calling thread
-#: (tests, scripts), or not at all (every tile encoded on request).
-BUILD_MODES = ("process", "inline", "off")
-#: Who encodes a tile not in the pyramid (see :class:`TileService`).
-SOURCES = ("landgis", "postgis")
+#: (tests, scripts), or not at all (every tile encoded on request); the settings' choices.
+BUILD_MODES = TILES_BUILD_MODES
+#: Who encodes a tile not in the pyramid (see :class:`TileService`); the settings' choices.
+SOURCES = TILES_SOURCES
 
 
 class TileService:
